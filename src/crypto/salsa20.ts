@@ -1,0 +1,261 @@
+/**
+ * Salsa20 (D. J. Bernstein, "Salsa20 specification", 2005) with 12 or 20 rounds, the
+ * original 64-bit nonce / 64-bit block counter layout.
+ *
+ * ZeroTier uses Salsa20/12 for packet armor (protocol.md §4.2, §4.3) and Salsa20/20 for the
+ * memory-hard identity hash (§2.3), which runs ~164k blocks per validation, so the block
+ * function is a flat, fully unrolled core over local variables (no arrays in the loop).
+ *
+ * Words are little-endian as in the specification. The `Uint8Array` views used by
+ * {@link Salsa20} over the `Uint32Array` keystream assume a little-endian host, which is every
+ * platform Node.js runs on in practice (x86-64, arm64); {@link salsaBlock} itself is
+ * endian-neutral (it only produces 32-bit words).
+ * @module
+ */
+
+/** "expand 32-byte k" as four little-endian words (Salsa20 spec §9). */
+const SIGMA0 = 0x61707865;
+const SIGMA1 = 0x3320646e;
+const SIGMA2 = 0x79622d32;
+const SIGMA3 = 0x6b206574;
+
+/** Bytes per keystream block. */
+export const SALSA_BLOCK_BYTES = 64;
+
+/**
+ * Computes one Salsa20 block from a 16-word input state into out[outWord..outWord+16)
+ * (little-endian words). Does not advance the counter in `state` (words 8, 9).
+ */
+export function salsaBlock(rounds: 12 | 20, state: Uint32Array, out: Uint32Array, outWord: number): void {
+  const j0 = state[0] | 0;
+  const j1 = state[1] | 0;
+  const j2 = state[2] | 0;
+  const j3 = state[3] | 0;
+  const j4 = state[4] | 0;
+  const j5 = state[5] | 0;
+  const j6 = state[6] | 0;
+  const j7 = state[7] | 0;
+  const j8 = state[8] | 0;
+  const j9 = state[9] | 0;
+  const j10 = state[10] | 0;
+  const j11 = state[11] | 0;
+  const j12 = state[12] | 0;
+  const j13 = state[13] | 0;
+  const j14 = state[14] | 0;
+  const j15 = state[15] | 0;
+  let x0 = j0;
+  let x1 = j1;
+  let x2 = j2;
+  let x3 = j3;
+  let x4 = j4;
+  let x5 = j5;
+  let x6 = j6;
+  let x7 = j7;
+  let x8 = j8;
+  let x9 = j9;
+  let x10 = j10;
+  let x11 = j11;
+  let x12 = j12;
+  let x13 = j13;
+  let x14 = j14;
+  let x15 = j15;
+  let u = 0;
+  for (let i = 0; i < rounds; i += 2) {
+    // Column round (spec §4: quarterround on columns).
+    u = (x0 + x12) | 0;
+    x4 ^= (u << 7) | (u >>> 25);
+    u = (x4 + x0) | 0;
+    x8 ^= (u << 9) | (u >>> 23);
+    u = (x8 + x4) | 0;
+    x12 ^= (u << 13) | (u >>> 19);
+    u = (x12 + x8) | 0;
+    x0 ^= (u << 18) | (u >>> 14);
+
+    u = (x5 + x1) | 0;
+    x9 ^= (u << 7) | (u >>> 25);
+    u = (x9 + x5) | 0;
+    x13 ^= (u << 9) | (u >>> 23);
+    u = (x13 + x9) | 0;
+    x1 ^= (u << 13) | (u >>> 19);
+    u = (x1 + x13) | 0;
+    x5 ^= (u << 18) | (u >>> 14);
+
+    u = (x10 + x6) | 0;
+    x14 ^= (u << 7) | (u >>> 25);
+    u = (x14 + x10) | 0;
+    x2 ^= (u << 9) | (u >>> 23);
+    u = (x2 + x14) | 0;
+    x6 ^= (u << 13) | (u >>> 19);
+    u = (x6 + x2) | 0;
+    x10 ^= (u << 18) | (u >>> 14);
+
+    u = (x15 + x11) | 0;
+    x3 ^= (u << 7) | (u >>> 25);
+    u = (x3 + x15) | 0;
+    x7 ^= (u << 9) | (u >>> 23);
+    u = (x7 + x3) | 0;
+    x11 ^= (u << 13) | (u >>> 19);
+    u = (x11 + x7) | 0;
+    x15 ^= (u << 18) | (u >>> 14);
+
+    // Row round (spec §5).
+    u = (x0 + x3) | 0;
+    x1 ^= (u << 7) | (u >>> 25);
+    u = (x1 + x0) | 0;
+    x2 ^= (u << 9) | (u >>> 23);
+    u = (x2 + x1) | 0;
+    x3 ^= (u << 13) | (u >>> 19);
+    u = (x3 + x2) | 0;
+    x0 ^= (u << 18) | (u >>> 14);
+
+    u = (x5 + x4) | 0;
+    x6 ^= (u << 7) | (u >>> 25);
+    u = (x6 + x5) | 0;
+    x7 ^= (u << 9) | (u >>> 23);
+    u = (x7 + x6) | 0;
+    x4 ^= (u << 13) | (u >>> 19);
+    u = (x4 + x7) | 0;
+    x5 ^= (u << 18) | (u >>> 14);
+
+    u = (x10 + x9) | 0;
+    x11 ^= (u << 7) | (u >>> 25);
+    u = (x11 + x10) | 0;
+    x8 ^= (u << 9) | (u >>> 23);
+    u = (x8 + x11) | 0;
+    x9 ^= (u << 13) | (u >>> 19);
+    u = (x9 + x8) | 0;
+    x10 ^= (u << 18) | (u >>> 14);
+
+    u = (x15 + x14) | 0;
+    x12 ^= (u << 7) | (u >>> 25);
+    u = (x12 + x15) | 0;
+    x13 ^= (u << 9) | (u >>> 23);
+    u = (x13 + x12) | 0;
+    x14 ^= (u << 13) | (u >>> 19);
+    u = (x14 + x13) | 0;
+    x15 ^= (u << 18) | (u >>> 14);
+  }
+  out[outWord] = x0 + j0;
+  out[outWord + 1] = x1 + j1;
+  out[outWord + 2] = x2 + j2;
+  out[outWord + 3] = x3 + j3;
+  out[outWord + 4] = x4 + j4;
+  out[outWord + 5] = x5 + j5;
+  out[outWord + 6] = x6 + j6;
+  out[outWord + 7] = x7 + j7;
+  out[outWord + 8] = x8 + j8;
+  out[outWord + 9] = x9 + j9;
+  out[outWord + 10] = x10 + j10;
+  out[outWord + 11] = x11 + j11;
+  out[outWord + 12] = x12 + j12;
+  out[outWord + 13] = x13 + j13;
+  out[outWord + 14] = x14 + j14;
+  out[outWord + 15] = x15 + j15;
+}
+
+function le32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+/**
+ * Writes the input state for a 32-byte key and 8-byte nonce into `state` with block counter 0
+ * (Salsa20 spec §9/§10 layout: constants 0,5,10,15; key 1..4, 11..14; nonce 6,7; counter 8,9).
+ * Allocation-free twin of {@link salsaState} for per-packet use.
+ */
+export function salsaInitState(state: Uint32Array, key: Uint8Array, nonce: Uint8Array): void {
+  if (key.length !== 32) throw new RangeError('salsa20: key must be 32 bytes');
+  if (nonce.length < 8) throw new RangeError('salsa20: nonce must be 8 bytes');
+  state[0] = SIGMA0;
+  state[1] = le32(key, 0);
+  state[2] = le32(key, 4);
+  state[3] = le32(key, 8);
+  state[4] = le32(key, 12);
+  state[5] = SIGMA1;
+  state[6] = le32(nonce, 0);
+  state[7] = le32(nonce, 4);
+  state[8] = 0;
+  state[9] = 0;
+  state[10] = SIGMA2;
+  state[11] = le32(key, 16);
+  state[12] = le32(key, 20);
+  state[13] = le32(key, 24);
+  state[14] = le32(key, 28);
+  state[15] = SIGMA3;
+}
+
+/** Builds the 16-word input state for key (32 bytes) and 8-byte nonce, block counter 0 (words 8,9 = counter). */
+export function salsaState(key: Uint8Array, nonce: Uint8Array): Uint32Array {
+  const s = new Uint32Array(16);
+  salsaInitState(s, key, nonce);
+  return s;
+}
+
+/** Advances the 64-bit little-endian block counter in words 8 (low) and 9 (high). */
+export function salsaIncrement(state: Uint32Array): void {
+  const lo = (state[8] + 1) >>> 0;
+  state[8] = lo;
+  if (lo === 0) state[9] = (state[9] + 1) >>> 0;
+}
+
+/**
+ * A streaming Salsa20 cipher: successive {@link Salsa20.crypt} / {@link Salsa20.keystream}
+ * calls continue the same keystream (byte-granular, like the reference `Salsa20::crypt12/20`).
+ */
+export class Salsa20 {
+  /** Input state; words 8,9 = counter of the NEXT block to generate. */
+  private readonly state: Uint32Array;
+  private readonly rounds: 12 | 20;
+  private readonly block = new Uint32Array(16);
+  private readonly block8: Uint8Array;
+  /** Bytes of `block` already used (64 = none buffered). */
+  private used = SALSA_BLOCK_BYTES;
+
+  constructor(key: Uint8Array, nonce: Uint8Array, rounds: 12 | 20) {
+    if (rounds !== 12 && rounds !== 20) throw new RangeError('salsa20: rounds must be 12 or 20');
+    this.state = salsaState(key, nonce);
+    this.rounds = rounds;
+    this.block8 = new Uint8Array(this.block.buffer);
+  }
+
+  /**
+   * XORs `input` with the keystream into `output` (same length or longer; may be the same
+   * array or alias exactly). Continues from where the previous call stopped.
+   */
+  crypt(input: Uint8Array, output: Uint8Array): void {
+    const n = input.length;
+    if (output.length < n) throw new RangeError('salsa20: output shorter than input');
+    const ks = this.block8;
+    let used = this.used;
+    let i = 0;
+    // Drain what is left of a partially used block.
+    while (used < SALSA_BLOCK_BYTES && i < n) output[i] = input[i++] ^ ks[used++];
+    while (i < n) {
+      salsaBlock(this.rounds, this.state, this.block, 0);
+      salsaIncrement(this.state);
+      const take = n - i < SALSA_BLOCK_BYTES ? n - i : SALSA_BLOCK_BYTES;
+      for (let k = 0; k < take; k++) output[i + k] = input[i + k] ^ ks[k];
+      i += take;
+      used = take;
+    }
+    this.used = used;
+  }
+
+  /** Fills `output` with the next keystream bytes (equivalent to encrypting zeros). */
+  keystream(output: Uint8Array): void {
+    const n = output.length;
+    const ks = this.block8;
+    let used = this.used;
+    let i = 0;
+    while (used < SALSA_BLOCK_BYTES && i < n) output[i++] = ks[used++];
+    while (i < n) {
+      salsaBlock(this.rounds, this.state, this.block, 0);
+      salsaIncrement(this.state);
+      const take = n - i < SALSA_BLOCK_BYTES ? n - i : SALSA_BLOCK_BYTES;
+      if (take === SALSA_BLOCK_BYTES) output.set(ks, i);
+      else for (let k = 0; k < take; k++) output[i + k] = ks[k];
+      i += take;
+      used = take;
+    }
+    this.used = used;
+  }
+}
