@@ -1,0 +1,102 @@
+/**
+ * The memory-hard identity hash of ZeroTier 1.x (protocol.md §2.3, the "frankenhash"):
+ * SHA-512 of the public key, then 2 MiB of Salsa20/20 keystream chained by XOR, then 262144
+ * data-dependent swaps between that memory and the digest. Its first byte is the proof of
+ * work (`< 17`) and its last five bytes are the node address.
+ *
+ * Speed matters (every new peer's identity is validated once): phase 1 writes keystream
+ * blocks straight into one preallocated `Uint32Array`, phase 2 reads the two indices from
+ * single bytes and swaps 64-bit words as two 32-bit words (a raw byte swap either way, so
+ * host byte order does not matter for the swap itself). The buffer is reused across calls,
+ * which is safe because the function is synchronous.
+ *
+ * Byte order: keystream words are little-endian in the Salsa20 spec and are stored in a
+ * `Uint32Array` whose bytes are then read as raw bytes; this assumes a little-endian host,
+ * like `salsa20.ts`. It is checked once at load.
+ * @module
+ */
+
+import { createHash } from 'node:crypto';
+import { salsaBlock, salsaState } from './salsa20.ts';
+
+/** Size of the scratch memory `M` (§2.3). */
+export const IDENTITY_HASH_MEMORY = 2097152;
+/** Size of the result digest `D`. */
+export const IDENTITY_HASH_LEN = 64;
+/** Proof-of-work criterion: an identity is well-formed only if `D[0] < 17` (§2.3). */
+export const IDENTITY_HASH_FIRST_BYTE_LIMIT = 17;
+
+/** Number of 64-bit words in M (phase 2 iterates over them in pairs). */
+const M_WORDS64 = IDENTITY_HASH_MEMORY / 8;
+/** Number of 32-bit words in M. */
+const M_WORDS32 = IDENTITY_HASH_MEMORY / 4;
+
+if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1)
+  throw new Error('identity-hash: a little-endian host is required');
+
+let memory32: Uint32Array | null = null;
+let memory8: Uint8Array | null = null;
+const digest32 = new Uint32Array(16);
+const digest8 = new Uint8Array(digest32.buffer);
+const block = new Uint32Array(16);
+
+/**
+ * Computes the 64-byte memory-hard digest `H(pub64)` of §2.3 into `out` (a new array if
+ * omitted) and returns it. Throws `RangeError` if `pub64` is not 64 bytes (callers decode
+ * first, so that is API misuse).
+ */
+export function identityHash(
+  pub64: Uint8Array,
+  out: Uint8Array = new Uint8Array(IDENTITY_HASH_LEN),
+): Uint8Array {
+  if (pub64.length !== 64) throw new RangeError('identityHash: public key must be 64 bytes');
+  if (out.length < IDENTITY_HASH_LEN) throw new RangeError('identityHash: out must hold 64 bytes');
+  if (memory32 === null) {
+    memory32 = new Uint32Array(M_WORDS32);
+    memory8 = new Uint8Array(memory32.buffer);
+  }
+  const m32 = memory32;
+  const m8 = memory8!;
+  const d32 = digest32;
+  const d8 = digest8;
+
+  // D = SHA-512(pub); the cipher's key and nonce are taken from D now (later changes to D
+  // do not affect the stream).
+  d8.set(createHash('sha512').update(pub64).digest());
+  const state = salsaState(d8.subarray(0, 32), d8.subarray(32, 40));
+
+  // Phase 1: M[0..64) = block 0; M[off..off+64) = M[off-64..off) ^ next block.
+  // The block counter (state words 8,9) is at most 163839 here, so only word 8 moves.
+  let counter = 0;
+  salsaBlock(20, state, m32, 0);
+  state[8] = ++counter;
+  for (let w = 16; w < M_WORDS32; w += 16) {
+    salsaBlock(20, state, m32, w);
+    state[8] = ++counter;
+    for (let k = 0; k < 16; k++) m32[w + k] ^= m32[w - 16 + k];
+  }
+
+  // Phase 2: pairs of 64-bit words of M, read big-endian; only the low bits matter, i.e.
+  // the last byte(s) of each word: idx1 = word mod 8, idx2 = word mod 262144 (18 bits).
+  for (let i = 0; i < M_WORDS64; i += 2) {
+    const idx1 = m8[i * 8 + 7] & 7;
+    const o = i * 8 + 8;
+    const idx2 = ((m8[o + 5] & 3) << 16) | (m8[o + 6] << 8) | m8[o + 7];
+    // Swap the raw 8 bytes of M word idx2 and D word idx1 (as two 32-bit halves).
+    const dw = idx1 << 1;
+    const mw = idx2 << 1;
+    const t0 = d32[dw];
+    const t1 = d32[dw + 1];
+    d32[dw] = m32[mw];
+    d32[dw + 1] = m32[mw + 1];
+    m32[mw] = t0;
+    m32[mw + 1] = t1;
+    // D ^= next keystream block (the stream continues where phase 1 stopped).
+    salsaBlock(20, state, block, 0);
+    state[8] = ++counter;
+    for (let k = 0; k < 16; k++) d32[k] ^= block[k];
+  }
+
+  out.set(d8, 0);
+  return out;
+}
