@@ -73,7 +73,7 @@ test('decompress rejects malformed blocks with stable reasons', () => {
   // Overlapping match: one literal then 19 copies of it, then a literal-only end.
   const d = lz4Decompress(fromHex('1faa010000' + '10bb'));
   assert.ok(d.ok);
-  assert.equal(toHex(d.value), 'aa'.repeat(20) + 'bb');
+  assert.equal(toHex(d.value), `${'aa'.repeat(20)}bb`);
 });
 
 test('property: compress/decompress round-trip on random and repetitive data', () => {

@@ -99,7 +99,7 @@ export function lz4Compress(src: Uint8Array): Uint8Array {
       const litLen = s - anchor;
       const matchLen = e - s - MIN_MATCH;
       const tokenAt = o++;
-      dst[tokenAt] = ((litLen >= 15 ? 15 : litLen) << 4) | (matchLen >= 15 ? 15 : matchLen);
+      dst[tokenAt] = (Math.min(litLen, 15) << 4) | Math.min(matchLen, 15);
       if (litLen >= 15) o = writeLength(dst, o, litLen - 15);
       dst.set(src.subarray(anchor, s), o);
       o += litLen;
@@ -114,7 +114,7 @@ export function lz4Compress(src: Uint8Array): Uint8Array {
     }
   }
   const litLen = n - anchor;
-  dst[o++] = (litLen >= 15 ? 15 : litLen) << 4;
+  dst[o++] = Math.min(litLen, 15) << 4;
   if (litLen >= 15) o = writeLength(dst, o, litLen - 15);
   dst.set(src.subarray(anchor), o);
   o += litLen;
