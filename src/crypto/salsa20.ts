@@ -135,22 +135,22 @@ export function salsaBlock(rounds: 12 | 20, state: Uint32Array, out: Uint32Array
     u = (x14 + x13) | 0;
     x15 ^= (u << 18) | (u >>> 14);
   }
-  out[outWord] = x0 + j0;
-  out[outWord + 1] = x1 + j1;
-  out[outWord + 2] = x2 + j2;
-  out[outWord + 3] = x3 + j3;
-  out[outWord + 4] = x4 + j4;
-  out[outWord + 5] = x5 + j5;
-  out[outWord + 6] = x6 + j6;
-  out[outWord + 7] = x7 + j7;
-  out[outWord + 8] = x8 + j8;
-  out[outWord + 9] = x9 + j9;
-  out[outWord + 10] = x10 + j10;
-  out[outWord + 11] = x11 + j11;
-  out[outWord + 12] = x12 + j12;
-  out[outWord + 13] = x13 + j13;
-  out[outWord + 14] = x14 + j14;
-  out[outWord + 15] = x15 + j15;
+  out[outWord] = (x0 + j0) | 0;
+  out[outWord + 1] = (x1 + j1) | 0;
+  out[outWord + 2] = (x2 + j2) | 0;
+  out[outWord + 3] = (x3 + j3) | 0;
+  out[outWord + 4] = (x4 + j4) | 0;
+  out[outWord + 5] = (x5 + j5) | 0;
+  out[outWord + 6] = (x6 + j6) | 0;
+  out[outWord + 7] = (x7 + j7) | 0;
+  out[outWord + 8] = (x8 + j8) | 0;
+  out[outWord + 9] = (x9 + j9) | 0;
+  out[outWord + 10] = (x10 + j10) | 0;
+  out[outWord + 11] = (x11 + j11) | 0;
+  out[outWord + 12] = (x12 + j12) | 0;
+  out[outWord + 13] = (x13 + j13) | 0;
+  out[outWord + 14] = (x14 + j14) | 0;
+  out[outWord + 15] = (x15 + j15) | 0;
 }
 
 function le32(b: Uint8Array, o: number): number {
@@ -232,7 +232,7 @@ export class Salsa20 {
     while (i < n) {
       salsaBlock(this.rounds, this.state, this.block, 0);
       salsaIncrement(this.state);
-      const take = n - i < SALSA_BLOCK_BYTES ? n - i : SALSA_BLOCK_BYTES;
+      const take = Math.min(n - i, SALSA_BLOCK_BYTES);
       for (let k = 0; k < take; k++) output[i + k] = input[i + k] ^ ks[k];
       i += take;
       used = take;
@@ -250,7 +250,7 @@ export class Salsa20 {
     while (i < n) {
       salsaBlock(this.rounds, this.state, this.block, 0);
       salsaIncrement(this.state);
-      const take = n - i < SALSA_BLOCK_BYTES ? n - i : SALSA_BLOCK_BYTES;
+      const take = Math.min(n - i, SALSA_BLOCK_BYTES);
       if (take === SALSA_BLOCK_BYTES) output.set(ks, i);
       else for (let k = 0; k < take; k++) output[i + k] = ks[k];
       i += take;
