@@ -1,0 +1,75 @@
+/**
+ * Identity benchmarks: memory-hard hash / validation, generation, and the C25519 operations
+ * used per peer (agree once, sign/verify per credential). Run: `npm run bench identity`.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { agree, sign, verify } from '../src/crypto/c25519.ts';
+import { identityHash } from '../src/crypto/identity-hash.ts';
+import { Identity } from '../src/protocol/identity.ts';
+import { Reader } from '../src/util/result.ts';
+import { report, timePerCall } from './measure.ts';
+
+const cv = JSON.parse(readFileSync(new URL('../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'));
+const parse = (s: string): Identity => {
+  const d = Identity.fromString(s);
+  if (!d.ok) throw new Error(d.reason);
+  return d.value;
+};
+const A = parse(cv.identities.A);
+const B = parse(cv.identities.B);
+
+// Validation = one memory-hard hash plus a compare; fresh objects so the cached result is not reused.
+const pubA = A.toString();
+report(
+  'identity validation (locallyValidate)',
+  timePerCall(() => parse(pubA).locallyValidate(), { ms: 4000, batch: 4 }) / 1000,
+  'ms',
+  '<= 40 ms',
+);
+report(
+  'identity hash alone',
+  timePerCall(() => identityHash(A.publicKey), { ms: 2000, batch: 4 }) / 1000,
+  'ms',
+);
+
+// Generation: the number of hashes is geometric (p = 17/256), so report mean and median over many.
+const N = Number(process.env.GEN_RUNS ?? 30);
+const times: number[] = [];
+for (let i = 0; i < N; i++) {
+  const t0 = performance.now();
+  Identity.generate((n) => randomBytes(n));
+  times.push(performance.now() - t0);
+}
+times.sort((a, b) => a - b);
+report(`identity generation, mean of ${N}`, times.reduce((a, b) => a + b, 0) / N, 'ms');
+report(`identity generation, median of ${N}`, times[N >> 1], 'ms');
+
+const msg = randomBytes(200);
+const sig = sign(A.privateKey!, A.publicKey, msg);
+report(
+  'sign (200-byte message)',
+  timePerCall(() => sign(A.privateKey!, A.publicKey, msg)),
+  'us',
+);
+report(
+  'verify (200-byte message)',
+  timePerCall(() => verify(A.publicKey, msg, sig)),
+  'us',
+);
+report(
+  'agree (X25519 + SHA-512)',
+  timePerCall(() => agree(A.privateKey!, B.publicKey)),
+  'us',
+);
+const bin = A.toBytes();
+report(
+  'Identity.decode (71-byte public form)',
+  timePerCall(() => Identity.decode(new Reader(bin)), { batch: 1000 }),
+  'us',
+);
+report(
+  'Identity.fromString (secret form)',
+  timePerCall(() => Identity.fromString(cv.identities.A), { batch: 1000 }),
+  'us',
+);
