@@ -143,6 +143,17 @@ test('locallyValidate accepts every valid vector and rejects every altered one (
   assert.ok(!Identity.fromParts(0xff00000001, A.publicKey).locallyValidate());
 });
 
+test('privateKeyMatches detects a private key that does not belong to the public key', () => {
+  assert.ok(A.privateKeyMatches());
+  assert.ok(!A.publicOnly().privateKeyMatches());
+  const swappedEd = A.privateKey!.slice();
+  swappedEd.set(B.privateKey!.subarray(32), 32);
+  assert.ok(!Identity.fromParts(A.address, A.publicKey, swappedEd).privateKeyMatches());
+  const swappedX = A.privateKey!.slice();
+  swappedX.set(B.privateKey!.subarray(0, 32), 0);
+  assert.ok(!Identity.fromParts(A.address, A.publicKey, swappedX).privateKeyMatches());
+});
+
 test('agree is symmetric and matches agree_a_b; sign/verify round trip (§2.4, §2.6)', () => {
   assert.equal(toHex(A.agree(B)!), cv.values.agree_a_b);
   assert.equal(toHex(B.agree(A)!), cv.values.agree_a_b);
