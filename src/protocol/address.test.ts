@@ -21,6 +21,8 @@ import {
   formatMac,
   formatMulticastGroup,
   formatNetworkId,
+  ipv4MulticastGroup,
+  ipv6MulticastGroup,
   isReservedAddress,
   isValidAddress,
   isZeroTierMac,
@@ -210,6 +212,24 @@ test('multicast groups: wire form, ordering, broadcast, ARP and solicited-node g
   assert.ok(compareMulticastGroups(sn, BROADCAST_GROUP) < 0);
   assert.equal(compareMulticastGroups(g, { ...g }), 0);
   assert.throws(() => arpGroup(new Uint8Array(16)), RangeError);
+});
+
+test('IP multicast destinations map to their Ethernet multicast groups (RFC 1112, RFC 2464)', () => {
+  assert.equal(
+    formatMulticastGroup(ipv4MulticastGroup(Uint8Array.of(224, 0, 0, 251))),
+    '01:00:5e:00:00:fb/00000000',
+  );
+  assert.equal(
+    formatMulticastGroup(ipv4MulticastGroup(Uint8Array.of(239, 255, 1, 2))),
+    '01:00:5e:7f:01:02/00000000',
+  );
+  const allNodes = fromHex('ff020000000000000000000000000001');
+  assert.equal(formatMulticastGroup(ipv6MulticastGroup(allNodes)), '33:33:00:00:00:01/00000000');
+  // The solicited-node group is the IPv6 multicast group of the solicited-node address.
+  const target = rfc4193Address(NWID, A_ADDR);
+  const snAddr = fromHex(`ff0200000000000000000001ff${toHex(target, 13, 16)}`);
+  assert.deepEqual(ipv6MulticastGroup(snAddr), solicitedNodeGroup(target));
+  assert.throws(() => ipv6MulticastGroup(new Uint8Array(4)), RangeError);
 });
 
 test('fuzz: multicast group decode round-trips any 10 bytes and never throws', () => {

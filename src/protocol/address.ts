@@ -308,6 +308,24 @@ export function solicitedNodeGroup(ipv6: Uint8Array): MulticastGroup {
   return { mac: 0x3333ff000000 + ((ipv6[13] << 16) | (ipv6[14] << 8) | ipv6[15]), adi: 0 };
 }
 
+/**
+ * The group for an IPv4 multicast destination (224.0.0.0/4): MAC 01:00:5e + the low 23 bits
+ * of the address (RFC 1112 §6.4), ADI 0 as for any OS-level multicast MAC (§1.4).
+ */
+export function ipv4MulticastGroup(ipv4: Uint8Array): MulticastGroup {
+  if (ipv4.length !== 4) throw new RangeError('ipv4MulticastGroup: IPv4 address must be 4 bytes');
+  return { mac: 0x01005e000000 + (((ipv4[1] & 0x7f) << 16) | (ipv4[2] << 8) | ipv4[3]), adi: 0 };
+}
+
+/** The group for an IPv6 multicast destination (ff00::/8): MAC 33:33 + its last 4 bytes (RFC 2464 §7), ADI 0. */
+export function ipv6MulticastGroup(ipv6: Uint8Array): MulticastGroup {
+  if (ipv6.length !== 16) throw new RangeError('ipv6MulticastGroup: IPv6 address must be 16 bytes');
+  return {
+    mac: 0x3333 * TWO32 + (((ipv6[12] << 24) | (ipv6[13] << 16) | (ipv6[14] << 8) | ipv6[15]) >>> 0),
+    adi: 0,
+  };
+}
+
 /** Writes `MAC[6] || ADI[4]` (ADI big-endian). */
 export function encodeMulticastGroup(w: Writer, g: MulticastGroup): void {
   const hi = Math.floor(g.mac / TWO32);
