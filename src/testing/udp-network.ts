@@ -1,0 +1,811 @@
+/**
+ * An in-memory UDP internet for running whole ZeroTier networks (a root and dozens of leaves)
+ * in one process, deterministically, on a {@link FakeClock}.
+ *
+ * - Hosts have IPv4 and/or IPv6 addresses and bind sockets that implement {@link UdpBinding},
+ *   the same interface `src/runtime` implements over `node:dgram`.
+ * - A host may sit behind a NAT ({@link SimNat}): its addresses of the NAT's family are LAN
+ *   addresses, reachable directly only from the same LAN; everything else leaves through the NAT,
+ *   which rewrites the source to its public IP and a mapped port and filters what comes back
+ *   (see `nat.ts`). Addresses of the other family are public (the usual NAT44 + global IPv6 home).
+ * - Impairments (`link-conditions.ts`) apply per host (access link), per host pair (directional)
+ *   or network-wide, and can change at run time; `cut` drops everything between two hosts (or
+ *   around one) until `restore`.
+ * - Every delivery is a deadline on the clock: `network.run(t)` or `clock.advance(ms)` delivers
+ *   datagrams in time order (FIFO among equal times) and fires the nodes' own deadlines in between.
+ *   Arrival times are rounded up to whole milliseconds, so `now` stays an integer for code that
+ *   writes it into packets. Randomness comes from one seed, so a run is a function of the seed.
+ *
+ * IP TTL is modelled as router hops: the sender's NAT, the core, and the receiver's NAT each
+ * count one (same-LAN and loopback traffic crosses none). A datagram needs `ttl` > hops to arrive,
+ * so RENDEZVOUS's TTL-2 junk datagram (protocol.md §6.6) opens the sender's NAT and dies in the core.
+ * @module
+ */
+
+import { FakeClock } from './clock.ts';
+import { familyOf, formatEndpoint, type IpFamily, isLoopback, requireIp } from './ip.ts';
+import { BandwidthQueue, composePath, type LinkConditions, validateConditions } from './link-conditions.ts';
+import { type NatBehaviour, NatTable, type NatType } from './nat.ts';
+import { type Seed, SeededRandom } from './random.ts';
+import type {
+  UdpAddress,
+  UdpBinding,
+  UdpBindOptions,
+  UdpMessageHandler,
+  UdpSendOptions,
+  UdpStack,
+} from './udp-binding.ts';
+
+/** Why the network dropped a datagram. */
+export type DropReason =
+  /** random loss (`LinkConditions.loss`) */
+  | 'loss'
+  /** the two hosts are cut apart, or one is isolated */
+  | 'cut'
+  /** a NAT had no live mapping or its filter rejected the sender (or no hairpinning) */
+  | 'nat-filter'
+  /** no socket bound to the destination port/address */
+  | 'no-listener'
+  /** a socket is bound but has no `onMessage` handler */
+  | 'no-handler'
+  /** the destination address is not reachable from the sender (or no source address) */
+  | 'no-route'
+  /** the TTL ran out before the destination */
+  | 'ttl'
+  /** a bandwidth-limited queue was full */
+  | 'queue'
+  /** the datagram was larger than a segment's MTU */
+  | 'mtu';
+
+/** Every {@link DropReason}, for iterating counters. */
+export const DROP_REASONS: readonly DropReason[] = [
+  'loss',
+  'cut',
+  'nat-filter',
+  'no-listener',
+  'no-handler',
+  'no-route',
+  'ttl',
+  'queue',
+  'mtu',
+];
+
+/** Network-wide counters. */
+export interface UdpNetworkStats {
+  /** Datagrams handed to `send` (each counts once, duplicates or not). */
+  sent: number;
+  /** Datagrams handed to an `onMessage` handler (duplicates count again). */
+  delivered: number;
+  /** Extra copies created by `duplicate`. */
+  duplicated: number;
+  bytesSent: number;
+  bytesDelivered: number;
+  /** Drops per reason. */
+  dropped: Record<DropReason, number>;
+}
+
+/** Per-host counters. */
+export interface HostStats {
+  sent: number;
+  received: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+/** One line of the trace: what happened to which datagram, when. */
+export interface TraceEvent {
+  readonly t: number;
+  readonly kind: 'send' | 'deliver' | 'drop';
+  /** Datagram number (1, 2, …, in send order; a duplicate keeps its original's number). */
+  readonly id: number;
+  /** Sending host. */
+  readonly host: string;
+  /** Source endpoint as the sender bound it (before NAT). */
+  readonly src: string;
+  /** Destination endpoint as the sender addressed it. */
+  readonly dst: string;
+  readonly size: number;
+  /** Receiving host (`deliver` only). */
+  readonly to?: string;
+  /** Source endpoint as the receiver sees it (after NAT; `deliver` only). */
+  readonly from?: string;
+  /** Why it was dropped (`drop` only). */
+  readonly reason?: DropReason;
+}
+
+/** Options of {@link UdpNetwork}. */
+export interface UdpNetworkOptions {
+  /** The clock to schedule deliveries on (default: a new FakeClock). */
+  clock?: FakeClock;
+  /** Seed of every random choice (loss, jitter, ephemeral ports, NAT ports). Default 1. */
+  seed?: Seed;
+  /** Conditions of the core for host pairs without their own setting (default: perfect). */
+  defaults?: LinkConditions;
+  /** Event cap per run of a clock created here (default 1,000,000). */
+  maxEventsPerRun?: number;
+  /** Record every event in {@link UdpNetwork.trace} (default false: traces grow fast). */
+  trace?: boolean;
+  /** Called for every trace event (whether or not `trace` is on). */
+  onTrace?: (e: TraceEvent) => void;
+}
+
+/** Options of {@link UdpNetwork.addHost}. */
+export interface HostOptions {
+  /** The host's IPv4/IPv6 addresses (at least one). */
+  addresses: readonly string[];
+  /** The NAT this host sits behind, if any. */
+  behind?: SimNat;
+  /** Access-link conditions (apply to everything the host sends and receives). */
+  conditions?: LinkConditions;
+}
+
+/** Options of {@link UdpNetwork.addNat}. */
+export interface NatOptions extends NatBehaviour {
+  /** The NAT's public address; its family is the family it translates. */
+  publicIp: string;
+  /** Let inside hosts reach each other through the public address (default false). */
+  hairpin?: boolean;
+  /** Core conditions between hosts of this NAT's LAN (default: perfect). */
+  lanConditions?: LinkConditions;
+}
+
+/** Options of cut/restore/setLink. */
+export interface DirectionOptions {
+  /** Only the direction from the first host to the second (default: both directions). */
+  oneWay?: boolean;
+}
+
+type HostRef = SimHost | string;
+
+/** A NAT device in front of one or more hosts. */
+export class SimNat {
+  /** Public address (canonical). */
+  readonly publicIp: string;
+  /** Family it translates. */
+  readonly family: IpFamily;
+  /** The translation table (inspect `table.mappings(now)` in tests; `table.clear()` reboots). */
+  readonly table: NatTable;
+  /** Whether inside hosts can reach each other through the public address. */
+  hairpin: boolean;
+  /** @internal LAN address → host. */
+  readonly lan = new Map<string, SimHost>();
+  private lanCond: Readonly<LinkConditions> | undefined;
+
+  /** @internal Use {@link UdpNetwork.addNat}. */
+  constructor(
+    readonly name: string,
+    opts: NatOptions,
+    random: SeededRandom,
+  ) {
+    this.publicIp = requireIp(opts.publicIp, 'addNat publicIp');
+    this.family = familyOf(this.publicIp);
+    this.table = new NatTable(opts, random);
+    this.hairpin = opts.hairpin ?? false;
+    this.lanCond = opts.lanConditions ? validateConditions(opts.lanConditions) : undefined;
+  }
+
+  /** NAT behaviour type. */
+  get type(): NatType {
+    return this.table.type;
+  }
+
+  /** Core conditions inside the LAN. */
+  get lanConditions(): Readonly<LinkConditions> | undefined {
+    return this.lanCond;
+  }
+  set lanConditions(c: LinkConditions | undefined) {
+    this.lanCond = c ? validateConditions(c) : undefined;
+  }
+}
+
+/** A bound socket of a simulated host. */
+export class SimUdpSocket implements UdpBinding {
+  /** @inheritdoc */
+  onMessage: UdpMessageHandler | undefined;
+  private isClosed = false;
+
+  /** @internal Use {@link SimHost.bind}. */
+  constructor(
+    /** The host this socket belongs to. */
+    readonly host: SimHost,
+    /** @inheritdoc */
+    readonly localAddress: UdpAddress,
+  ) {}
+
+  /** @inheritdoc */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** @inheritdoc */
+  send(data: Uint8Array, to: UdpAddress, options?: UdpSendOptions): void {
+    if (this.isClosed) {
+      throw Object.assign(new Error('Not running'), { code: 'ERR_SOCKET_DGRAM_NOT_RUNNING' });
+    }
+    if (!(data instanceof Uint8Array)) throw new TypeError('send: data must be a Uint8Array');
+    if (data.length > 65507) throw new RangeError(`send: datagram of ${data.length} bytes exceeds 65507`);
+    if (!to || typeof to !== 'object') throw new TypeError('send: to must be { ip, port }');
+    const ip = requireIp(to.ip, 'send');
+    if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535)
+      throw new RangeError(`send: port must be an integer in [1, 65535], got ${to.port}`);
+    const ttl = options?.ttl ?? 64;
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 255) throw new RangeError('send: ttl must be in [1, 255]');
+    this.host.network._transmit(this, data, { ip, port: to.port }, ttl);
+  }
+
+  /** @inheritdoc */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.host._unbind(this);
+  }
+}
+
+/** A simulated machine: addresses, sockets, access-link conditions, counters. */
+export class SimHost implements UdpStack {
+  /** Canonical addresses, as given. */
+  readonly addresses: readonly string[];
+  /** Counters. */
+  readonly stats: HostStats = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0 };
+  private cond: Readonly<LinkConditions> | undefined;
+  private readonly ports = new Map<number, SimUdpSocket[]>();
+  private readonly rng: SeededRandom;
+  /** @internal Uplink/downlink bandwidth queues. */
+  readonly _up = new BandwidthQueue();
+  /** @internal */
+  readonly _down = new BandwidthQueue();
+
+  /** @internal Use {@link UdpNetwork.addHost}. */
+  constructor(
+    /** The network it is attached to. */
+    readonly network: UdpNetwork,
+    /** Unique name (used in traces and for cut/setLink). */
+    readonly name: string,
+    addresses: readonly string[],
+    /** The NAT in front of it, if any. */
+    readonly nat: SimNat | undefined,
+    conditions: LinkConditions | undefined,
+    random: SeededRandom,
+  ) {
+    this.addresses = addresses;
+    this.cond = conditions ? validateConditions(conditions) : undefined;
+    this.rng = random;
+  }
+
+  /** Access-link conditions (settable at run time; `undefined` = perfect). */
+  get conditions(): Readonly<LinkConditions> | undefined {
+    return this.cond;
+  }
+  set conditions(c: LinkConditions | undefined) {
+    this.cond = c ? validateConditions(c) : undefined;
+  }
+
+  /** True if `ip` (canonical) is one of this host's addresses. */
+  hasAddress(ip: string): boolean {
+    return this.addresses.includes(ip);
+  }
+
+  /** True if `ip` is a LAN address behind this host's NAT (rather than a public one). */
+  isLanAddress(ip: string): boolean {
+    return this.nat !== undefined && familyOf(ip) === this.nat.family && this.hasAddress(ip);
+  }
+
+  /**
+   * The address the rest of the network reaches this host at for `family`: its NAT's public IP
+   * for the NAT's family, else its own first address of that family.
+   */
+  publicIp(family: IpFamily = 4): string | undefined {
+    if (this.nat && this.nat.family === family) return this.nat.publicIp;
+    return this.addresses.find((a) => familyOf(a) === family);
+  }
+
+  /**
+   * Binds a socket. `port` 0 picks a free ephemeral port (49152–65535) from the seeded stream.
+   * Throws an Error with `code` `EADDRINUSE` or `EADDRNOTAVAIL` like Node's `bind`.
+   */
+  bind(options: UdpBindOptions | number = {}): SimUdpSocket {
+    const opts = typeof options === 'number' ? { port: options } : options;
+    const port = opts.port ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new RangeError(`bind: port must be an integer in [0, 65535], got ${port}`);
+    const ip = opts.address === undefined ? '::' : requireIp(opts.address, 'bind');
+    if (ip !== '::' && ip !== '0.0.0.0' && !isLoopback(ip) && !this.hasAddress(ip)) {
+      throw Object.assign(new Error(`bind EADDRNOTAVAIL ${ip}:${port}`), {
+        code: 'EADDRNOTAVAIL',
+        syscall: 'bind',
+        address: ip,
+        port,
+      });
+    }
+    let p = port;
+    if (p === 0) {
+      p = this.ephemeral(ip);
+    } else if (this.conflicts(ip, p)) {
+      throw Object.assign(new Error(`bind EADDRINUSE ${formatEndpoint(ip, p)}`), {
+        code: 'EADDRINUSE',
+        syscall: 'bind',
+        address: ip,
+        port: p,
+      });
+    }
+    const s = new SimUdpSocket(this, { ip, port: p });
+    const list = this.ports.get(p);
+    if (list) list.push(s);
+    else this.ports.set(p, [s]);
+    return s;
+  }
+
+  /** Open sockets, in bind order per port. */
+  sockets(): SimUdpSocket[] {
+    return [...this.ports.values()].flat();
+  }
+
+  /** @internal The socket that receives a datagram addressed to `ip:port` (specific bind first). */
+  _socketFor(ip: string, port: number): SimUdpSocket | undefined {
+    const list = this.ports.get(port);
+    if (!list) return undefined;
+    let wild: SimUdpSocket | undefined;
+    for (const s of list) {
+      const b = s.localAddress.ip;
+      if (b === ip) return s;
+      if (!wild && (b === '::' || (b === '0.0.0.0' && familyOf(ip) === 4))) wild = s;
+    }
+    return wild;
+  }
+
+  /** @internal */
+  _unbind(s: SimUdpSocket): void {
+    const list = this.ports.get(s.localAddress.port);
+    if (!list) return;
+    const i = list.indexOf(s);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.ports.delete(s.localAddress.port);
+  }
+
+  /** @internal Picks the source address for a datagram from `s` to `dst` (undefined: no route). */
+  _sourceIp(s: SimUdpSocket, dst: string): string | undefined {
+    const fam = familyOf(dst);
+    const b = s.localAddress.ip;
+    if (b !== '::' && b !== '0.0.0.0') {
+      if (familyOf(b) !== fam || isLoopback(b) !== isLoopback(dst)) return undefined;
+      return b;
+    }
+    if (b === '0.0.0.0' && fam === 6) return undefined;
+    if (isLoopback(dst)) return fam === 4 ? '127.0.0.1' : '::1';
+    return this.addresses.find((a) => familyOf(a) === fam);
+  }
+
+  private conflicts(ip: string, port: number): boolean {
+    const list = this.ports.get(port);
+    if (!list) return false;
+    for (const s of list) {
+      const b = s.localAddress.ip;
+      if (b === ip || b === '::' || ip === '::') return true;
+      if (b === '0.0.0.0' && familyOf(ip) === 4) return true;
+      if (ip === '0.0.0.0' && familyOf(b) === 4) return true;
+    }
+    return false;
+  }
+
+  private ephemeral(ip: string): number {
+    for (let i = 0; i < 64; i++) {
+      const p = this.rng.int(49152, 65535);
+      if (!this.conflicts(ip, p)) return p;
+    }
+    for (let p = 49152; p <= 65535; p++) if (!this.conflicts(ip, p)) return p;
+    throw Object.assign(new Error('bind EADDRINUSE: no free ephemeral port'), { code: 'EADDRINUSE' });
+  }
+}
+
+/** Where a datagram is headed once routed. */
+interface Route {
+  /** Final host if known at send time (for NAT inbound: the current mapping's host, if any). */
+  peer: SimHost | undefined;
+  /** Deliver to `peer` at `ip` (`nat` unset), or filter through `nat` at public `port`. */
+  ip: string;
+  port: number;
+  nat: SimNat | undefined;
+  /** Source as the receiver will see it. */
+  from: UdpAddress;
+  /** Routers crossed (TTL). */
+  hops: number;
+  /** Loopback or to itself: no impairments, no cut. */
+  local: boolean;
+  /** LAN the traffic stays in, if any (selects the LAN core conditions). */
+  lan: SimNat | undefined;
+}
+
+interface InFlight {
+  id: number;
+  src: SimHost;
+  srcText: string;
+  dstText: string;
+  data: Uint8Array;
+  route: Route;
+}
+
+/** See the module comment. */
+export class UdpNetwork {
+  /** The clock deliveries are scheduled on. */
+  readonly clock: FakeClock;
+  /** Root of every random stream of this network. */
+  readonly random: SeededRandom;
+  /** Counters (live object; see {@link UdpNetwork.resetStats}). */
+  readonly stats: UdpNetworkStats = UdpNetwork.emptyStats();
+  /** Recorded events when constructed with `trace: true`. */
+  readonly trace: TraceEvent[] = [];
+  /** Called for every trace event. */
+  onTrace: ((e: TraceEvent) => void) | undefined;
+  private readonly tracing: boolean;
+  private readonly linkRng: SeededRandom;
+  private defaultCond: Readonly<LinkConditions> | undefined;
+  private readonly hostsByName = new Map<string, SimHost>();
+  private readonly natsByName = new Map<string, SimNat>();
+  /** Public address → host or NAT. */
+  private readonly publicIps = new Map<string, SimHost | SimNat>();
+  /** Directed pair "a\u0000b" → core conditions. */
+  private readonly pairCond = new Map<string, Readonly<LinkConditions>>();
+  private readonly pairQueue = new Map<string, BandwidthQueue>();
+  /** Directed cuts "a\u0000b", and isolated hosts. */
+  private readonly cuts = new Set<string>();
+  private readonly isolated = new Set<string>();
+  /** Last scheduled arrival per directed (sender, destination) to keep FIFO under jitter. */
+  private readonly lastArrival = new Map<string, number>();
+  private nextId = 1;
+
+  constructor(opts: UdpNetworkOptions = {}) {
+    this.clock = opts.clock ?? new FakeClock({ maxEventsPerRun: opts.maxEventsPerRun });
+    this.random = new SeededRandom(opts.seed ?? 1);
+    this.linkRng = this.random.fork('links');
+    this.defaultCond = opts.defaults ? validateConditions(opts.defaults) : undefined;
+    this.tracing = opts.trace ?? false;
+    this.onTrace = opts.onTrace;
+  }
+
+  /** Zeroed counters. */
+  static emptyStats(): UdpNetworkStats {
+    const dropped = {} as Record<DropReason, number>;
+    for (const r of DROP_REASONS) dropped[r] = 0;
+    return { sent: 0, delivered: 0, duplicated: 0, bytesSent: 0, bytesDelivered: 0, dropped };
+  }
+
+  /** Zeroes the network counters (host counters are left alone). */
+  resetStats(): void {
+    Object.assign(this.stats, UdpNetwork.emptyStats());
+  }
+
+  /** Sum of all drops. */
+  get droppedTotal(): number {
+    let n = 0;
+    for (const r of DROP_REASONS) n += this.stats.dropped[r];
+    return n;
+  }
+
+  /** Adds a NAT device. Its public IP must not be used by anything else. */
+  addNat(name: string, opts: NatOptions): SimNat {
+    if (this.natsByName.has(name)) throw new Error(`addNat: a NAT named "${name}" exists`);
+    const nat = new SimNat(name, opts, this.random.fork(`nat:${name}`));
+    if (this.publicIps.has(nat.publicIp))
+      throw new Error(`addNat: address ${nat.publicIp} is already in use`);
+    this.publicIps.set(nat.publicIp, nat);
+    this.natsByName.set(name, nat);
+    return nat;
+  }
+
+  /** Adds a host. Names are unique; addresses must not clash in the scope they live in. */
+  addHost(name: string, opts: HostOptions): SimHost {
+    if (typeof name !== 'string' || name === '')
+      throw new TypeError('addHost: name must be a non-empty string');
+    if (this.hostsByName.has(name)) throw new Error(`addHost: a host named "${name}" exists`);
+    if (!opts || !Array.isArray(opts.addresses) || opts.addresses.length === 0)
+      throw new TypeError('addHost: addresses must be a non-empty array');
+    const nat = opts.behind;
+    if (nat && this.natsByName.get(nat.name) !== nat)
+      throw new Error('addHost: behind must be a NAT of this network');
+    const addrs = opts.addresses.map((a) => requireIp(a, 'addHost'));
+    for (const a of addrs) {
+      if (isLoopback(a) || a === '0.0.0.0' || a === '::')
+        throw new TypeError(`addHost: ${a} cannot be a host address`);
+      const lan = nat && familyOf(a) === nat.family;
+      if (lan ? nat.lan.has(a) : this.publicIps.has(a))
+        throw new Error(`addHost: address ${a} is already in use`);
+    }
+    const host = new SimHost(this, name, addrs, nat, opts.conditions, this.random.fork(`host:${name}`));
+    for (const a of addrs) {
+      if (nat && familyOf(a) === nat.family) nat.lan.set(a, host);
+      else this.publicIps.set(a, host);
+    }
+    this.hostsByName.set(name, host);
+    return host;
+  }
+
+  /** The host named `name` (throws if none). */
+  host(name: string): SimHost {
+    const h = this.hostsByName.get(name);
+    if (!h) throw new Error(`no host named "${name}"`);
+    return h;
+  }
+
+  /** Every host, in creation order. */
+  hosts(): SimHost[] {
+    return [...this.hostsByName.values()];
+  }
+
+  /** Core conditions for pairs without their own setting. */
+  get defaults(): Readonly<LinkConditions> | undefined {
+    return this.defaultCond;
+  }
+  set defaults(c: LinkConditions | undefined) {
+    this.defaultCond = c ? validateConditions(c) : undefined;
+  }
+
+  /** Sets the core conditions between two hosts (both directions unless `oneWay`). */
+  setLink(a: HostRef, b: HostRef, c: LinkConditions, opts: DirectionOptions = {}): void {
+    const v = validateConditions(c);
+    for (const k of this.pairKeys(a, b, opts)) this.pairCond.set(k, v);
+  }
+
+  /** Removes a pair setting (the pair falls back to the network defaults). */
+  clearLink(a: HostRef, b: HostRef, opts: DirectionOptions = {}): void {
+    for (const k of this.pairKeys(a, b, opts)) this.pairCond.delete(k);
+  }
+
+  /**
+   * Drops everything between `a` and `b` (both directions unless `oneWay`), including
+   * datagrams already in flight; without `b`, isolates `a` from every other host.
+   */
+  cut(a: HostRef, b?: HostRef, opts: DirectionOptions = {}): void {
+    if (b === undefined) this.isolated.add(this.ref(a).name);
+    else for (const k of this.pairKeys(a, b, opts)) this.cuts.add(k);
+  }
+
+  /** Undoes {@link UdpNetwork.cut} with the same arguments. */
+  restore(a: HostRef, b?: HostRef, opts: DirectionOptions = {}): void {
+    if (b === undefined) this.isolated.delete(this.ref(a).name);
+    else for (const k of this.pairKeys(a, b, opts)) this.cuts.delete(k);
+  }
+
+  /** True if datagrams from `a` to `b` are currently dropped by a cut or an isolation. */
+  isCut(a: HostRef, b: HostRef): boolean {
+    const x = this.ref(a).name;
+    const y = this.ref(b).name;
+    return this.isolated.has(x) || this.isolated.has(y) || this.cuts.has(`${x}\u0000${y}`);
+  }
+
+  /** Delivers everything due up to `untilMs` (and fires other deadlines on the clock). */
+  run(untilMs: number): number {
+    return this.clock.runUntil(untilMs);
+  }
+
+  /** Advances the clock by `ms`. */
+  advance(ms: number): number {
+    return this.clock.advance(ms);
+  }
+
+  /** @internal Called by {@link SimUdpSocket.send} with validated arguments. */
+  _transmit(sock: SimUdpSocket, data: Uint8Array, to: UdpAddress, ttl: number): void {
+    const now = this.clock.now();
+    const src = sock.host;
+    const size = data.length;
+    this.stats.sent++;
+    this.stats.bytesSent += size;
+    src.stats.sent++;
+    src.stats.bytesSent += size;
+    const srcIp = src._sourceIp(sock, to.ip);
+    const d: InFlight = {
+      id: this.nextId++,
+      src,
+      srcText: formatEndpoint(srcIp ?? sock.localAddress.ip, sock.localAddress.port),
+      dstText: formatEndpoint(to.ip, to.port),
+      data,
+      route: undefined as unknown as Route,
+    };
+    this.emit(d, 'send');
+    if (srcIp === undefined) {
+      this.drop(d, 'no-route');
+      return;
+    }
+    const route = this.route(src, { ip: srcIp, port: sock.localAddress.port }, to, now);
+    if (typeof route === 'string') {
+      this.drop(d, route);
+      return;
+    }
+    d.route = route;
+    if (ttl <= route.hops) {
+      this.drop(d, 'ttl');
+      return;
+    }
+    let arrival = now;
+    let duplicate = false;
+    if (!route.local) {
+      const peer = route.peer;
+      if (peer ? this.isCut(src, peer) : this.isolated.has(src.name)) {
+        this.drop(d, 'cut');
+        return;
+      }
+      const coreKey = `${src.name}\u0000${peer ? peer.name : route.ip}`;
+      const core = this.pairCond.get(coreKey) ?? (route.lan ? route.lan.lanConditions : this.defaultCond);
+      const pc = composePath([src.conditions, core, peer?.conditions]);
+      if (size > pc.mtu) {
+        this.drop(d, 'mtu');
+        return;
+      }
+      if (this.linkRng.chance(pc.loss)) {
+        this.drop(d, 'loss');
+        return;
+      }
+      // Bandwidth: sender uplink, core, receiver downlink, each its own FIFO queue.
+      let t: number | undefined = now;
+      if (src.conditions?.bandwidthBps) t = src._up.enqueue(t, size, src.conditions);
+      if (t !== undefined && core?.bandwidthBps) {
+        let q = this.pairQueue.get(coreKey);
+        if (!q) {
+          q = new BandwidthQueue();
+          this.pairQueue.set(coreKey, q);
+        }
+        t = q.enqueue(t, size, core);
+      }
+      if (t !== undefined && peer?.conditions?.bandwidthBps) t = peer._down.enqueue(t, size, peer.conditions);
+      if (t === undefined) {
+        this.drop(d, 'queue');
+        return;
+      }
+      arrival = t + pc.delayMs + (pc.jitterMs > 0 ? this.linkRng.float() * pc.jitterMs : 0);
+      arrival = Math.ceil(arrival);
+      const fifoKey = `${src.name}\u0000${route.ip}|${route.port}`;
+      if (this.linkRng.chance(pc.reorder)) {
+        arrival += Math.ceil(pc.reorderDelayMs); // held back; later datagrams may overtake it
+      } else {
+        arrival = Math.max(arrival, this.lastArrival.get(fifoKey) ?? arrival);
+        this.lastArrival.set(fifoKey, arrival);
+      }
+      duplicate = this.linkRng.chance(pc.duplicate);
+    }
+    d.data = data.slice();
+    this.clock.schedule(arrival, () => this.deliver(d), 'datagram');
+    if (duplicate) {
+      this.stats.duplicated++;
+      const copy: InFlight = { ...d, data: data.slice() };
+      this.clock.schedule(arrival, () => this.deliver(copy), 'datagram');
+    }
+  }
+
+  private route(src: SimHost, from: UdpAddress, to: UdpAddress, now: number): Route | DropReason {
+    if (isLoopback(to.ip) || src.hasAddress(to.ip)) {
+      return {
+        peer: src,
+        ip: to.ip,
+        port: to.port,
+        nat: undefined,
+        from,
+        hops: 0,
+        local: true,
+        lan: undefined,
+      };
+    }
+    let hops = 0;
+    const nat = src.nat;
+    if (nat && src.isLanAddress(from.ip)) {
+      const neighbour = nat.lan.get(to.ip);
+      if (neighbour) {
+        return {
+          peer: neighbour,
+          ip: to.ip,
+          port: to.port,
+          nat: undefined,
+          from,
+          hops,
+          local: false,
+          lan: nat,
+        };
+      }
+      const port = nat.table.outbound(from, to, now);
+      if (port === undefined) return 'nat-filter'; // public ports exhausted
+      from = { ip: nat.publicIp, port };
+      hops = 1;
+      if (to.ip === nat.publicIp) {
+        if (!nat.hairpin) return 'nat-filter';
+        const inside = nat.table.peek(to.port, now);
+        const peer = inside && nat.lan.get(inside.ip);
+        return { peer, ip: to.ip, port: to.port, nat, from, hops, local: false, lan: nat };
+      }
+    }
+    const dst = this.publicIps.get(to.ip);
+    if (dst === undefined) return 'no-route';
+    if (dst instanceof SimHost) {
+      return {
+        peer: dst,
+        ip: to.ip,
+        port: to.port,
+        nat: undefined,
+        from,
+        hops: hops + 1,
+        local: false,
+        lan: undefined,
+      };
+    }
+    const inside = dst.table.peek(to.port, now);
+    const peer = inside && dst.lan.get(inside.ip);
+    return { peer, ip: to.ip, port: to.port, nat: dst, from, hops: hops + 2, local: false, lan: undefined };
+  }
+
+  private deliver(d: InFlight): void {
+    const now = this.clock.now();
+    const r = d.route;
+    let host = r.peer;
+    let ip = r.ip;
+    let port = r.port;
+    if (r.nat) {
+      // Filtering happens on arrival: the mapping may have opened or expired while in flight.
+      const inside = r.nat.table.inbound(r.port, r.from, now);
+      host = inside && r.nat.lan.get(inside.ip);
+      if (!inside || !host) {
+        this.drop(d, 'nat-filter');
+        return;
+      }
+      ip = inside.ip;
+      port = inside.port;
+    }
+    if (!host) {
+      this.drop(d, 'no-route');
+      return;
+    }
+    if (!r.local && this.isCut(d.src, host)) {
+      this.drop(d, 'cut');
+      return;
+    }
+    const sock = host._socketFor(ip, port);
+    if (!sock) {
+      this.drop(d, 'no-listener');
+      return;
+    }
+    const handler = sock.onMessage;
+    if (!handler) {
+      this.drop(d, 'no-handler');
+      return;
+    }
+    const size = d.data.length;
+    this.stats.delivered++;
+    this.stats.bytesDelivered += size;
+    host.stats.received++;
+    host.stats.bytesReceived += size;
+    if (this.tracing || this.onTrace) this.emit(d, 'deliver', undefined, host.name);
+    handler(d.data, r.from, sock);
+  }
+
+  private drop(d: InFlight, reason: DropReason): void {
+    this.stats.dropped[reason]++;
+    this.emit(d, 'drop', reason);
+  }
+
+  private emit(d: InFlight, kind: TraceEvent['kind'], reason?: DropReason, to?: string): void {
+    if (!this.tracing && !this.onTrace) return;
+    const e: TraceEvent = {
+      t: this.clock.now(),
+      kind,
+      id: d.id,
+      host: d.src.name,
+      src: d.srcText,
+      dst: d.dstText,
+      size: d.data.length,
+      ...(to !== undefined ? { to, from: formatEndpoint(d.route.from.ip, d.route.from.port) } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+    };
+    if (this.tracing) this.trace.push(e);
+    this.onTrace?.(e);
+  }
+
+  private ref(h: HostRef): SimHost {
+    if (h instanceof SimHost) {
+      if (this.hostsByName.get(h.name) !== h) throw new Error(`host "${h.name}" is not on this network`);
+      return h;
+    }
+    return this.host(h);
+  }
+
+  private pairKeys(a: HostRef, b: HostRef, opts: DirectionOptions): string[] {
+    const x = this.ref(a).name;
+    const y = this.ref(b).name;
+    return opts.oneWay ? [`${x}\u0000${y}`] : [`${x}\u0000${y}`, `${y}\u0000${x}`];
+  }
+}
