@@ -5,6 +5,7 @@
  * `tshark -F pcap` / `editcap -F pcap`). Hostile files yield `Decoded` failures, never exceptions.
  * @module
  */
+import { formatIp } from '../../stack/wire/ip-address.ts';
 import { type Decoded, fail, ok } from '../../util/result.ts';
 
 /** One UDP datagram found in a capture. */
@@ -125,16 +126,16 @@ function udpOf(ip: Uint8Array): UdpFields | string {
     end = Math.min(ip.length, (ip[2] << 8) | ip[3]);
     l4 = ihl;
     family = 4;
-    srcIp = ip.subarray(12, 16).join('.');
-    dstIp = ip.subarray(16, 20).join('.');
+    srcIp = formatIp(ip.subarray(12, 16));
+    dstIp = formatIp(ip.subarray(16, 20));
   } else if (version === 6) {
     if (ip.length < 40) return 'truncated IPv6 header';
     if (ip[6] !== 17) return 'not UDP (or IPv6 extension headers)';
     end = Math.min(ip.length, 40 + ((ip[4] << 8) | ip[5]));
     l4 = 40;
     family = 6;
-    srcIp = ipv6Text(ip.subarray(8, 24));
-    dstIp = ipv6Text(ip.subarray(24, 40));
+    srcIp = formatIp(ip.subarray(8, 24));
+    dstIp = formatIp(ip.subarray(24, 40));
   } else {
     return 'unknown IP version';
   }
@@ -149,28 +150,4 @@ function udpOf(ip: Uint8Array): UdpFields | string {
     dstPort: (ip[l4 + 2] << 8) | ip[l4 + 3],
     payload: ip.subarray(l4 + 8, payloadEnd),
   };
-}
-
-/** RFC 5952 text form of a 16-byte IPv6 address (longest zero run compressed). */
-export function ipv6Text(b: Uint8Array): string {
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((b[i] << 8) | b[i + 1]);
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = words.map((w) => w.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
