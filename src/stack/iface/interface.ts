@@ -1,0 +1,1082 @@
+/**
+ * One Ethernet interface of the stack: Ethernet dispatch, ARP and NDP neighbours, IPv4/IPv6 ingress and
+ * egress (with bounded reassembly and fragmentation on send), ICMP echo and errors, loopback to our own
+ * addresses, multicast membership, and counters. It implements `IpSender` for the transports (TCP, UDP)
+ * and dispatches IP payloads to the `TransportProtocol` registered for each protocol number.
+ *
+ * Sans-I/O: frames come in through `receiveFrame(frame, now)` and leave through the `emit` hook; `poll(now)`
+ * runs timers and `nextDeadline()` says when. Sends made between calls (from socket APIs) use the last `now`
+ * seen. Hostile input is dropped and counted (counters.ts), never thrown.
+ *
+ * Read first: RFC 1122 (host requirements), RFC 826 (ARP), RFC 791/792 (IPv4/ICMP), RFC 8200/4443/4861
+ * (IPv6/ICMPv6/NDP). On ZeroTier, frames are VL2 Ethernet (protocol.md §6.7) and ARP requests become
+ * multicasts to (ff:ff:ff:ff:ff:ff, ADI = IPv4 target) (protocol.md §1.4): `multicastSubscriptions()` lists
+ * what the link must subscribe to.
+ * @module
+ */
+
+import { equalBytes } from '../../util/bytes.ts';
+import type {
+  IcmpErrorKind,
+  IpAddress,
+  IpSender,
+  IpSendOptions,
+  SendFailure,
+  TransportProtocol,
+} from '../types.ts';
+import { ARP_LEN, ARP_REPLY, ARP_REQUEST, emitArp, parseArp } from '../wire/arp.ts';
+import {
+  BROADCAST_MAC,
+  ETH_HEADER_LEN,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  isGroupMac,
+  macKey,
+  multicastMacFor,
+  writeEthernetHeader,
+} from '../wire/ethernet.ts';
+import { emitIcmpv4, ICMPV4, icmpv4ErrorKind, isIcmpv4Error, parseIcmpv4, UNREACH } from '../wire/icmpv4.ts';
+import {
+  emitIcmpv6,
+  ICMPV6,
+  icmpv6ErrorKind,
+  isIcmpv6Error,
+  parseIcmpv6,
+  UNREACH6_PORT,
+} from '../wire/icmpv6.ts';
+import {
+  IPV4_ANY,
+  IPV6_ALL_NODES,
+  ipKey,
+  ipv4Key,
+  isMulticast,
+  isUnspecified,
+  linkLocalFromMac,
+  solicitedNode,
+} from '../wire/ip-address.ts';
+import {
+  emitIpv4Header,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPV4_HEADER_LEN,
+  parseIpv4,
+  parseIpv4Quote,
+} from '../wire/ipv4.ts';
+import {
+  emitIpv6FragmentHeader,
+  emitIpv6Header,
+  IPV6_FRAG_HEADER_LEN,
+  IPV6_HEADER_LEN,
+  NH_FRAGMENT,
+  NH_NONE,
+  parseIpv6,
+  parseIpv6Quote,
+} from '../wire/ipv6.ts';
+import {
+  emitNeighborMessage,
+  NA_FLAG_OVERRIDE,
+  NA_FLAG_SOLICITED,
+  OPT_SOURCE_LLADDR,
+  OPT_TARGET_LLADDR,
+  parseNeighborMessage,
+} from '../wire/ndp.ts';
+import type { StackCounters } from './counters.ts';
+import { newStackCounters } from './counters.ts';
+import type { NeighborCacheOptions } from './neighbor-cache.ts';
+import { NeighborCache } from './neighbor-cache.ts';
+import type { ReassemblyOptions } from './reassembly.ts';
+import { Reassembler } from './reassembly.ts';
+import { RoutingTable } from './routes.ts';
+
+/** The MTU of a ZeroTier virtual network (protocol.md §8.2 default `mtu`). */
+export const ZT_DEFAULT_MTU = 2800;
+
+/** The largest ICMPv4 error: RFC 1812 §4.3.2.3 caps the whole datagram at 576 bytes. */
+const ICMPV4_MAX_QUOTE = 576 - IPV4_HEADER_LEN - 8;
+/** The largest ICMPv6 error: it must fit the IPv6 minimum MTU of 1280 (RFC 4443 §2.4(c)). */
+const ICMPV6_MAX_QUOTE = 1280 - IPV6_HEADER_LEN - 8;
+/** Loopback packets handled per drain, so two transports answering each other cannot spin forever. */
+const LOOPBACK_BATCH = 1024;
+const ZERO_MAC = new Uint8Array(6);
+const ALL_HOSTS_V4 = new Uint8Array([224, 0, 0, 1]);
+
+/** Options of an {@link Interface}. */
+export interface InterfaceOptions {
+  /** Our MAC (6 bytes). On ZeroTier it is derived from the node address and network ID (protocol.md §1.3). */
+  mac: Uint8Array;
+  /** Link MTU in bytes (IP datagram size); default 2800. */
+  mtu?: number;
+  /** Where outgoing frames go (each a fresh buffer the receiver owns). */
+  emit: (frame: Uint8Array) => void;
+  /** Randomness (IP identification seeds). Default: a fixed seed (tests), pass the runtime's CSPRNG in production. */
+  random?: (n: number) => Uint8Array;
+  /** Configure fe80::/64 from the MAC (RFC 4862 §5.3); default true. */
+  linkLocal?: boolean;
+  neighbor?: NeighborCacheOptions;
+  reassembly?: ReassemblyOptions;
+  /** ICMP error rate limit (RFC 1812 §4.3.2.8, RFC 4443 §2.4(f)); defaults follow Linux: burst 50, 1000/s. */
+  icmpRateLimit?: { burst: number; perSecond: number };
+}
+
+/** Called for every ICMP/ICMPv6 echo reply addressed to us. `data` is valid only during the call. */
+export type EchoReplyHandler = (
+  src: IpAddress,
+  id: number,
+  seq: number,
+  data: Uint8Array,
+  now: number,
+) => void;
+
+/** A multicast subscription for the link layer: ZeroTier's (MAC, ADI) group (protocol.md §1.4). */
+export interface MulticastSubscription {
+  readonly mac: Uint8Array;
+  readonly adi: number;
+}
+
+/** The interface. See the module comment. */
+export class Interface implements IpSender {
+  /** Per-layer counters, live. */
+  readonly counters: StackCounters = newStackCounters();
+  /** Addresses and routes. Change addresses through {@link addAddress}/{@link removeAddress} (they announce). */
+  readonly table = new RoutingTable();
+  /** Transports by IP protocol number (17 = UDP, 6 = TCP). */
+  readonly transports = new Map<number, TransportProtocol>();
+  /** Our MAC. */
+  readonly mac: Uint8Array;
+  /** Link MTU. */
+  mtu: number;
+  /** Echo replies (see {@link ping}). */
+  onEchoReply: EchoReplyHandler | null = null;
+  /** Called when {@link multicastSubscriptions} changed. */
+  onMulticastChange: (() => void) | null = null;
+
+  readonly arp: NeighborCache;
+  readonly ndp: NeighborCache;
+  readonly reassembly4: Reassembler;
+  readonly reassembly6: Reassembler;
+  private readonly emitHook: (frame: Uint8Array) => void;
+  private now = 0;
+  private ident4: number;
+  private ident6: number;
+  private readonly groupIps = new Map<number | string, number>();
+  private readonly groupMacs = new Map<number, { mac: Uint8Array; refs: number }>();
+  private loopQueue: Uint8Array[] = [];
+  private icmpTokens: number;
+  private icmpLast = 0;
+  private readonly icmpBurst: number;
+  private readonly icmpPerMs: number;
+  /** Source MAC of the frame being processed (to answer an NS without resolving its sender). */
+  private rxSrcMac: Uint8Array = ZERO_MAC;
+
+  constructor(opts: InterfaceOptions) {
+    if (!(opts.mac instanceof Uint8Array) || opts.mac.length !== 6)
+      throw new TypeError('mac must be 6 bytes');
+    if (isGroupMac(opts.mac)) throw new TypeError('mac must be a unicast MAC');
+    this.mac = opts.mac.slice();
+    this.mtu = opts.mtu ?? ZT_DEFAULT_MTU;
+    if (!Number.isInteger(this.mtu) || this.mtu < 1280 || this.mtu > 65535)
+      throw new RangeError('mtu must be 1280..65535 (IPv6 needs 1280, RFC 8200 §5)');
+    this.emitHook = opts.emit;
+    const seed = opts.random ? opts.random(8) : new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    this.ident4 = (seed[0] << 8) | seed[1];
+    this.ident6 = ((seed[2] << 24) | (seed[3] << 16) | (seed[4] << 8) | seed[5]) >>> 0;
+    this.icmpBurst = opts.icmpRateLimit?.burst ?? 50;
+    this.icmpPerMs = (opts.icmpRateLimit?.perSecond ?? 1000) / 1000;
+    this.icmpTokens = this.icmpBurst;
+    this.arp = new NeighborCache(
+      {
+        probe: (ip, m) => this.sendArpRequest(ip, m),
+        failed: (ip, p) => this.resolutionFailed(ip, p, this.counters.arp),
+      },
+      opts.neighbor,
+    );
+    this.ndp = new NeighborCache(
+      {
+        probe: (ip, m) => this.sendNs(ip, m),
+        failed: (ip, p) => this.resolutionFailed(ip, p, this.counters.ndp),
+      },
+      opts.neighbor,
+    );
+    this.reassembly4 = new Reassembler({ maxDatagramLen: 65535 - IPV4_HEADER_LEN, ...opts.reassembly });
+    this.reassembly6 = new Reassembler({ maxDatagramLen: 65535, ...opts.reassembly });
+    this.joinGroup(ALL_HOSTS_V4);
+    this.joinGroup(IPV6_ALL_NODES);
+    if (opts.linkLocal !== false) this.addAddress(linkLocalFromMac(this.mac), 64);
+  }
+
+  /** Advances the interface clock (monotonic; earlier values are ignored). */
+  setTime(now: number): void {
+    if (now > this.now) this.now = now;
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  /**
+   * Assigns an address. IPv4: sends a gratuitous ARP (RFC 5227 §3 announcement). IPv6: joins the
+   * solicited-node group and sends an unsolicited NA (RFC 4861 §7.2.6). Duplicate Address Detection is
+   * not done: ZeroTier controllers assign unique addresses.
+   */
+  addAddress(address: IpAddress, prefixLength: number): void {
+    if (isMulticast(address) || isUnspecified(address)) throw new TypeError('not a unicast address');
+    if (!this.table.addAddress(address, prefixLength)) return;
+    if (address.length === 4) {
+      this.arp.delete(ipv4Key(address));
+      this.sendArp(ARP_REQUEST, address, ZERO_MAC, address, BROADCAST_MAC);
+    } else {
+      this.ndp.delete(ipKey(address));
+      this.joinGroup(solicitedNode(address));
+      this.sendNa(address, IPV6_ALL_NODES, multicastMacFor(IPV6_ALL_NODES), NA_FLAG_OVERRIDE);
+    }
+    this.onMulticastChange?.();
+  }
+
+  /** Removes an address (and its solicited-node membership). */
+  removeAddress(address: IpAddress): boolean {
+    if (!this.table.removeAddress(address)) return false;
+    if (address.length === 16) this.leaveGroup(solicitedNode(address));
+    this.onMulticastChange?.();
+    return true;
+  }
+
+  /** Joins an IP multicast group (reference counted): frames to its MAC and packets to it are accepted. */
+  joinGroup(group: IpAddress): void {
+    if (!isMulticast(group)) throw new TypeError('not a multicast group');
+    const k = ipKey(group);
+    this.groupIps.set(k, (this.groupIps.get(k) ?? 0) + 1);
+    const mac = multicastMacFor(group);
+    const mk = macKey(mac);
+    const e = this.groupMacs.get(mk);
+    if (e) e.refs++;
+    else {
+      this.groupMacs.set(mk, { mac, refs: 1 });
+      this.onMulticastChange?.();
+    }
+  }
+
+  /** Leaves a group joined with {@link joinGroup}; returns false when not joined. */
+  leaveGroup(group: IpAddress): boolean {
+    const k = ipKey(group);
+    const n = this.groupIps.get(k);
+    if (!n) return false;
+    if (n === 1) this.groupIps.delete(k);
+    else this.groupIps.set(k, n - 1);
+    const mk = macKey(multicastMacFor(group));
+    const e = this.groupMacs.get(mk);
+    if (e && --e.refs === 0) {
+      this.groupMacs.delete(mk);
+      this.onMulticastChange?.();
+    }
+    return true;
+  }
+
+  /** True for 255.255.255.255 and the directed broadcast address of one of our IPv4 subnets. */
+  isBroadcast(dst: IpAddress): boolean {
+    return dst.length === 4 && (ipv4Key(dst) === 0xffffffff || this.table.isDirectedBroadcast(dst));
+  }
+
+  /** True when packets to `group` are accepted. */
+  isJoined(group: IpAddress): boolean {
+    return this.groupIps.has(ipKey(group));
+  }
+
+  /**
+   * What the link must subscribe to (protocol.md §1.4): broadcast with ADI = each IPv4 address (ARP), and
+   * each joined multicast MAC with ADI 0 (solicited-node groups, all-nodes, joined groups).
+   */
+  multicastSubscriptions(): MulticastSubscription[] {
+    const out: MulticastSubscription[] = [];
+    for (const a of this.table.addresses())
+      if (a.address.length === 4) out.push({ mac: BROADCAST_MAC.slice(), adi: ipv4Key(a.address) });
+    for (const e of this.groupMacs.values()) out.push({ mac: e.mac.slice(), adi: 0 });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- IpSender
+
+  /** See `IpSender.sourceFor`. */
+  sourceFor(dst: IpAddress): IpAddress | null {
+    return this.table.sourceFor(dst);
+  }
+
+  /** See `IpSender.maxPayload`. */
+  maxPayload(dst: IpAddress): number {
+    return this.mtu - (dst.length === 4 ? IPV4_HEADER_LEN : IPV6_HEADER_LEN);
+  }
+
+  /** See `IpSender.isLocal`. */
+  isLocal(addr: IpAddress): boolean {
+    return this.table.isLocalKey(ipKey(addr));
+  }
+
+  /** See `IpSender.send`. Large datagrams are fragmented unless `dontFragment` (then 'too-big'). */
+  send(
+    protocol: number,
+    src: IpAddress,
+    dst: IpAddress,
+    payload: Uint8Array,
+    opts?: IpSendOptions,
+  ): true | SendFailure {
+    if (dst.length === 4) {
+      if (src.length !== 4) return 'no-source';
+      return this.sendIpv4(protocol, src, dst, payload, opts, null);
+    }
+    if (dst.length !== 16 || src.length !== 16) return 'no-source';
+    return this.sendIpv6(protocol, src, dst, payload, opts, null);
+  }
+
+  /** Sends an ICMP/ICMPv6 echo request from the best source address. */
+  ping(dst: IpAddress, id: number, seq: number, data: Uint8Array = new Uint8Array(0)): true | SendFailure {
+    const src = this.sourceFor(dst);
+    if (!src) return 'no-source';
+    const rest = ((id & 0xffff) << 16) | (seq & 0xffff);
+    if (dst.length === 4) {
+      this.counters.icmpv4.out++;
+      return this.sendIpv4(
+        IPPROTO_ICMP,
+        src,
+        dst,
+        emitIcmpv4(ICMPV4.ECHO_REQUEST, 0, rest, data),
+        undefined,
+        null,
+      );
+    }
+    this.counters.icmpv6.out++;
+    const msg = emitIcmpv6(ICMPV6.ECHO_REQUEST, 0, rest, data, src, dst);
+    return this.sendIpv6(IPPROTO_ICMPV6, src, dst, msg, undefined, null);
+  }
+
+  // ---------------------------------------------------------------- time
+
+  /** Runs timers due at `now`: neighbour probes, reassembly expiry, loopback delivery, transports. */
+  poll(now: number): void {
+    this.setTime(now);
+    this.arp.poll(this.now);
+    this.ndp.poll(this.now);
+    for (const x of this.reassembly4.poll(this.now)) {
+      this.counters.reassembly.drop('timeout');
+      // RFC 792: Time Exceeded code 1 when the first fragment was seen (its header + 8 bytes were kept).
+      if (x.firstContext) this.icmpError4(ICMPV4.TIME_EXCEEDED, 1, 0, x.firstContext);
+    }
+    for (const x of this.reassembly6.poll(this.now)) {
+      this.counters.reassembly.drop('timeout');
+      if (x.firstContext) this.icmpError6(ICMPV6.TIME_EXCEEDED, 1, 0, x.firstContext);
+    }
+    this.drainLoopback();
+    for (const t of this.transports.values()) if (t.nextDeadline() <= this.now) t.poll(this.now);
+    this.drainLoopback();
+  }
+
+  /** The earliest time `poll` must run (ms), or Infinity. */
+  nextDeadline(): number {
+    if (this.loopQueue.length) return this.now;
+    let d = Math.min(
+      this.arp.nextDeadline(),
+      this.ndp.nextDeadline(),
+      this.reassembly4.nextDeadline(),
+      this.reassembly6.nextDeadline(),
+    );
+    for (const t of this.transports.values()) d = Math.min(d, t.nextDeadline());
+    return d;
+  }
+
+  // ---------------------------------------------------------------- ingress
+
+  /** Processes one received Ethernet frame. The frame is only read during the call. */
+  receiveFrame(frame: Uint8Array, now: number) {
+    this.setTime(now);
+    const c = this.counters.ethernet;
+    if (frame.length < ETH_HEADER_LEN) return c.drop('truncated');
+    if (isGroupMac(frame, 0)) {
+      const bcast = frame[0] === 255 && frame[1] === 255 && frame[2] === 255 && frame[3] === 255;
+      if (!(bcast && frame[4] === 255 && frame[5] === 255) && !this.groupMacs.has(macKey(frame, 0)))
+        return c.drop('not-subscribed');
+    } else if (!sameMac(frame, 0, this.mac)) return c.drop('not-for-us');
+    if (sameMac(frame, 6, this.mac)) return c.drop('own-source');
+    c.in++;
+    this.rxSrcMac = frame.subarray(6, 12);
+    const type = (frame[12] << 8) | frame[13];
+    const payload = frame.subarray(ETH_HEADER_LEN);
+    const linkGroup = isGroupMac(frame, 0);
+    if (type === ETHERTYPE_IPV4) this.ingressIpv4(payload, linkGroup);
+    else if (type === ETHERTYPE_IPV6) this.ingressIpv6(payload);
+    else if (type === ETHERTYPE_ARP) this.ingressArp(payload);
+    else c.drop('unknown-ethertype');
+    this.drainLoopback();
+  }
+
+  private drainLoopback() {
+    if (this.loopQueue.length === 0) return;
+    const q = this.loopQueue;
+    const batch = q.length > LOOPBACK_BATCH ? q.splice(0, LOOPBACK_BATCH) : q;
+    if (batch === q) this.loopQueue = [];
+    this.rxSrcMac = this.mac;
+    for (const p of batch) {
+      this.counters.loopback.in++;
+      if (p[0] >> 4 === 4) this.ingressIpv4(p, false);
+      else this.ingressIpv6(p);
+    }
+  }
+
+  private ingressArp(b: Uint8Array) {
+    const c = this.counters.arp;
+    const r = parseArp(b);
+    if (!r.ok) return c.drop(r.reason);
+    const a = r.value;
+    if (equalBytes(a.senderMac, this.mac)) return c.drop('own-source');
+    c.in++;
+    const senderKey = ipv4Key(a.senderIp);
+    if (this.table.isLocalKey(senderKey)) return c.drop('address-conflict');
+    const forUs = this.table.isLocalKey(ipv4Key(a.targetIp));
+    // RFC 826 "merge": refresh an existing entry; create one only when the packet is for us. A sender of
+    // 0.0.0.0 is an RFC 5227 probe and says nothing about where an address lives.
+    if (!isUnspecified(a.senderIp) && !isGroupMac(a.senderMac))
+      this.flush(this.arp.update(senderKey, a.senderIp, a.senderMac, this.now, forUs), a.senderMac);
+    if (forUs && a.operation === ARP_REQUEST)
+      this.sendArp(ARP_REPLY, a.targetIp, a.senderMac, a.senderIp, a.senderMac);
+  }
+
+  private ingressIpv4(pkt: Uint8Array, linkGroup: boolean) {
+    const c = this.counters.ipv4;
+    const r = parseIpv4(pkt);
+    if (!r.ok) return c.drop(r.reason);
+    const h = r.value;
+    const dk = ipv4Key(h.dst);
+    let unicast = true;
+    if (!this.table.isLocalKey(dk)) {
+      if (dk === 0xffffffff || this.table.isDirectedBroadcast(h.dst)) unicast = false;
+      else if ((h.dst[0] & 0xf0) === 0xe0) {
+        if (!this.groupIps.has(dk)) return c.drop('not-joined');
+        unicast = false;
+      } else return c.drop('not-for-us');
+    }
+    // RFC 1122 §3.3.6: a unicast datagram that arrived in a link-layer broadcast is discarded.
+    if (unicast && linkGroup) return c.drop('link-broadcast');
+    // RFC 1122 §3.2.1.3: a source must be a unicast address (0.0.0.0 is allowed for DHCP-like uses).
+    if ((h.src[0] & 0xf0) >= 0xe0) return c.drop('bad-source');
+    if (h.moreFragments || h.fragOffset !== 0) {
+      const key = `${ipv4Key(h.src)}:${dk}:${h.protocol}:${h.ident}`;
+      const data = pkt.subarray(h.headerLen, h.totalLen);
+      const ctx = h.fragOffset === 0 ? pkt.subarray(0, Math.min(h.totalLen, h.headerLen + 8)) : null;
+      const res = this.reassembly4.add(
+        key,
+        h.fragOffset,
+        h.moreFragments,
+        data,
+        this.now,
+        IPV4_HEADER_LEN,
+        ctx,
+      );
+      if (res.status === 'dropped') return this.counters.reassembly.drop(res.reason);
+      this.counters.reassembly.in++;
+      if (res.status === 'pending') return;
+      this.counters.reassembly.out++;
+      const full = res.packet;
+      emitIpv4Header(
+        {
+          totalLen: full.length,
+          ident: h.ident,
+          protocol: h.protocol,
+          src: h.src,
+          dst: h.dst,
+          ttl: h.ttl,
+          tos: h.tos,
+        },
+        full,
+        0,
+      );
+      c.in++;
+      return this.dispatch4(h.protocol, full.subarray(12, 16), full.subarray(16, 20), full, 20, unicast);
+    }
+    c.in++;
+    this.dispatch4(h.protocol, h.src, h.dst, pkt.subarray(0, h.totalLen), h.headerLen, unicast);
+  }
+
+  private dispatch4(
+    protocol: number,
+    src: Uint8Array,
+    dst: Uint8Array,
+    pkt: Uint8Array,
+    headerLen: number,
+    unicast: boolean,
+  ) {
+    const payload = pkt.subarray(headerLen);
+    if (protocol === IPPROTO_ICMP) return this.ingressIcmpv4(src, dst, payload, unicast);
+    const t = this.transports.get(protocol);
+    if (!t) {
+      this.counters.ipv4.drop('unknown-protocol');
+      if (unicast) this.icmpError4(ICMPV4.DEST_UNREACHABLE, UNREACH.PROTOCOL, 0, pkt);
+      return;
+    }
+    // A transport returns `false` when no endpoint wants the datagram (UDP): answer port unreachable.
+    const accepted = t.receive(src, dst, payload, this.now) as unknown;
+    if (accepted === false && unicast) this.icmpError4(ICMPV4.DEST_UNREACHABLE, UNREACH.PORT, 0, pkt);
+  }
+
+  private ingressIcmpv4(src: Uint8Array, dst: Uint8Array, b: Uint8Array, unicast: boolean) {
+    const c = this.counters.icmpv4;
+    const r = parseIcmpv4(b);
+    if (!r.ok) return c.drop(r.reason);
+    const m = r.value;
+    c.in++;
+    switch (m.type) {
+      case ICMPV4.ECHO_REQUEST: {
+        // Like Linux's icmp_echo_ignore_broadcasts=1 (RFC 1122 §3.2.2.6 allows it): only unicast is answered.
+        if (!unicast) return c.drop('broadcast-echo');
+        c.out++;
+        this.sendIpv4(
+          IPPROTO_ICMP,
+          dst,
+          src,
+          emitIcmpv4(ICMPV4.ECHO_REPLY, 0, m.rest, m.body),
+          undefined,
+          null,
+        );
+        return;
+      }
+      case ICMPV4.ECHO_REPLY:
+        this.onEchoReply?.(src, m.rest >>> 16, m.rest & 0xffff, m.body, this.now);
+        return;
+      default: {
+        const kind = icmpv4ErrorKind(m.type, m.code);
+        if (!kind) return c.drop('unhandled-type');
+        const q = parseIpv4Quote(m.body);
+        if (!q.ok) return c.drop(`quote-${q.reason}`);
+        if (!this.isLocal(q.value.src)) return c.drop('quote-not-ours');
+        const mtu = kind === 'frag-needed' ? m.rest & 0xffff : undefined;
+        this.toTransport(
+          kind,
+          q.value.protocol,
+          q.value.src,
+          q.value.dst,
+          m.body.subarray(q.value.headerLen),
+          mtu,
+        );
+      }
+    }
+  }
+
+  private toTransport(
+    kind: IcmpErrorKind,
+    protocol: number,
+    src: Uint8Array,
+    dst: Uint8Array,
+    quoted: Uint8Array,
+    mtu?: number,
+  ): void {
+    const t = this.transports.get(protocol);
+    if (t) t.icmpError(kind, src, dst, quoted, this.now, mtu);
+  }
+
+  private ingressIpv6(pkt: Uint8Array): void {
+    const c = this.counters.ipv6;
+    const r = parseIpv6(pkt);
+    if (!r.ok) {
+      c.drop(r.reason);
+      return;
+    }
+    const h = r.value;
+    const dk = ipKey(h.dst);
+    let unicast = true;
+    if (!this.table.isLocalKey(dk)) {
+      if (h.dst[0] !== 0xff) {
+        c.drop('not-for-us');
+        return;
+      }
+      if (!this.groupIps.has(dk)) {
+        c.drop('not-joined');
+        return;
+      }
+      unicast = false;
+    }
+    if (h.src[0] === 0xff) {
+      c.drop('bad-source');
+      return;
+    }
+    if (h.fragment) {
+      const f = h.fragment;
+      const key = `${ipKey(h.src)}:${dk}:${f.ident}`;
+      const ctx = f.fragOffset === 0 ? pkt.subarray(0, Math.min(h.end, f.headerOffset + 8 + 8)) : null;
+      const data = pkt.subarray(h.payloadOffset, h.end);
+      const res = this.reassembly6.add(
+        key,
+        f.fragOffset,
+        f.moreFragments,
+        data,
+        this.now,
+        IPV6_HEADER_LEN,
+        ctx,
+      );
+      if (res.status === 'dropped') {
+        this.counters.reassembly.drop(res.reason);
+        return;
+      }
+      this.counters.reassembly.in++;
+      if (res.status === 'pending') return;
+      this.counters.reassembly.out++;
+      const full = res.packet;
+      // Rebuild a plain header (the unfragmentable extension headers, if any, were only for transit) and walk
+      // the fragmentable part's own headers again.
+      emitIpv6Header(
+        {
+          payloadLen: full.length - IPV6_HEADER_LEN,
+          nextHeader: f.nextHeader,
+          src: h.src,
+          dst: h.dst,
+          hopLimit: h.hopLimit,
+        },
+        full,
+        0,
+      );
+      this.ingressIpv6(full);
+      return;
+    }
+    c.in++;
+    const payload = pkt.subarray(h.payloadOffset, h.end);
+    const whole = pkt.subarray(0, h.end);
+    if (h.protocol === IPPROTO_ICMPV6) {
+      this.ingressIcmpv6(h.src, h.dst, payload, h.hopLimit, unicast);
+      return;
+    }
+    if (h.protocol === NH_NONE) return;
+    const t = this.transports.get(h.protocol);
+    if (!t) {
+      c.drop('unknown-protocol');
+      // RFC 8200 §4: Parameter Problem code 1 pointing at the unrecognized Next Header field.
+      if (unicast) this.icmpError6(ICMPV6.PARAMETER_PROBLEM, 1, h.nextHeaderFieldOffset, whole);
+      return;
+    }
+    const accepted = t.receive(h.src, h.dst, payload, this.now) as unknown;
+    if (accepted === false && unicast) this.icmpError6(ICMPV6.DEST_UNREACHABLE, UNREACH6_PORT, 0, whole);
+  }
+
+  private ingressIcmpv6(src: Uint8Array, dst: Uint8Array, b: Uint8Array, hopLimit: number, unicast: boolean) {
+    const c = this.counters.icmpv6;
+    const r = parseIcmpv6(b, src, dst);
+    if (!r.ok) return c.drop(r.reason);
+    const m = r.value;
+    c.in++;
+    switch (m.type) {
+      case ICMPV6.ECHO_REQUEST: {
+        // RFC 4443 §4.2: a reply to a multicast request comes from one of our unicast addresses.
+        const from = unicast ? dst : this.sourceFor(src);
+        if (!from) return c.drop('no-source');
+        c.out++;
+        const reply = emitIcmpv6(ICMPV6.ECHO_REPLY, 0, m.rest, m.body, from, src);
+        this.sendIpv6(IPPROTO_ICMPV6, from, src, reply, undefined, null);
+        return;
+      }
+      case ICMPV6.ECHO_REPLY:
+        this.onEchoReply?.(src, m.rest >>> 16, m.rest & 0xffff, m.body, this.now);
+        return;
+      case ICMPV6.NEIGHBOR_SOLICITATION:
+        return this.ingressNs(src, dst, m.code, m.body, hopLimit);
+      case ICMPV6.NEIGHBOR_ADVERTISEMENT:
+        return this.ingressNa(dst, m.code, m.rest, m.body, hopLimit);
+      default: {
+        const kind = icmpv6ErrorKind(m.type, m.code);
+        if (!kind) return c.drop('unhandled-type');
+        const q = parseIpv6Quote(m.body);
+        if (!q.ok) return c.drop(`quote-${q.reason}`);
+        if (!this.isLocal(q.value.src)) return c.drop('quote-not-ours');
+        const mtu = kind === 'frag-needed' ? m.rest : undefined;
+        this.toTransport(
+          kind,
+          q.value.protocol,
+          q.value.src,
+          q.value.dst,
+          m.body.subarray(q.value.payloadOffset),
+          mtu,
+        );
+      }
+    }
+  }
+
+  private ingressNs(src: Uint8Array, dst: Uint8Array, code: number, body: Uint8Array, hopLimit: number) {
+    const c = this.counters.ndp;
+    // RFC 4861 §7.1.1 validity checks.
+    if (hopLimit !== 255) return c.drop('bad-hop-limit');
+    if (code !== 0) return c.drop('bad-code');
+    const r = parseNeighborMessage(body, OPT_SOURCE_LLADDR);
+    if (!r.ok) return c.drop(r.reason);
+    const { target, lladdr } = r.value;
+    if (target[0] === 0xff) return c.drop('multicast-target');
+    const fromUnspecified = isUnspecified(src);
+    if (fromUnspecified && (lladdr || !(dst[0] === 0xff && dst[11] === 1 && dst[12] === 0xff)))
+      return c.drop('bad-dad-probe');
+    if (!this.table.isLocalKey(ipKey(target))) return c.drop('not-our-target');
+    c.in++;
+    if (fromUnspecified) {
+      // Someone is checking whether our address is free (DAD): defend it to all nodes (RFC 4861 §7.2.4).
+      this.sendNa(target, IPV6_ALL_NODES, multicastMacFor(IPV6_ALL_NODES), NA_FLAG_OVERRIDE);
+      return;
+    }
+    if (lladdr && !isGroupMac(lladdr))
+      this.flush(this.ndp.update(ipKey(src), src, lladdr, this.now, true), lladdr);
+    const replyMac = lladdr ?? this.rxSrcMac.slice();
+    this.sendNa(target, src, replyMac, NA_FLAG_SOLICITED | NA_FLAG_OVERRIDE);
+  }
+
+  private ingressNa(dst: Uint8Array, code: number, flags: number, body: Uint8Array, hopLimit: number) {
+    const c = this.counters.ndp;
+    if (hopLimit !== 255) return c.drop('bad-hop-limit');
+    if (code !== 0) return c.drop('bad-code');
+    const r = parseNeighborMessage(body, OPT_TARGET_LLADDR);
+    if (!r.ok) return c.drop(r.reason);
+    const { target, lladdr } = r.value;
+    if (target[0] === 0xff) return c.drop('multicast-target');
+    if (dst[0] === 0xff && flags & NA_FLAG_SOLICITED) return c.drop('solicited-to-multicast');
+    c.in++;
+    if (this.table.isLocalKey(ipKey(target))) return c.drop('address-conflict');
+    // RFC 4861 §7.2.5: an NA with no entry is discarded; without a target link-layer option, the MAC of the
+    // frame is the best we have (the sender is the target on a link like ZeroTier's).
+    const mac = lladdr ?? this.rxSrcMac.slice();
+    if (isGroupMac(mac)) return c.drop('group-lladdr');
+    this.flush(this.ndp.update(ipKey(target), target, mac, this.now, false), mac);
+  }
+
+  // ---------------------------------------------------------------- egress
+
+  private flush(frames: Uint8Array[], mac: Uint8Array): void {
+    for (const f of frames) {
+      f.set(mac.subarray(0, 6), 0);
+      this.emitFrame(f);
+    }
+  }
+
+  private emitFrame(f: Uint8Array): void {
+    this.counters.ethernet.out++;
+    this.emitHook(f);
+  }
+
+  private sendIpv4(
+    protocol: number,
+    src: Uint8Array,
+    dst: Uint8Array,
+    payload: Uint8Array,
+    opts: IpSendOptions | undefined,
+    forceMac: Uint8Array | null,
+  ): true | SendFailure {
+    const c = this.counters.ipv4;
+    const total = IPV4_HEADER_LEN + payload.length;
+    if (total > 65535) return 'too-big';
+    const dk = ipv4Key(dst);
+    const ident = this.ident4;
+    this.ident4 = (this.ident4 + 1) & 0xffff;
+    const ttl = opts?.ttl ?? 64;
+    const tos = opts?.tos ?? 0;
+    if (this.table.isLocalKey(dk) || dst[0] === 127) {
+      const p = new Uint8Array(total);
+      emitIpv4Header({ totalLen: total, ident, protocol, src, dst, ttl, tos }, p, 0);
+      p.set(payload, IPV4_HEADER_LEN);
+      this.loopQueue.push(p);
+      this.counters.loopback.out++;
+      c.out++;
+      return true;
+    }
+    let mac = forceMac;
+    let hop: Uint8Array | null = null;
+    if (!mac) {
+      if (dk === 0xffffffff || this.table.isDirectedBroadcast(dst)) mac = BROADCAST_MAC;
+      else if ((dst[0] & 0xf0) === 0xe0) mac = multicastMacFor(dst);
+      else {
+        hop = this.table.nextHop(dst);
+        if (!hop) {
+          c.drop('no-route');
+          return 'no-route';
+        }
+        mac = this.arp.lookup(ipv4Key(hop), this.now);
+      }
+    }
+    const frames: Uint8Array[] = [];
+    if (total <= this.mtu) {
+      const f = new Uint8Array(ETH_HEADER_LEN + total);
+      writeEthernetHeader(f, 0, mac ?? ZERO_MAC, this.mac, ETHERTYPE_IPV4);
+      emitIpv4Header(
+        { totalLen: total, ident, protocol, src, dst, ttl, tos, dontFragment: opts?.dontFragment },
+        f,
+        ETH_HEADER_LEN,
+      );
+      f.set(payload, ETH_HEADER_LEN + IPV4_HEADER_LEN);
+      frames.push(f);
+    } else {
+      if (opts?.dontFragment) {
+        c.drop('too-big');
+        return 'too-big';
+      }
+      // RFC 791 §3.2: every fragment but the last carries a multiple of 8 bytes.
+      const chunk = (this.mtu - IPV4_HEADER_LEN) & ~7;
+      this.counters.fragmentation.in++;
+      for (let off = 0; off < payload.length; off += chunk) {
+        const n = Math.min(chunk, payload.length - off);
+        const more = off + n < payload.length;
+        const f = new Uint8Array(ETH_HEADER_LEN + IPV4_HEADER_LEN + n);
+        writeEthernetHeader(f, 0, mac ?? ZERO_MAC, this.mac, ETHERTYPE_IPV4);
+        emitIpv4Header(
+          {
+            totalLen: IPV4_HEADER_LEN + n,
+            ident,
+            protocol,
+            src,
+            dst,
+            ttl,
+            tos,
+            moreFragments: more,
+            fragOffset: off,
+          },
+          f,
+          ETH_HEADER_LEN,
+        );
+        f.set(payload.subarray(off, off + n), ETH_HEADER_LEN + IPV4_HEADER_LEN);
+        frames.push(f);
+        this.counters.fragmentation.out++;
+      }
+    }
+    c.out++;
+    return this.transmit(frames, mac, hop, this.arp);
+  }
+
+  private sendIpv6(
+    protocol: number,
+    src: Uint8Array,
+    dst: Uint8Array,
+    payload: Uint8Array,
+    opts: IpSendOptions | undefined,
+    forceMac: Uint8Array | null,
+  ): true | SendFailure {
+    const c = this.counters.ipv6;
+    if (payload.length > 65535) return 'too-big';
+    const hopLimit = opts?.ttl ?? 64;
+    const trafficClass = opts?.tos ?? 0;
+    const dk = ipKey(dst);
+    if (this.table.isLocalKey(dk) || isLoopbackV6(dst)) {
+      const p = new Uint8Array(IPV6_HEADER_LEN + payload.length);
+      emitIpv6Header(
+        { payloadLen: payload.length, nextHeader: protocol, src, dst, hopLimit, trafficClass },
+        p,
+        0,
+      );
+      p.set(payload, IPV6_HEADER_LEN);
+      this.loopQueue.push(p);
+      this.counters.loopback.out++;
+      c.out++;
+      return true;
+    }
+    let mac = forceMac;
+    let hop: Uint8Array | null = null;
+    if (!mac) {
+      if (dst[0] === 0xff) mac = multicastMacFor(dst);
+      else {
+        hop = this.table.nextHop(dst);
+        if (!hop) {
+          c.drop('no-route');
+          return 'no-route';
+        }
+        mac = this.ndp.lookup(ipKey(hop), this.now);
+      }
+    }
+    const frames: Uint8Array[] = [];
+    if (IPV6_HEADER_LEN + payload.length <= this.mtu) {
+      const f = new Uint8Array(ETH_HEADER_LEN + IPV6_HEADER_LEN + payload.length);
+      writeEthernetHeader(f, 0, mac ?? ZERO_MAC, this.mac, ETHERTYPE_IPV6);
+      emitIpv6Header(
+        { payloadLen: payload.length, nextHeader: protocol, src, dst, hopLimit, trafficClass },
+        f,
+        ETH_HEADER_LEN,
+      );
+      f.set(payload, ETH_HEADER_LEN + IPV6_HEADER_LEN);
+      frames.push(f);
+    } else {
+      // IPv6 routers never fragment; hosts fragment at the source (RFC 8200 §4.5) unless the transport
+      // does its own sizing (TCP passes dontFragment).
+      if (opts?.dontFragment) {
+        c.drop('too-big');
+        return 'too-big';
+      }
+      const chunk = (this.mtu - IPV6_HEADER_LEN - IPV6_FRAG_HEADER_LEN) & ~7;
+      const ident = this.ident6;
+      this.ident6 = (this.ident6 + 1) >>> 0;
+      this.counters.fragmentation.in++;
+      for (let off = 0; off < payload.length; off += chunk) {
+        const n = Math.min(chunk, payload.length - off);
+        const more = off + n < payload.length;
+        const f = new Uint8Array(ETH_HEADER_LEN + IPV6_HEADER_LEN + IPV6_FRAG_HEADER_LEN + n);
+        writeEthernetHeader(f, 0, mac ?? ZERO_MAC, this.mac, ETHERTYPE_IPV6);
+        emitIpv6Header(
+          { payloadLen: IPV6_FRAG_HEADER_LEN + n, nextHeader: NH_FRAGMENT, src, dst, hopLimit, trafficClass },
+          f,
+          ETH_HEADER_LEN,
+        );
+        emitIpv6FragmentHeader(protocol, off, more, ident, f, ETH_HEADER_LEN + IPV6_HEADER_LEN);
+        f.set(payload.subarray(off, off + n), ETH_HEADER_LEN + IPV6_HEADER_LEN + IPV6_FRAG_HEADER_LEN);
+        frames.push(f);
+        this.counters.fragmentation.out++;
+      }
+    }
+    c.out++;
+    return this.transmit(frames, mac, hop, this.ndp);
+  }
+
+  /** Sends frames whose destination MAC is known, or queues them on the neighbour entry of `hop`. */
+  private transmit(
+    frames: Uint8Array[],
+    mac: Uint8Array | null,
+    hop: Uint8Array | null,
+    cache: NeighborCache,
+  ): true | SendFailure {
+    if (mac) {
+      for (const f of frames) this.emitFrame(f);
+      return true;
+    }
+    const key = ipKey(hop!);
+    let ok = true;
+    for (const f of frames) if (!cache.enqueue(key, hop!, f, this.now)) ok = false;
+    return ok ? true : 'queue-full';
+  }
+
+  private sendArp(
+    op: number,
+    senderIp: Uint8Array,
+    targetMac: Uint8Array,
+    targetIp: Uint8Array,
+    ethDst: Uint8Array,
+  ) {
+    const f = new Uint8Array(ETH_HEADER_LEN + ARP_LEN);
+    writeEthernetHeader(f, 0, ethDst, this.mac, ETHERTYPE_ARP);
+    emitArp({ operation: op, senderMac: this.mac, senderIp, targetMac, targetIp }, f, ETH_HEADER_LEN);
+    this.counters.arp.out++;
+    this.emitFrame(f);
+  }
+
+  private sendArpRequest(ip: IpAddress, unicastMac: Uint8Array | null): void {
+    const src = this.sourceFor(ip) ?? IPV4_ANY;
+    this.sendArp(ARP_REQUEST, src, ZERO_MAC, ip, unicastMac ?? BROADCAST_MAC);
+  }
+
+  private sendNs(target: IpAddress, unicastMac: Uint8Array | null): void {
+    const src = this.sourceFor(target);
+    if (!src) return;
+    const dst = unicastMac ? target : solicitedNode(target);
+    const msg = emitIcmpv6(
+      ICMPV6.NEIGHBOR_SOLICITATION,
+      0,
+      0,
+      emitNeighborMessage(target, OPT_SOURCE_LLADDR, this.mac),
+      src,
+      dst,
+    );
+    this.counters.ndp.out++;
+    this.sendIpv6(IPPROTO_ICMPV6, src, dst, msg, { ttl: 255 }, unicastMac ?? multicastMacFor(dst));
+  }
+
+  private sendNa(target: IpAddress, dst: IpAddress, dstMac: Uint8Array, flags: number): void {
+    const msg = emitIcmpv6(
+      ICMPV6.NEIGHBOR_ADVERTISEMENT,
+      0,
+      flags,
+      emitNeighborMessage(target, OPT_TARGET_LLADDR, this.mac),
+      target,
+      dst,
+    );
+    this.counters.ndp.out++;
+    this.sendIpv6(IPPROTO_ICMPV6, target, dst, msg, { ttl: 255 }, dstMac);
+  }
+
+  /** Frames that waited for a neighbour that never answered: tell their transports (RFC 1122 §2.3.2.2). */
+  private resolutionFailed(_ip: IpAddress, pending: Uint8Array[], c: { drop(r: string): void }): void {
+    for (const f of pending) {
+      c.drop('unresolved');
+      const type = (f[12] << 8) | f[13];
+      const ip = f.subarray(ETH_HEADER_LEN);
+      if (type === ETHERTYPE_IPV4) {
+        const q = parseIpv4Quote(ip);
+        if (q.ok && ((ip[6] << 8) | ip[7]) & 0x1fff) continue; // a non-first fragment quotes no transport header
+        if (q.ok)
+          this.toTransport(
+            'host-unreachable',
+            q.value.protocol,
+            q.value.src,
+            q.value.dst,
+            ip.subarray(q.value.headerLen),
+          );
+      } else {
+        const q = parseIpv6Quote(ip);
+        if (q.ok)
+          this.toTransport(
+            'host-unreachable',
+            q.value.protocol,
+            q.value.src,
+            q.value.dst,
+            ip.subarray(q.value.payloadOffset),
+          );
+      }
+    }
+  }
+
+  private takeIcmpToken(): boolean {
+    this.icmpTokens = Math.min(this.icmpBurst, this.icmpTokens + (this.now - this.icmpLast) * this.icmpPerMs);
+    this.icmpLast = this.now;
+    if (this.icmpTokens < 1) return false;
+    this.icmpTokens -= 1;
+    return true;
+  }
+
+  /** Sends an ICMPv4 error about `pkt` (a whole received datagram, header first), under RFC 1122 §3.2.2's rules. */
+  private icmpError4(type: number, code: number, rest: number, pkt: Uint8Array) {
+    const c = this.counters.icmpv4;
+    const src = pkt.subarray(12, 16);
+    // Never about an ICMP error, a non-first fragment, or a datagram whose source is not a unicast host.
+    if (pkt[9] === IPPROTO_ICMP) {
+      const hl = (pkt[0] & 15) * 4;
+      if (pkt.length > hl && isIcmpv4Error(pkt[hl])) return;
+    }
+    if (((pkt[6] << 8) | pkt[7]) & 0x1fff) return;
+    if (isUnspecified(src) || (src[0] & 0xf0) >= 0xe0 || src[0] === 127) return;
+    if (!this.takeIcmpToken()) return c.drop('rate-limited');
+    const from = this.isLocal(pkt.subarray(16, 20)) ? pkt.slice(16, 20) : this.sourceFor(src);
+    if (!from) return;
+    const msg = emitIcmpv4(type, code, rest, pkt.subarray(0, Math.min(pkt.length, ICMPV4_MAX_QUOTE)));
+    c.out++;
+    this.sendIpv4(IPPROTO_ICMP, from, src.slice(), msg, undefined, null);
+  }
+
+  /** Sends an ICMPv6 error about `pkt` (a whole received packet), under RFC 4443 §2.4's rules. */
+  private icmpError6(type: number, code: number, rest: number, pkt: Uint8Array) {
+    const c = this.counters.icmpv6;
+    const src = pkt.subarray(8, 24);
+    if (pkt[6] === IPPROTO_ICMPV6 && pkt.length > IPV6_HEADER_LEN && isIcmpv6Error(pkt[IPV6_HEADER_LEN]))
+      return;
+    if (isUnspecified(src) || src[0] === 0xff) return;
+    if (!this.takeIcmpToken()) return c.drop('rate-limited');
+    const dstOfPkt = pkt.subarray(24, 40);
+    const from = this.isLocal(dstOfPkt) ? dstOfPkt.slice() : this.sourceFor(src);
+    if (!from) return;
+    const to = src.slice();
+    const msg = emitIcmpv6(
+      type,
+      code,
+      rest,
+      pkt.subarray(0, Math.min(pkt.length, ICMPV6_MAX_QUOTE)),
+      from,
+      to,
+    );
+    c.out++;
+    this.sendIpv6(IPPROTO_ICMPV6, from, to, msg, undefined, null);
+  }
+}
+
+function sameMac(buf: Uint8Array, off: number, mac: Uint8Array): boolean {
+  return (
+    buf[off] === mac[0] &&
+    buf[off + 1] === mac[1] &&
+    buf[off + 2] === mac[2] &&
+    buf[off + 3] === mac[3] &&
+    buf[off + 4] === mac[4] &&
+    buf[off + 5] === mac[5]
+  );
+}
+
+function isLoopbackV6(a: Uint8Array): boolean {
+  for (let i = 0; i < 15; i++) if (a[i] !== 0) return false;
+  return a[15] === 1;
+}

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Stack } from './stack.ts';
+import type { IpAddress, TransportProtocol } from './types.ts';
+import { formatIp, parseIp } from './wire/ip-address.ts';
+
+/** Two stacks joined by an in-memory Ethernet segment; frames are delivered by `run()`, not re-entrantly. */
+function pair(opts: { v4?: boolean; mtu?: number } = {}) {
+  const wire: Array<{ to: 'a' | 'b'; frame: Uint8Array }> = [];
+  const a = new Stack({
+    mac: new Uint8Array([2, 0, 0, 0, 0, 1]),
+    mtu: opts.mtu,
+    addresses: [
+      { address: '10.0.0.1', prefixLength: 24 },
+      { address: 'fd00::1', prefixLength: 64 },
+    ],
+    onFrame: (frame) => wire.push({ to: 'b', frame }),
+  });
+  const b = new Stack({
+    mac: new Uint8Array([2, 0, 0, 0, 0, 2]),
+    mtu: opts.mtu,
+    addresses: [
+      { address: '10.0.0.2', prefixLength: 24 },
+      { address: 'fd00::2', prefixLength: 64 },
+    ],
+    onFrame: (frame) => wire.push({ to: 'a', frame }),
+  });
+  let now = 0;
+  const run = (ms = 0) => {
+    const until = now + ms;
+    for (let guard = 0; guard < 100000; guard++) {
+      if (wire.length) {
+        const { to, frame } = wire.shift()!;
+        (to === 'a' ? a : b).receiveFrame(frame, now);
+        continue;
+      }
+      const d = Math.min(a.nextDeadline(), b.nextDeadline());
+      if (d > until) break;
+      now = Math.max(now, d);
+      a.poll(now);
+      b.poll(now);
+    }
+    now = Math.max(now, until);
+  };
+  return { a, b, wire, run, time: () => now };
+}
+
+const ip = (s: string): IpAddress => parseIp(s)!;
+
+describe('Stack: two stacks over an in-memory link', () => {
+  it('ping over IPv4 resolves ARP first, then gets the reply', () => {
+    const { a, b, run } = pair();
+    const replies: string[] = [];
+    a.onEchoReply = (src, id, seq, data) =>
+      replies.push(`${formatIp(src)} ${id} ${seq} ${Buffer.from(data)}`);
+    assert.equal(a.ping('10.0.0.2', 7, 1, Buffer.from('hi')), true);
+    run();
+    assert.deepEqual(replies, ['10.0.0.2 7 1 hi']);
+    assert.equal(a.counters().arp.out >= 1, true);
+    assert.equal(b.counters().icmpv4.out, 1);
+  });
+
+  it('ping over IPv6 resolves with NDP', () => {
+    const { a, b, run } = pair();
+    const replies: string[] = [];
+    a.onEchoReply = (src, id, seq) => replies.push(`${formatIp(src)} ${id} ${seq}`);
+    a.ping('fd00::2', 9, 3);
+    run();
+    assert.deepEqual(replies, ['fd00::2 9 3']);
+    assert.equal(b.counters().ndp.in >= 1, true);
+  });
+
+  it('ping to the link-local address of the peer', () => {
+    const { a, b, run } = pair();
+    const ll = b.addresses().find((x) => x.address.startsWith('fe80'))!.address;
+    const replies: string[] = [];
+    a.onEchoReply = (src) => replies.push(formatIp(src));
+    a.ping(ll, 1, 1);
+    run();
+    assert.deepEqual(replies, [ll]);
+  });
+
+  for (const fam of [4, 6] as const) {
+    it(`UDP both ways over IPv${fam}, and port unreachable reaches a connected socket`, () => {
+      const { a, b, run } = pair();
+      const A = fam === 4 ? '10.0.0.1' : 'fd00::1';
+      const B = fam === 4 ? '10.0.0.2' : 'fd00::2';
+      const sb = b.udp.open(fam);
+      assert.equal(sb.bind(undefined, 5000), true);
+      const got: string[] = [];
+      sb.onMessage = (d, info) => {
+        got.push(`${Buffer.from(d)} from ${formatIp(info.address)}:${info.port}`);
+        sb.send(Buffer.from(`echo ${Buffer.from(d)}`), info.address, info.port);
+      };
+      const sa = a.udp.open(fam);
+      const back: string[] = [];
+      sa.onMessage = (d) => back.push(Buffer.from(d).toString());
+      assert.equal(sa.send(Buffer.from('ping'), ip(B), 5000), true);
+      run();
+      assert.deepEqual(got, [`ping from ${A}:${sa.localPort}`]);
+      assert.deepEqual(back, ['echo ping']);
+      const errs: string[] = [];
+      const sc = a.udp.open(fam);
+      sc.onError = (k) => errs.push(k);
+      sc.connect(ip(B), 5001);
+      sc.send(Buffer.from('x'));
+      run();
+      assert.deepEqual(errs, ['port-unreachable']);
+    });
+  }
+
+  for (const fam of [4, 6] as const) {
+    it(`a 9000-byte UDP datagram over IPv${fam} is fragmented and reassembled`, () => {
+      const { a, b, run } = pair({ mtu: 1500 });
+      const B = fam === 4 ? '10.0.0.2' : 'fd00::2';
+      const sb = b.udp.open(fam);
+      sb.bind(undefined, 6000);
+      const got: Uint8Array[] = [];
+      sb.onMessage = (d) => got.push(d);
+      const data = new Uint8Array(9000).map((_, i) => (i * 7) & 0xff);
+      a.udp.open(fam).send(data, ip(B), 6000);
+      run();
+      assert.equal(got.length, 1);
+      assert.deepEqual(got[0], data);
+      assert.equal(a.counters().fragmentation.out >= 7, true);
+      assert.equal(b.counters().reassembly.out, 1);
+    });
+  }
+
+  it('loopback: a stack reaches its own addresses without the link', () => {
+    const { a, wire, run } = pair();
+    const s1 = a.udp.open(4);
+    s1.bind(undefined, 7000);
+    const got: string[] = [];
+    s1.onMessage = (d) => got.push(Buffer.from(d).toString());
+    const before = wire.length;
+    a.udp.open(4).send(Buffer.from('self'), ip('10.0.0.1'), 7000);
+    assert.equal(wire.length, before);
+    assert.ok(a.nextDeadline() <= 0);
+    run();
+    assert.deepEqual(got, ['self']);
+    const replies: number[] = [];
+    a.onEchoReply = (_s, _id, seq) => replies.push(seq);
+    a.ping('fd00::1', 1, 42);
+    run();
+    assert.deepEqual(replies, [42]);
+  });
+
+  it('registerTransport dispatches protocol 6 and refuses built-ins', () => {
+    const { a, b, run } = pair();
+    const seen: string[] = [];
+    const t: TransportProtocol = {
+      receive: (src, dst, p) => seen.push(`${formatIp(src)}>${formatIp(dst)} ${p.length}`),
+      icmpError: () => {},
+      poll: () => {},
+      nextDeadline: () => Number.POSITIVE_INFINITY,
+    };
+    b.registerTransport(6, t);
+    assert.throws(() => b.registerTransport(17, t), TypeError);
+    assert.throws(() => b.registerTransport(6, t), TypeError);
+    assert.equal(
+      a.ip.send(6, ip('10.0.0.1'), ip('10.0.0.2'), new Uint8Array(20), { dontFragment: true }),
+      true,
+    );
+    run();
+    assert.deepEqual(seen, ['10.0.0.1>10.0.0.2 20']);
+    assert.equal(
+      a.ip.send(6, ip('10.0.0.1'), ip('10.0.0.2'), new Uint8Array(5000), { dontFragment: true }),
+      'too-big',
+    );
+    assert.equal(a.ip.maxPayload(ip('10.0.0.2')), 2780);
+    assert.equal(a.ip.send(6, ip('10.0.0.1'), ip('192.168.1.1'), new Uint8Array(20)), 'no-route');
+  });
+
+  it('protocol unreachable for an unknown protocol reaches the sender transport', () => {
+    const { a, run } = pair();
+    const errs: string[] = [];
+    a.registerTransport(99, {
+      receive: () => {},
+      icmpError: (kind, src, dst, quoted) =>
+        errs.push(`${kind} ${formatIp(src)}>${formatIp(dst)} ${quoted.length}`),
+      poll: () => {},
+      nextDeadline: () => Number.POSITIVE_INFINITY,
+    });
+    a.ip.send(99, ip('10.0.0.1'), ip('10.0.0.2'), new Uint8Array(16));
+    run();
+    assert.deepEqual(errs, ['protocol-unreachable 10.0.0.1>10.0.0.2 16']);
+  });
+
+  it('routes through a gateway: the next hop is resolved, not the destination', () => {
+    const { a, b, run } = pair();
+    b.addAddress('192.168.5.5', 32);
+    a.addRoute('192.168.5.0', 24, '10.0.0.2');
+    const replies: string[] = [];
+    a.onEchoReply = (src) => replies.push(formatIp(src));
+    a.ping('192.168.5.5', 1, 1);
+    run();
+    assert.deepEqual(replies, ['192.168.5.5']);
+    assert.equal(a.iface.arp.get(0x0a000002)?.state, 'reachable');
+  });
+
+  it('unresolvable neighbour: probes 3 times then reports host-unreachable to the transport', () => {
+    const { a, run } = pair();
+    const errs: string[] = [];
+    const s = a.udp.open(4);
+    s.onError = (k) => errs.push(k);
+    s.connect(ip('10.0.0.77'), 9);
+    const before = a.counters().arp.out;
+    s.send(new Uint8Array(4));
+    run(10_000);
+    const probes = a.counters().arp.out - before;
+    assert.equal(probes, 3);
+    assert.deepEqual(errs, ['host-unreachable']);
+    assert.equal(a.counters().arp.dropped.unresolved, 1);
+  });
+});
