@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../util/bytes.ts';
 import { Reader, Writer } from '../util/result.ts';
@@ -197,6 +198,16 @@ test('generate produces a valid, non-reserved identity that survives both forms 
   const msg = Uint8Array.of(1, 2, 3);
   assert.ok(again.verify(msg, id.sign(msg)));
   assert.throws(() => Identity.generate(() => new Uint8Array(10)), TypeError);
+});
+
+test('JSON and inspect forms never include the private key', () => {
+  const privHex = toHex(A.privateKey!);
+  const json = JSON.stringify({ id: A });
+  assert.ok(!json.includes(privHex));
+  assert.equal(JSON.parse(json).id, A.toString());
+  const shown = inspect({ id: A });
+  assert.ok(!shown.includes('Uint8Array')); // no raw key arrays printed
+  assert.ok(shown.includes('2d1d262d72'));
 });
 
 test('fuzz: fromString and decode never throw on random, truncated or mutated input', () => {

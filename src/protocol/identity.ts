@@ -263,6 +263,16 @@ export class Identity {
     return this.pkHash.slice();
   }
 
+  /** JSON form: the public text form only, so logging an object never leaks the private key. */
+  toJSON(): string {
+    return this.toString(false);
+  }
+
+  /** `console.log`/`util.inspect` form: address only, never the private key. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Identity<${this.addressString}${this.privateKey !== null ? ' +private' : ''}>`;
+  }
+
   /** Same address and public key (private keys are not compared). */
   equals(other: Identity): boolean {
     return this.address === other.address && equalBytes(this.publicKey, other.publicKey);
