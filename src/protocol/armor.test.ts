@@ -44,6 +44,55 @@ test('dearmor of each vector succeeds and gives dearmored0/1/3', () => {
   assert.equal(toHex(p3), V.dearmored3);
 });
 
+test('vectors hold at every buffer alignment (packets inside larger buffers, byteOffset 0..7)', () => {
+  for (let off = 0; off < 8; off++) {
+    for (const [cipher, name] of [
+      [0, 'armor_cipher0'],
+      [1, 'armor_cipher1'],
+      [3, 'armor_cipher3'],
+    ] as const) {
+      const plain = fromHex(V.plain);
+      const backing = new Uint8Array(plain.length + 16).fill(0xaa);
+      const pkt = backing.subarray(off, off + plain.length);
+      pkt.set(plain);
+      armor(pkt, KEY, cipher);
+      assert.equal(toHex(pkt), V[name], `offset ${off} cipher ${cipher}`);
+      assert.equal(dearmor(pkt, KEY), true);
+      assert.equal(toHex(pkt, 27), V.plain.slice(54));
+      // Bytes around the packet are untouched.
+      assert.ok(backing.subarray(0, off).every((b) => b === 0xaa));
+      assert.ok(backing.subarray(off + plain.length).every((b) => b === 0xaa));
+    }
+    const plain = fromHex(V.plain);
+    const backing = new Uint8Array(plain.length + 8);
+    const pkt = backing.subarray(off, off + plain.length);
+    pkt.set(plain);
+    cryptField(KEY, pkt, 28, 40);
+    assert.equal(toHex(pkt), V.cryptfield_28_40);
+    for (let len = 0; len <= 40; len += 7) {
+      // Short ranges (head/tail-only paths) match the corresponding prefix of the full result.
+      const q = backing.subarray(off, off + plain.length);
+      q.set(plain);
+      cryptField(KEY, q, 28, len);
+      assert.equal(toHex(q, 28, 28 + len), V.cryptfield_28_40.slice(56, 56 + 2 * len));
+      assert.equal(toHex(q, 28 + len), V.plain.slice(56 + 2 * len));
+    }
+  }
+});
+
+test('maximum-length packets round trip; longer ones are refused', () => {
+  for (const cipher of [0, 1, 3] as const) {
+    const pkt = new Uint8Array(10024).map((_, i) => i & 0xff);
+    pkt[PKT_FLAGS] = 0;
+    const env = pkt.slice(27);
+    armor(pkt, KEY, cipher);
+    assert.equal(dearmor(pkt, KEY), true);
+    assert.deepEqual(pkt.subarray(27), env);
+  }
+  assert.throws(() => armor(new Uint8Array(10025), KEY, 1), RangeError);
+  assert.equal(dearmor(new Uint8Array(10025), KEY), false);
+});
+
 test('cryptField(28, 40) reproduces cryptfield_28_40 and is its own inverse', () => {
   const pkt = fromHex(V.plain);
   cryptField(KEY, pkt, 28, 40);
