@@ -36,6 +36,17 @@ import type {
   UdpStack,
 } from './udp-binding.ts';
 
+export type { LinkConditions } from './link-conditions.ts';
+export type { NatMapping, NatType, PortAllocation } from './nat.ts';
+export type {
+  UdpAddress,
+  UdpBinding,
+  UdpBindOptions,
+  UdpMessageHandler,
+  UdpSendOptions,
+  UdpStack,
+} from './udp-binding.ts';
+
 /** Why the network dropped a datagram. */
 export type DropReason =
   /** random loss (`LinkConditions.loss`) */
@@ -182,6 +193,23 @@ export class SimNat {
     this.table = new NatTable(opts, random);
     this.hairpin = opts.hairpin ?? false;
     this.lanCond = opts.lanConditions ? validateConditions(opts.lanConditions) : undefined;
+  }
+
+  /**
+   * The host a datagram to public `port` is headed for, as far as can be told when it is sent
+   * (its conditions and cuts apply in flight): the host of the live mapping, else the only host
+   * of the LAN, else unknown (the datagram then crosses the network defaults). Whether it is let
+   * in is decided on arrival.
+   */
+  likelyHost(port: number, now: number): SimHost | undefined {
+    const inside = this.table.peek(port, now);
+    if (inside) return this.lan.get(inside.ip);
+    let only: SimHost | undefined;
+    for (const h of this.lan.values()) {
+      if (only && h !== only) return undefined;
+      only = h;
+    }
+    return only;
   }
 
   /** NAT behaviour type. */
@@ -399,7 +427,7 @@ export class SimHost implements UdpStack {
 
 /** Where a datagram is headed once routed. */
 interface Route {
-  /** Final host if known at send time (for NAT inbound: the current mapping's host, if any). */
+  /** Final host as far as known at send time (for NAT inbound: {@link SimNat.likelyHost}). */
   peer: SimHost | undefined;
   /** Deliver to `peer` at `ip` (`nat` unset), or filter through `nat` at public `port`. */
   ip: string;
@@ -705,9 +733,16 @@ export class UdpNetwork {
       hops = 1;
       if (to.ip === nat.publicIp) {
         if (!nat.hairpin) return 'nat-filter';
-        const inside = nat.table.peek(to.port, now);
-        const peer = inside && nat.lan.get(inside.ip);
-        return { peer, ip: to.ip, port: to.port, nat, from, hops, local: false, lan: nat };
+        return {
+          peer: nat.likelyHost(to.port, now),
+          ip: to.ip,
+          port: to.port,
+          nat,
+          from,
+          hops,
+          local: false,
+          lan: nat,
+        };
       }
     }
     const dst = this.publicIps.get(to.ip);
@@ -724,8 +759,7 @@ export class UdpNetwork {
         lan: undefined,
       };
     }
-    const inside = dst.table.peek(to.port, now);
-    const peer = inside && dst.lan.get(inside.ip);
+    const peer = dst.likelyHost(to.port, now);
     return { peer, ip: to.ip, port: to.port, nat: dst, from, hops: hops + 2, local: false, lan: undefined };
   }
 

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { UdpAddress } from './udp-binding.ts';
+import { type NatOptions, type SimUdpSocket, UdpNetwork } from './udp-network.ts';
+
+function collect(sock: SimUdpSocket): UdpAddress[] {
+  const from: UdpAddress[] = [];
+  sock.onMessage = (_d, f) => from.push(f);
+  return from;
+}
+
+/** A public server with two addresses (two "remotes") and a host behind a NAT of `type`. */
+function natSetup(type: NatOptions['type'], extra: Partial<NatOptions> = {}) {
+  const net = new UdpNetwork({ seed: 2 });
+  const nat = net.addNat('nat', { type, publicIp: '203.0.113.7', ...extra });
+  const srv = net.addHost('srv', { addresses: ['192.0.2.1', '192.0.2.2'] });
+  const inside = net.addHost('in', { addresses: ['10.0.0.2', '2001:db8:1::2'], behind: nat });
+  const s1 = srv.bind({ port: 9993, address: '192.0.2.1' });
+  const s1b = srv.bind({ port: 4444, address: '192.0.2.1' });
+  const s2 = srv.bind({ port: 9993, address: '192.0.2.2' });
+  const h = inside.bind(9993);
+  return { net, nat, s1, s1b, s2, h, seen1: collect(s1), seen2: collect(s2), back: collect(h) };
+}
+
+test('outbound source is rewritten to the public address; mapping per type', () => {
+  for (const type of ['full-cone', 'address-restricted', 'port-restricted', 'symmetric'] as const) {
+    const { net, h, seen1, seen2 } = natSetup(type);
+    h.send(new Uint8Array(1), { ip: '192.0.2.1', port: 9993 });
+    h.send(new Uint8Array(1), { ip: '192.0.2.2', port: 9993 });
+    net.run(1);
+    assert.equal(seen1[0].ip, '203.0.113.7');
+    assert.equal(seen2[0].ip, '203.0.113.7');
+    if (type === 'symmetric') assert.notEqual(seen1[0].port, seen2[0].port);
+    else assert.equal(seen1[0].port, 9993, `${type} preserves the port by default`);
+    if (type !== 'symmetric') assert.equal(seen1[0].port, seen2[0].port);
+  }
+});
+
+test('inbound filtering per type, counted as nat-filter', () => {
+  const expected = {
+    // [reply from s1, from s1's other port, from s2 (never contacted)]
+    'full-cone': [1, 1, 1],
+    'address-restricted': [1, 1, 0],
+    'port-restricted': [1, 0, 0],
+    symmetric: [1, 0, 0],
+  } as const;
+  for (const type of Object.keys(expected) as (keyof typeof expected)[]) {
+    const { net, h, s1, s1b, s2, seen1, back } = natSetup(type);
+    h.send(new Uint8Array(1), { ip: '192.0.2.1', port: 9993 });
+    net.run(1);
+    const pub = seen1[0];
+    const counts: number[] = [];
+    for (const s of [s1, s1b, s2]) {
+      const before = back.length;
+      s.send(new Uint8Array(1), pub);
+      net.run(net.clock.now() + 1);
+      counts.push(back.length - before);
+    }
+    assert.deepEqual(counts, expected[type], type);
+    assert.deepEqual(back[0], { ip: '192.0.2.1', port: 9993 }, 'the inside host sees the real remote');
+    assert.equal(net.stats.dropped['nat-filter'], 3 - counts.reduce((x, y) => x + y), type);
+  }
+});
+
+test('unsolicited inbound and expired mappings are filtered', () => {
+  const { net, h, s1, seen1, back } = natSetup('full-cone', { mappingTimeoutMs: 30_000 });
+  s1.send(new Uint8Array(1), { ip: '203.0.113.7', port: 9993 });
+  net.run(1);
+  assert.equal(back.length, 0);
+  h.send(new Uint8Array(1), { ip: '192.0.2.1', port: 9993 });
+  net.run(2);
+  s1.send(new Uint8Array(1), seen1[0]);
+  net.run(29_000);
+  assert.equal(back.length, 1);
+  net.run(31_000);
+  s1.send(new Uint8Array(1), seen1[0]);
+  net.run(31_001);
+  assert.equal(back.length, 1);
+  assert.equal(net.stats.dropped['nat-filter'], 2);
+});
+
+test('the mapping decision is made on arrival: a reply racing a late-opened mapping', () => {
+  // The server sends first (would be filtered), but it is slow; the host opens the mapping
+  // before the datagram reaches the NAT, so it gets in — what simultaneous open relies on.
+  const { net, h, s1, back } = natSetup('port-restricted');
+  net.setLink('srv', 'in', { delayMs: 50 });
+  s1.send(new Uint8Array([1]), { ip: '203.0.113.7', port: 9993 });
+  net.advance(10);
+  h.send(new Uint8Array([2]), { ip: '192.0.2.1', port: 9993 });
+  net.run(200);
+  assert.equal(back.length, 1);
+});
+
+test('LAN neighbours talk directly; hairpinning only when enabled', () => {
+  for (const hairpin of [false, true]) {
+    const net = new UdpNetwork();
+    const nat = net.addNat('nat', { type: 'port-restricted', publicIp: '203.0.113.7', hairpin });
+    const a = net.addHost('a', { addresses: ['10.0.0.2'], behind: nat });
+    const b = net.addHost('b', { addresses: ['10.0.0.3'], behind: nat });
+    const sa = a.bind(9993);
+    const sb = b.bind(9994);
+    const atB = collect(sb);
+    sa.send(new Uint8Array(1), { ip: '10.0.0.3', port: 9994 });
+    net.run(1);
+    assert.deepEqual(atB[0], { ip: '10.0.0.2', port: 9993 }, 'LAN traffic is not translated');
+    assert.equal(nat.table.mappings(1).length, 0);
+    // b opens a mapping, then a tries b's public endpoint.
+    sb.send(new Uint8Array(1), { ip: '198.51.100.1', port: 1 }); // no-route, but the NAT maps it
+    const pub = nat.table.mappings(1)[0];
+    sb.send(new Uint8Array(1), { ip: '203.0.113.7', port: 9993 }); // permit a's public endpoint
+    net.run(2);
+    sa.send(new Uint8Array(1), { ip: '203.0.113.7', port: pub.publicPort });
+    net.run(3);
+    assert.equal(atB.length, hairpin ? 2 : 1, `hairpin=${hairpin}`);
+    if (hairpin) assert.deepEqual(atB[1], { ip: '203.0.113.7', port: 9993 });
+  }
+});
+
+test('dual stack: the NAT translates IPv4 only; IPv6 reaches the host directly', () => {
+  const { net, s1, back } = natSetup('symmetric');
+  const srv6 = net.addHost('srv6', { addresses: ['2001:db8:2::1'] });
+  const s6 = srv6.bind(9993);
+  s6.send(new Uint8Array(1), { ip: '2001:db8:1::2', port: 9993 });
+  s1.send(new Uint8Array(1), { ip: '10.0.0.2', port: 9993 }); // private address: unroutable
+  net.run(1);
+  assert.deepEqual(back, [{ ip: '2001:db8:2::1', port: 9993 }]);
+  assert.equal(net.stats.dropped['no-route'], 1);
+  assert.equal(net.host('in').publicIp(4), '203.0.113.7');
+  assert.equal(net.host('in').publicIp(6), '2001:db8:1::2');
+});
+
+test('TTL counts routers: a TTL-2 punch opens the local NAT but dies before the far one', () => {
+  const net = new UdpNetwork();
+  const na = net.addNat('na', { type: 'port-restricted', publicIp: '203.0.113.1' });
+  const nb = net.addNat('nb', { type: 'port-restricted', publicIp: '203.0.113.2' });
+  const a = net.addHost('a', { addresses: ['10.0.0.2'], behind: na }).bind(9993);
+  const b = net.addHost('b', { addresses: ['10.0.1.2'], behind: nb }).bind(9993);
+  const pubA = net.addHost('pa', { addresses: ['192.0.2.1'] }).bind(9993);
+  const pubB = net.addHost('pb', { addresses: ['192.0.2.2'] }).bind(9993);
+  const atB = collect(b);
+  const atPubB = collect(pubB);
+  pubA.send(new Uint8Array(1), { ip: '192.0.2.2', port: 9993 }, { ttl: 2 }); // 1 router: arrives
+  pubA.send(new Uint8Array(1), { ip: '192.0.2.2', port: 9993 }, { ttl: 1 }); // dies
+  net.run(1);
+  assert.equal(atPubB.length, 1);
+  assert.equal(net.stats.dropped.ttl, 1);
+  // b punches toward a with TTL 2: its own NAT now admits a, but a's NAT never sees it.
+  b.send(new Uint8Array(1), { ip: '203.0.113.1', port: 9993 }, { ttl: 2 });
+  net.run(2);
+  assert.equal(net.stats.dropped.ttl, 2);
+  assert.equal(na.table.mappings(2).length, 0);
+  assert.equal(nb.table.mappings(2).length, 1);
+  a.send(new Uint8Array(1), { ip: '203.0.113.2', port: 9993 });
+  net.run(3);
+  assert.deepEqual(atB, [{ ip: '203.0.113.1', port: 9993 }]);
+});
