@@ -22,9 +22,10 @@
  * @module
  */
 
-import { type Decoded, fail, ok, Reader, type Writer } from '../../util/result.ts';
+import { type Decoded, fail, ok, Reader, Writer } from '../../util/result.ts';
 import { Identity } from '../identity.ts';
 import { decodeInetAddress, encodeInetAddress, type InetAddress } from '../inet-address.ts';
+import { World } from '../world.ts';
 
 /** Offset of the protocol version byte. */
 export const HELLO_PROTOCOL_VERSION = 0;
@@ -202,4 +203,27 @@ export function readOkHello(r: Reader): Decoded<OkHello> {
 /** Decodes an OK(HELLO) body given on its own. */
 export function decodeOkHello(body: Uint8Array): Decoded<OkHello> {
   return readOkHello(new Reader(body));
+}
+
+/**
+ * Splits an OK(HELLO) world section into worlds (§7.1). Signatures are **not** checked
+ * here: the caller applies `shouldBeReplacedBy` per §7.2. Reason: the world decoder's,
+ * prefixed `okhello-world-`.
+ */
+export function decodeOkHelloWorlds(worlds: Uint8Array): Decoded<World[]> {
+  const r = new Reader(worlds);
+  const out: World[] = [];
+  while (r.remaining > 0) {
+    const d = World.decode(r);
+    if (!d.ok) return fail(`okhello-world-${d.reason}`);
+    out.push(d.value);
+  }
+  return ok(out);
+}
+
+/** Serializes worlds for the OK(HELLO) world section. */
+export function encodeOkHelloWorlds(worlds: readonly World[]): Uint8Array {
+  const w = new Writer();
+  for (const x of worlds) x.encode(w);
+  return w.finish();
 }

@@ -31,10 +31,8 @@ export const Verb = {
 /** A verb number (any 0..31 value can appear on the wire; these are the known ones). */
 export type Verb = (typeof Verb)[keyof typeof Verb];
 
-/** Verb byte bit 7: payload is LZ4-compressed (§5). */
-export const VERB_FLAG_COMPRESSED = 0x80;
-/** Verb byte low 5 bits: the verb; bits 6..5 are unused and ignored (§3.2). */
-export const VERB_MASK = 0x1f;
+// The verb byte's bits (0x80 compressed, 0x1f verb; §3.2) are defined with the header layout.
+export { VERB_FLAG_COMPRESSED, VERB_MASK } from '../packet.ts';
 
 const VERB_NAMES: Record<number, string> = {};
 for (const [name, n] of Object.entries(Verb)) VERB_NAMES[n] = name;
