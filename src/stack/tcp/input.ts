@@ -1,0 +1,520 @@
+/**
+ * Segment arrival for an existing connection: RFC 9293 §3.10.7.3 (SYN-SENT) and §3.10.7.4 (the
+ * synchronized states), with RFC 5961 (RST/SYN/ACK hardening), RFC 7323 (PAWS, timestamps, RTT),
+ * RFC 2018/6675 (SACK), RFC 8985 (RACK loss detection) and RFC 6582 (NewReno without SACK).
+ *
+ * Heads up: read RFC 9293 §3.10.7 before changing the order of the checks below; the order is
+ * the specification.
+ * @module
+ */
+
+import { ACK_FLAG, FIN, RST, SYN, type TcpOptions } from '../wire/tcp.ts';
+import { EV_CONNECT, EV_DATA, EV_DRAIN, EV_END, type TcpConnection } from './connection.ts';
+import type { TcpCounters } from './options.ts';
+import { armTlp, sendAck, sendSyn, type TxContext, transmit } from './output.ts';
+import { rackDetectLoss } from './rack.ts';
+import { seqDiff, seqLe, seqLt } from './seq.ts';
+
+/** A parsed incoming segment (one reusable instance per layer). */
+export class SegmentIn {
+  buf: Uint8Array = new Uint8Array(0);
+  seq = 0;
+  ack = 0;
+  flags = 0;
+  window = 0;
+  dataStart = 0;
+  dataLen = 0;
+  opts!: TcpOptions;
+}
+
+/** What input needs from the layer beyond output. */
+export interface RxContext extends TxContext {
+  readonly counters: TcpCounters;
+  /** Options the layer offers (for SYN-ACK retransmission in simultaneous open). */
+  readonly offerTs: boolean;
+  readonly offerSack: boolean;
+  readonly offerWs: boolean;
+  readonly msl: number;
+  readonly delayedAck: number;
+  readonly finWait2Timeout: number;
+  /** RFC 5961 §7 rate limit: returns false when the budget for this second is spent. */
+  challengeAllowed(now: number): boolean;
+  /** Forget `c` (its 4-tuple is free again). */
+  release(c: TcpConnection): void;
+  /** Sends <SEQ=seq><CTL=RST> (no ACK) for `c`'s 4-tuple. */
+  sendBareReset(c: TcpConnection, seq: number): void;
+  /** Congestion controller name for this layer's new connections. */
+  readonly ccName: 'cubic' | 'newreno';
+}
+
+const SACK_OUT = { newlySacked: 0, rackXmit: -1, rackEnd: 0 };
+
+/** Applies negotiated options from the peer's SYN or SYN-ACK (RFC 7323 §2.2, §3.2; RFC 2018 §2). */
+export function applySynOptions(ctx: RxContext, c: TcpConnection, o: TcpOptions, ourWs: number): void {
+  // RFC 9293 §3.7.1: default send MSS 536 (IPv4) / 1220 (IPv6) when the option is absent.
+  const defMss = c.remoteAddress.length === 16 ? 1220 : 536;
+  const peerMss = o.mss > 0 ? o.mss : defMss;
+  if (o.windowScale >= 0 && ctx.offerWs && ourWs >= 0) {
+    c.sndWscale = o.windowScale;
+    c.rcvWscale = ourWs;
+    c.wsOk = true;
+  } else {
+    c.sndWscale = 0;
+    c.rcvWscale = 0;
+    c.wsOk = false;
+  }
+  c.tsOk = ctx.offerTs && o.hasTimestamp;
+  if (c.tsOk) c.tsRecent = o.tsVal;
+  c.sackOk = ctx.offerSack && o.sackPermitted;
+  // Data per segment = min(their MSS, ours) minus the options we put in every segment (RFC 6691).
+  c.setMss(Math.min(peerMss, c.advMss) - (c.tsOk ? 12 : 0), ctx.ccName);
+}
+
+/** Processes one segment for connection `c` (not LISTEN). */
+export function segmentArrives(ctx: RxContext, c: TcpConnection, seg: SegmentIn, now: number): void {
+  c.segmentsReceived++;
+  if (c.state === 'SynSent') {
+    synSent(ctx, c, seg, now);
+    return;
+  }
+  const flags = seg.flags;
+  const o = seg.opts;
+  const segLen = seg.dataLen + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
+  const rcvNxt = c.rcvNxt;
+  const rcvNxtSeq = c.rcvSeq(rcvNxt);
+  const seqOff = rcvNxt + seqDiff(seg.seq, rcvNxtSeq);
+
+  // RFC 7323 §5.3 PAWS: a segment with an older timestamp is a duplicate from an earlier wrap.
+  // Exception (as Linux's tcp_disordered_ack): a pure ACK at RCV.NXT merely overtaken by a later
+  // ACK is no old duplicate; dropping it would lose its SACK blocks on reordering paths.
+  const pureAck = seg.dataLen === 0 && !(flags & (SYN | FIN)) && seg.seq === c.rcvSeq(c.rcvNxt);
+  if (
+    c.tsOk &&
+    o.hasTimestamp &&
+    !(flags & RST) &&
+    seqLt(o.tsVal, c.tsRecent) &&
+    !(pureAck && seqDiff(c.tsRecent, o.tsVal) < 1000)
+  ) {
+    ctx.counters.drop('paws');
+    c.ackNow = true;
+    transmit(ctx, c, now);
+    return;
+  }
+
+  // First: sequence number acceptability (RFC 9293 §3.10.7.4, the four cases).
+  const wnd = Math.max(0, c.rcvAdvEdge - rcvNxt);
+  let acceptable: boolean;
+  if (segLen === 0) acceptable = wnd === 0 ? seqOff === rcvNxt : seqOff >= rcvNxt && seqOff < rcvNxt + wnd;
+  else if (wnd === 0)
+    acceptable = seqOff === rcvNxt; // ACK/RST/FIN-bearing segments still processed, data trimmed
+  else
+    acceptable =
+      (seqOff >= rcvNxt && seqOff < rcvNxt + wnd) ||
+      (seqOff + segLen - 1 >= rcvNxt && seqOff + segLen - 1 < rcvNxt + wnd);
+  if (!acceptable) {
+    if (!(flags & RST)) {
+      ctx.counters.drop('out-of-window');
+      if (c.state === 'TimeWait' && flags & FIN) c.stateTimerAt = now + 2 * ctx.msl; // retransmitted FIN
+      c.ackNow = true;
+      transmit(ctx, c, now);
+    } else ctx.counters.drop('rst-out-of-window');
+    return;
+  }
+
+  // RFC 7323 §4.3: remember the timestamp to echo.
+  if (c.tsOk && o.hasTimestamp && seqLe(seg.seq, c.rcvSeq(c.lastAckSent)) && !seqLt(o.tsVal, c.tsRecent)) {
+    c.tsRecent = o.tsVal;
+  }
+
+  // Second: RST (RFC 5961 §3.2: exact match resets, anything else in window gets a challenge ACK).
+  if (flags & RST) {
+    ctx.counters.resetsReceived++;
+    if (seqOff !== rcvNxt) {
+      challengeAck(ctx, c, now);
+      return;
+    }
+    ctx.release(c);
+    if (c.state === 'SynReceived' && c.listener) c.finish(null);
+    else if (c.state === 'SynReceived') c.finish('ECONNREFUSED');
+    else if (c.state === 'Closing' || c.state === 'LastAck' || c.state === 'TimeWait') {
+      c.state = 'Closed';
+      c.finish(null);
+    } else c.finish('ECONNRESET');
+    return;
+  }
+
+  // Fourth: SYN in a synchronized state (RFC 5961 §4.2: challenge ACK, whatever its sequence).
+  if (flags & SYN) {
+    if (c.state === 'SynReceived' && seg.seq === c.irs) {
+      // Our SYN-ACK was lost: the peer retransmitted its SYN.
+      sendSyn(ctx, c, now, c.tsOk, c.sackOk, c.wsOk);
+      return;
+    }
+    challengeAck(ctx, c, now);
+    return;
+  }
+
+  // Fifth: ACK.
+  if (!(flags & ACK_FLAG)) {
+    ctx.counters.drop('no-ack');
+    return;
+  }
+  const ackOff = c.sndUna + seqDiff(seg.ack, c.sndSeq(c.sndUna));
+  if (c.state === 'SynReceived') {
+    if (ackOff <= c.sndUna || ackOff > c.sndNxt) {
+      ctx.sendBareReset(c, seg.ack);
+      return;
+    }
+    established(ctx, c, now);
+    c.sndWnd = seg.window * 2 ** c.sndWscale;
+    c.maxSndWnd = Math.max(c.maxSndWnd, c.sndWnd);
+    c.sndWl1 = seg.seq;
+    c.sndWl2 = seg.ack;
+  }
+  if (ackOff > c.sndNxt) {
+    // RFC 9293: ACK of something not yet sent: ACK, drop.
+    ctx.counters.drop('ack-unsent');
+    c.ackNow = true;
+    transmit(ctx, c, now);
+    return;
+  }
+  if (ackOff < c.sndUna - Math.max(c.maxSndWnd, 65535)) {
+    // RFC 5961 §5.2: too old to be believable.
+    ctx.counters.drop('ack-too-old');
+    challengeAck(ctx, c, now);
+    return;
+  }
+  if (c.keepAlive) {
+    c.keepaliveAt = now + c.keepAliveDelay;
+    c.keepaliveProbes = 0;
+  }
+  processAck(ctx, c, seg, ackOff, now);
+  if ((c.state as string) === 'Closed') return;
+
+  // Seventh: segment text.
+  let needOutput = false;
+  if (seg.dataLen > 0) {
+    if (c.state === 'Established' || c.state === 'FinWait1' || c.state === 'FinWait2') {
+      if (c.appClosed) {
+        // Data for an application that closed: RFC 9293 §3.10.7.4 / RFC 2525 §2.17, as Linux.
+        ctx.sendBareReset(c, c.sndSeq(c.sndNxt));
+        ctx.counters.resetsSent++;
+        ctx.release(c);
+        c.finish(null);
+        return;
+      }
+      receiveData(ctx, c, seg, seqOff, now);
+    } else ctx.counters.drop('data-after-fin');
+  }
+
+  // Eighth: FIN (possibly out of order: remembered until the data before it arrives).
+  if (flags & FIN) {
+    const finAt = seqOff + seg.dataLen;
+    if (finAt <= c.recvBuf.baseOff + c.recvBuf.capacity && c.rcvFinOff < 0) c.rcvFinOff = finAt;
+    if (c.state === 'TimeWait') {
+      c.stateTimerAt = now + 2 * ctx.msl;
+      c.ackNow = true;
+    }
+  }
+  if (c.rcvFinOff >= 0 && !c.finReceived && c.recvBuf.endOff === c.rcvFinOff) finArrived(ctx, c, now);
+  if (c.ackPending > 0 && c.delackAt === Number.POSITIVE_INFINITY && !c.ackNow) {
+    c.delackAt = ctx.delayedAck > 0 ? now + ctx.delayedAck : now;
+    if (ctx.delayedAck <= 0) c.ackNow = true;
+  }
+  needOutput = true;
+  if (needOutput) transmit(ctx, c, now);
+}
+
+function challengeAck(ctx: RxContext, c: TcpConnection, now: number): void {
+  if (!ctx.challengeAllowed(now)) {
+    ctx.counters.drop('challenge-ack-limit');
+    return;
+  }
+  ctx.counters.challengeAcks++;
+  sendAck(ctx, c, now);
+}
+
+function established(ctx: RxContext, c: TcpConnection, now: number): void {
+  c.state = 'Established';
+  c.sndUna = 1;
+  c.sb.clear();
+  c.retransAt = Number.POSITIVE_INFINITY;
+  c.connectDeadline = Number.POSITIVE_INFINITY;
+  c.stateTimerAt = Number.POSITIVE_INFINITY;
+  if (c.keepAlive) c.keepaliveAt = now + c.keepAliveDelay;
+  if (c.shutdownRequested && c.finOff >= 0) c.state = 'FinWait1';
+  c.emit(EV_CONNECT);
+  void ctx;
+}
+
+function synSent(ctx: RxContext, c: TcpConnection, seg: SegmentIn, now: number): void {
+  const flags = seg.flags;
+  let ackOk = false;
+  if (flags & ACK_FLAG) {
+    // RFC 9293 §3.10.7.3: ISS < SEG.ACK <= SND.NXT.
+    const d = seqDiff(seg.ack, c.iss);
+    if (d <= 0 || d > c.sndNxt) {
+      if (!(flags & RST)) ctx.sendBareReset(c, seg.ack);
+      ctx.counters.drop('bad-ack-syn-sent');
+      return;
+    }
+    ackOk = true;
+  }
+  if (flags & RST) {
+    ctx.counters.resetsReceived++;
+    if (ackOk) {
+      ctx.release(c);
+      c.finish('ECONNREFUSED');
+    } else ctx.counters.drop('rst-no-ack');
+    return;
+  }
+  if (!(flags & SYN)) {
+    ctx.counters.drop('no-syn');
+    return;
+  }
+  c.irs = seg.seq;
+  // Receive offsets: 0 is the peer's SYN, data starts at 1 (RecvBuffer.baseOff = 1).
+  c.rcvAdvEdge = 1;
+  applySynOptions(ctx, c, seg.opts, c.rcvWscale);
+  // Unscaled window in SYN segments (RFC 7323 §2.2).
+  c.sndWnd = seg.window;
+  c.maxSndWnd = c.sndWnd;
+  c.sndWl1 = seg.seq;
+  c.sndWl2 = seg.ack;
+  if (ackOk) {
+    if (c.rtt.backoffs === 0 && c.unackedSince > 0) c.rtt.sample(now - c.unackedSince);
+    else if (c.tsOk && seg.opts.tsEcr !== 0) c.rtt.sample(((now + c.tsOffset) >>> 0) - seg.opts.tsEcr);
+    established(ctx, c, now);
+    c.ackNow = true;
+    if (seg.dataLen > 0) receiveData(ctx, c, seg, 1, now);
+    transmit(ctx, c, now);
+    return;
+  }
+  // Simultaneous open (RFC 9293 §3.5, figure 8): SYN-RECEIVED, send SYN-ACK for our ISS.
+  c.state = 'SynReceived';
+  sendSyn(ctx, c, now, c.tsOk, c.sackOk, c.wsOk);
+}
+
+/** The ACK part of segment processing (RFC 9293 §3.10.7.4 "fifth", RFC 5681, RFC 6675, RFC 8985). */
+function processAck(ctx: RxContext, c: TcpConnection, seg: SegmentIn, ackOff: number, now: number): void {
+  const o = seg.opts;
+  const sb = c.sb;
+  const prevWnd = c.sndWnd;
+  // Window update (RFC 9293 §3.10.7.4: SND.WL1 < SEG.SEQ, or equal and SND.WL2 =< SEG.ACK).
+  const d1 = seqDiff(seg.seq, c.sndWl1);
+  if (d1 > 0 || (d1 === 0 && seqDiff(seg.ack, c.sndWl2) >= 0)) {
+    c.sndWnd = seg.window * 2 ** c.sndWscale;
+    c.sndWl1 = seg.seq;
+    c.sndWl2 = seg.ack;
+    if (c.sndWnd > c.maxSndWnd) c.maxSndWnd = c.sndWnd;
+    if (c.sndWnd > 0) c.persistBackoff = 0;
+  }
+  // SACK blocks (RFC 2018 §4, RFC 6675 §4): only blocks above SND.UNA and within what we sent.
+  let newlySacked = 0;
+  if (c.sackOk && o.sackCount > 0) {
+    SACK_OUT.newlySacked = 0;
+    SACK_OUT.rackXmit = -1;
+    SACK_OUT.rackEnd = 0;
+    const unaSeq = c.sndSeq(c.sndUna);
+    for (let k = 0; k < o.sackCount; k++) {
+      const l = c.sndUna + seqDiff(o.sack[k * 2], unaSeq);
+      const r = c.sndUna + seqDiff(o.sack[k * 2 + 1], unaSeq);
+      if (r <= l || r > c.sndNxt || l < ackOff) continue; // D-SACK or bogus: ignored
+      sb.markSacked(l, r, SACK_OUT);
+    }
+    newlySacked = SACK_OUT.newlySacked;
+    if (SACK_OUT.rackXmit >= 0) rackUpdate(c, SACK_OUT.rackXmit, SACK_OUT.rackEnd, now);
+  }
+
+  if (ackOff > c.sndUna) {
+    const acked = ackOff - c.sndUna;
+    const hadLoss = sb.lostBytes > 0;
+    const sampleT = sb.ackTo(ackOff);
+    // RTT: timestamps when negotiated (RFC 7323 §4), else Karn-safe record time (RFC 6298 §3).
+    if (c.tsOk && o.hasTimestamp && o.tsEcr !== 0) {
+      const r = ((now + c.tsOffset) >>> 0) - o.tsEcr;
+      if (r >= 0 && r < 0x7fffffff) c.rtt.sample(r);
+    } else if (sampleT >= 0) c.rtt.sample(now - sampleT);
+    if (sampleT >= 0) rackUpdate(c, sampleT, ackOff, now);
+    else if (c.rackRtt === 0 && c.rtt.srtt > 0) c.rackRtt = c.rtt.srtt;
+    // Reordering evidence: a never-retransmitted segment below already-SACKed data got delivered.
+    if (sb.highSacked > ackOff && sampleT >= 0 && !hadLoss) c.reorderingSeen = true;
+    // Free acknowledged data (and note our FIN being acknowledged).
+    const dataEnd = c.finOff >= 0 ? Math.min(ackOff, c.finOff) : ackOff;
+    if (dataEnd > c.sndBufOff) {
+      c.sendBuf.consume(dataEnd - c.sndBufOff);
+      c.sndBufOff = dataEnd;
+    }
+    c.sndUna = ackOff;
+    c.bytesAcked += acked;
+    c.dupAcks = 0;
+    c.tlpOut = false;
+    c.unackedSince = now;
+    if (c.needDrain && c.sendBuf.length <= c.sendBuf.capacity >> 1) {
+      c.needDrain = false;
+      c.emit(EV_DRAIN);
+    }
+    // Recovery bookkeeping (RFC 6582 §3.2 steps 5–6 for partial and full ACKs).
+    if (c.inRecovery) {
+      if (ackOff >= c.recoveryPoint) {
+        c.inRecovery = false;
+        c.cc.onExitRecovery(now, c.mss);
+      } else if (!c.sackOk && sb.count > 0) {
+        sb.markLost(0); // partial ACK: the next hole is lost too
+      }
+    } else {
+      const appLimited = c.sndNxt - c.sndUna + acked < c.cc.cwnd / 2;
+      c.cc.onAck(acked, now, c.rtt.srtt || 100, c.mss, appLimited);
+    }
+    // RFC 6298 §5.2/5.3: stop or restart the retransmission timer.
+    if (c.sndNxt > c.sndUna) {
+      c.retransKind = 'rto';
+      c.retransAt = now + c.rtt.rto;
+      armTlp(c, now);
+    } else {
+      c.retransAt = Number.POSITIVE_INFINITY;
+      c.rtt.rto = c.rtt.base();
+    }
+    if (c.finOff >= 0 && ackOff > c.finOff) ourFinAcked(ctx, c, now);
+  } else if (
+    ackOff === c.sndUna &&
+    seg.dataLen === 0 &&
+    !(seg.flags & FIN) &&
+    c.sndNxt > c.sndUna &&
+    (c.sndWnd === prevWnd || newlySacked > 0)
+  ) {
+    // A duplicate ACK (RFC 5681 §2).
+    c.dupAcks++;
+    if (!c.sackOk && !c.inRecovery) {
+      if (c.dupAcks === 3 && c.sndUna >= c.recoveryPoint) {
+        // RFC 6582 §3.2 step 2: fast retransmit, enter recovery.
+        sb.markLost(0);
+        enterRecovery(ctx, c, now);
+      } else if (c.dupAcks < 3) {
+        c.extraSend = c.dupAcks * c.mss; // limited transmit, RFC 3042
+      }
+    }
+  }
+  if (c.sackOk && (sb.sackedBytes > 0 || sb.lostBytes > 0)) {
+    const lostBefore = sb.lostBytes;
+    rackDetectLoss(c, now);
+    if (c.sackOk && c.extraSend === 0 && c.dupAcks > 0 && c.dupAcks < 3 && !c.inRecovery) {
+      c.extraSend = c.dupAcks * c.mss; // limited transmit (RFC 3042), also with SACK
+    }
+    if (sb.lostBytes > lostBefore && !c.inRecovery && c.sndUna >= c.recoveryPoint) enterRecovery(ctx, c, now);
+  }
+}
+
+function enterRecovery(ctx: RxContext, c: TcpConnection, now: number): void {
+  c.inRecovery = true;
+  c.recoveryPoint = c.sndNxt;
+  c.extraSend = 0;
+  c.cc.onEnterRecovery(now, c.sndNxt - c.sndUna, c.mss);
+  ctx.counters.fastRetransmits++;
+}
+
+/** RFC 8985 §6.2 step 2: remember the most recently sent segment known delivered. */
+function rackUpdate(c: TcpConnection, xmit: number, end: number, now: number): void {
+  if (xmit > c.rackXmit || (xmit === c.rackXmit && end > c.rackEnd)) {
+    c.rackXmit = xmit;
+    c.rackEnd = end;
+    c.rackRtt = Math.max(1, now - xmit);
+  }
+}
+
+function receiveData(ctx: RxContext, c: TcpConnection, seg: SegmentIn, seqOff: number, now: number): void {
+  const rb = c.recvBuf;
+  let start = seg.dataStart;
+  let off = seqOff;
+  let len = seg.dataLen;
+  const nxt = rb.endOff;
+  if (off < nxt) {
+    const cut = nxt - off;
+    start += cut;
+    off += cut;
+    len -= cut;
+  }
+  // Trim to what the buffer can hold (we never advertise beyond it, RFC 9293 §3.8.6).
+  const limit = rb.baseOff + rb.capacity;
+  if (off + len > limit) len = limit - off;
+  if (c.rcvFinOff >= 0 && off + len > c.rcvFinOff) len = c.rcvFinOff - off;
+  if (len <= 0) {
+    // Duplicate (or beyond the window): ACK at once so the peer learns our state (RFC 9293).
+    c.ackNow = true;
+    if (seg.dataLen > 0) ctx.counters.drop(off < nxt ? 'duplicate' : 'beyond-window');
+    return;
+  }
+  const hadHoles = rb.ranges.length > 0;
+  const adv = rb.write(off, seg.buf, start, len);
+  if (adv < 0) {
+    ctx.counters.drop('ooo-overflow');
+    c.ackNow = true;
+    return;
+  }
+  ctx.counters.bytesIn += len;
+  c.bytesReceived += adv;
+  if (adv === 0 || hadHoles) {
+    // Out of order, or filling a hole: ACK immediately (RFC 5681 §4.2, RFC 9293 §3.8.6.3).
+    c.ackNow = true;
+  } else {
+    c.ackPending++;
+    // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: ACK at least every second full-sized segment.
+    if (c.ackPending >= 2 || seg.flags & 0x08) {
+      if (c.ackPending >= 2) c.ackNow = true;
+    }
+  }
+  if (adv > 0) c.emit(EV_DATA);
+  void now;
+}
+
+function finArrived(ctx: RxContext, c: TcpConnection, now: number): void {
+  c.finReceived = true;
+  c.ackNow = true;
+  c.emit(EV_END);
+  switch (c.state) {
+    case 'SynReceived':
+    case 'Established':
+      c.state = 'CloseWait';
+      break;
+    case 'FinWait1':
+      // Our FIN not yet acknowledged: simultaneous close (RFC 9293 §3.6, figure 13).
+      c.state = 'Closing';
+      break;
+    case 'FinWait2':
+      enterTimeWait(ctx, c, now);
+      break;
+    default:
+      break;
+  }
+}
+
+function ourFinAcked(ctx: RxContext, c: TcpConnection, now: number): void {
+  switch (c.state) {
+    case 'FinWait1':
+      c.state = 'FinWait2';
+      // Linux-style orphan timeout: an application that closed will not wait forever.
+      if (c.appClosed) c.stateTimerAt = now + ctx.finWait2Timeout;
+      break;
+    case 'Closing':
+      enterTimeWait(ctx, c, now);
+      break;
+    case 'LastAck':
+      ctx.release(c);
+      c.state = 'Closed';
+      c.finish(null);
+      break;
+    default:
+      break;
+  }
+}
+
+function enterTimeWait(ctx: RxContext, c: TcpConnection, now: number): void {
+  c.state = 'TimeWait';
+  c.retransAt = c.persistAt = c.keepaliveAt = c.delackAt = Number.POSITIVE_INFINITY;
+  c.stateTimerAt = now + 2 * ctx.msl; // RFC 9293 §3.4.2: 2·MSL
+  c.sb.clear();
+  c.finish(null); // the application sees 'close' now; the 4-tuple stays reserved
+}
+
+/** Entering recovery is shared with the RACK reorder timer (timers.ts). */
+export { enterRecovery };
