@@ -14,6 +14,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'generate, validate, sign and verify identities; make moons (zerotier-idtool compatible)',
     load: () => import('./idtool.ts'),
   },
+  mkworld: {
+    summary: 'build and sign a planet for a private world: ztsdk mkworld --config world.json [--out FILE]',
+    load: () => import('./mkworld.ts'),
+  },
   inspect: {
     summary:
       'decode a capture of ZeroTier traffic: ztsdk inspect --pcap FILE --identity SECRET_OR_FILE ... [--json]',
