@@ -74,9 +74,22 @@ function formatV6(g: number[]): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
+// Simulations send millions of datagrams to a few hundred addresses: remember recent answers.
+const CACHE_LIMIT = 4096;
+const cache = new Map<string, string | undefined>();
+
 /** The canonical form of an IPv4 or IPv6 address string, or `undefined` if it is not one. */
 export function canonicalIp(ip: string): string | undefined {
   if (typeof ip !== 'string') return undefined;
+  const hit = cache.get(ip);
+  if (hit !== undefined || cache.has(ip)) return hit;
+  const c = parseIp(ip);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(ip, c);
+  return c;
+}
+
+function parseIp(ip: string): string | undefined {
   if (ip.includes(':')) {
     const g = parseV6(ip);
     return g ? formatV6(g) : undefined;

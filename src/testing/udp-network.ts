@@ -446,8 +446,10 @@ interface Route {
 interface InFlight {
   id: number;
   src: SimHost;
-  srcText: string;
-  dstText: string;
+  /** Source as bound/selected before NAT, and destination as addressed (for traces). */
+  srcIp: string;
+  srcPort: number;
+  to: UdpAddress;
   data: Uint8Array;
   route: Route;
 }
@@ -595,9 +597,12 @@ export class UdpNetwork {
 
   /** True if datagrams from `a` to `b` are currently dropped by a cut or an isolation. */
   isCut(a: HostRef, b: HostRef): boolean {
-    const x = this.ref(a).name;
-    const y = this.ref(b).name;
-    return this.isolated.has(x) || this.isolated.has(y) || this.cuts.has(`${x}\u0000${y}`);
+    return this.cutBetween(this.ref(a).name, this.ref(b).name);
+  }
+
+  private cutBetween(x: string, y: string): boolean {
+    if (this.isolated.size && (this.isolated.has(x) || this.isolated.has(y))) return true;
+    return this.cuts.size > 0 && this.cuts.has(`${x}\u0000${y}`);
   }
 
   /** Delivers everything due up to `untilMs` (and fires other deadlines on the clock). */
@@ -623,8 +628,9 @@ export class UdpNetwork {
     const d: InFlight = {
       id: this.nextId++,
       src,
-      srcText: formatEndpoint(srcIp ?? sock.localAddress.ip, sock.localAddress.port),
-      dstText: formatEndpoint(to.ip, to.port),
+      srcIp: srcIp ?? sock.localAddress.ip,
+      srcPort: sock.localAddress.port,
+      to,
       data,
       route: undefined as unknown as Route,
     };
@@ -647,7 +653,7 @@ export class UdpNetwork {
     let duplicate = false;
     if (!route.local) {
       const peer = route.peer;
-      if (peer ? this.isCut(src, peer) : this.isolated.has(src.name)) {
+      if (peer ? this.cutBetween(src.name, peer.name) : this.isolated.has(src.name)) {
         this.drop(d, 'cut');
         return;
       }
@@ -784,7 +790,7 @@ export class UdpNetwork {
       this.drop(d, 'no-route');
       return;
     }
-    if (!r.local && this.isCut(d.src, host)) {
+    if (!r.local && this.cutBetween(d.src.name, host.name)) {
       this.drop(d, 'cut');
       return;
     }
@@ -819,8 +825,8 @@ export class UdpNetwork {
       kind,
       id: d.id,
       host: d.src.name,
-      src: d.srcText,
-      dst: d.dstText,
+      src: formatEndpoint(d.srcIp, d.srcPort),
+      dst: formatEndpoint(d.to.ip, d.to.port),
       size: d.data.length,
       ...(to !== undefined ? { to, from: formatEndpoint(d.route.from.ip, d.route.from.port) } : {}),
       ...(reason !== undefined ? { reason } : {}),
