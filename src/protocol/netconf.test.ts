@@ -220,3 +220,54 @@ test('fuzz: decodeNetworkConfig never throws on mutated vectors or random dictio
     { numRuns: 1500 },
   );
 });
+
+test("lab capture: the reference controller's netconfs decode, verify and re-encode byte for byte", () => {
+  const lab = JSON.parse(
+    readFileSync(new URL('../../test/vectors/lab-capture-1-netconf.json', import.meta.url), 'utf8'),
+  );
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../test/vectors/lab-capture-1/manifest.json', import.meta.url), 'utf8'),
+  );
+  const idOf = (s: string) => {
+    const d = Identity.fromString(s);
+    assert.ok(d.ok);
+    return d.value;
+  };
+  const controller = idOf(manifest.nodes.root.identitySecret);
+  const members = { a: idOf(manifest.nodes.a.identitySecret), c: idOf(manifest.nodes.c.identitySecret) };
+  const coms = [];
+  for (const [name, member] of Object.entries(members)) {
+    const hex = lab.netconf[member.addressString];
+    assert.ok(hex, `netconf for ${name}`);
+    const d = decodeNetworkConfig(fromHex(hex));
+    assert.ok(d.ok, d.ok ? '' : d.reason);
+    const c = d.value;
+    assert.equal(c.networkId, BigInt(`0x${manifest.network.id}`));
+    assert.equal(c.issuedTo, member.address);
+    assert.equal(c.name, manifest.network.name);
+    assert.equal(c.mtu, manifest.network.mtu);
+    assert.equal(c.flags, NetconfFlag.ENABLE_BROADCAST | NetconfFlag.ENABLE_IPV6_NDP_EMULATION);
+    assert.ok(c.com?.verify(controller));
+    assert.equal(c.com?.issuedTo, member.address);
+    coms.push({ com: c.com, member });
+    assert.equal(c.certificatesOfOwnership.length, 1);
+    assert.ok(c.certificatesOfOwnership[0].verify(controller));
+    const ips = c.staticIps.map(inetAddressToString).sort();
+    const m = manifest.nodes[name];
+    assert.deepEqual(ips, [`${m.ipv4}/24`, `${m.rfc4193}/88`, `${m.sixplane}/40`].sort());
+    assert.equal(c.certificatesOfOwnership[0].things.length, 3);
+    assert.deepEqual(c.rules, [{ type: RuleType.ACTION_ACCEPT, not: false, or: false }]);
+    assert.equal(toHex(encodeNetworkConfig(c)), hex);
+  }
+  // The members' COMs agree with each other, each bound to its own identity.
+  const [x, y] = coms;
+  assert.ok(x.com?.agreesWith(y.com!, y.member));
+  assert.ok(y.com?.agreesWith(x.com!, x.member));
+  assert.equal(x.com?.agreesWith(y.com!, x.member), false);
+  // The request metadata dictionary (§6.12) round-trips too.
+  const meta = Dictionary.decode(fromHex(lab.requestMetadata), 1024);
+  assert.ok(meta.ok);
+  assert.equal(meta.value.getNumber('v'), 7);
+  assert.equal(meta.value.getString('o'), 'linux/x86_64');
+  assert.equal(toHex(meta.value.encode()), lab.requestMetadata);
+});
