@@ -83,7 +83,7 @@ test('lab capture: every packet decodes with the verb codecs and re-encodes byte
     assert.ok(dearmor(pkt, key), 'authenticates');
     packets++;
     const verb = pkt[27] & 0x1f;
-    let payload = pkt.subarray(28);
+    let payload: Uint8Array = pkt.subarray(28);
     if (verb === Verb.HELLO) {
       const start = helloCryptFieldStart(payload);
       assert.notEqual(start, null, '1.14 always sends the moon section');
