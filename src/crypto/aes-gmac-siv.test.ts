@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -82,5 +83,46 @@ test('rejects wrong key and aad sizes', () => {
   const siv = sivForAB();
   assert.throws(() =>
     siv.encrypt(new Uint8Array(8), 0, new Uint8Array(15), new Uint8Array(4), new Uint8Array(16), 0),
+  );
+});
+
+test('CTR keystream equals OpenSSL aes-256-ctr, including counters crossing 0x7fffffff and 0xff boundaries', () => {
+  const key = fromHex(V.agree_a_b);
+  const k1 = kbkdf384(key, 0x31).subarray(0, 32);
+  const siv = sivForAB() as unknown as { ctrKeystream(b: Uint8Array, n: number): Uint8Array };
+  for (const ctr of ['7ffffff0', 'fffffffe', '000000ff', '0000ffff', '12345678']) {
+    const b = fromHex(`00112233445566778899aabb${ctr}`);
+    const iv = b.slice();
+    iv[12] &= 0x7f;
+    for (const n of [1, 16, 17, 300, 2800]) {
+      const expect = createCipheriv('aes-256-ctr', k1, iv).update(new Uint8Array(n));
+      const got = siv.ctrKeystream(b, n);
+      assert.equal(toHex(got.subarray(0, n)), toHex(expect), `ctr ${ctr} n ${n}`);
+    }
+  }
+});
+
+test('encrypt output decrypts with plain OpenSSL AES-256-CTR under B with byte 12 masked (property)', () => {
+  const key = fromHex(V.agree_a_b);
+  const k1 = kbkdf384(key, 0x31).subarray(0, 32);
+  const siv = sivForAB();
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 8, maxLength: 8 }),
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      fc.uint8Array({ maxLength: 600 }),
+      (iv, aad, msg) => {
+        const data = msg.slice();
+        const tag = new Uint8Array(16);
+        siv.encrypt(iv, 0, aad, data, tag, 0);
+        const ctrIv = tag.slice();
+        ctrIv[12] &= 0x7f;
+        assert.deepEqual(new Uint8Array(createDecipheriv('aes-256-ctr', k1, ctrIv).update(data)), msg);
+        // And the tag's ECB decryption starts with the IV (§4.4 decrypt step 2).
+        const d = createDecipheriv('aes-256-ecb', k1, null).setAutoPadding(false).update(tag);
+        assert.equal(toHex(d.subarray(0, 8)), toHex(iv));
+      },
+    ),
+    { numRuns: 100 },
   );
 });

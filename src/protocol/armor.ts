@@ -15,6 +15,7 @@ import { AesGmacSiv } from '../crypto/aes-gmac-siv.ts';
 import { kbkdf384 } from '../crypto/hash.ts';
 import { poly1305Into } from '../crypto/poly1305.ts';
 import { salsaBlock, salsaIncrement, salsaInitState } from '../crypto/salsa20.ts';
+import { xorInto } from '../crypto/xor.ts';
 import {
   CIPHER_AES_GMAC_SIV,
   CIPHER_POLY1305_NONE,
@@ -105,16 +106,15 @@ function xorFromNextBlock(buf: Uint8Array, start: number, end: number): void {
   xorKeystream(buf, start, end - start);
 }
 
-/** Keystream scratch: enough blocks for the largest packet plus 4 bytes of alignment slack. */
+/** Keystream scratch: enough blocks for the largest packet. */
 const KS_BLOCKS = Math.ceil(PACKET_MAX_LENGTH / 64);
-const KS = new Uint32Array(KS_BLOCKS * 16 + 1);
+const KS = new Uint32Array(KS_BLOCKS * 16);
 const KS8 = new Uint8Array(KS.buffer);
 
 /**
  * XORs `buf[start..start+n)` with `n` bytes of Salsa20/12 keystream from STATE's current counter
- * (advancing it). The keystream is generated in one pass, then XORed 32 bits at a time: byte-wise
- * typed-array XOR costs ~3x more, and the envelope (offset 27) is never 4-byte aligned, so the
- * keystream is shifted (memmove) to share the buffer's alignment.
+ * (advancing it). The keystream is generated in one pass, then XORed 32 bits at a time
+ * (`xorInto`), which is ~3x cheaper than XORing each block byte by byte.
  */
 function xorKeystream(buf: Uint8Array, start: number, n: number): void {
   if (n <= 0) return;
@@ -124,21 +124,7 @@ function xorKeystream(buf: Uint8Array, start: number, n: number): void {
     salsaBlock(12, STATE, KS, b << 4);
     salsaIncrement(STATE);
   }
-  const ks8 = KS8;
-  const addr = buf.byteOffset + start;
-  const head = Math.min(n, (4 - (addr & 3)) & 3); // bytes until buf is 4-aligned
-  const shift = (4 - head) & 3; // keystream byte `head` then lands on a 4-aligned scratch offset
-  if (shift !== 0) ks8.copyWithin(shift, 0, n);
-  let k = 0;
-  for (; k < head; k++) buf[start + k] ^= ks8[shift + k];
-  const words = (n - head) >>> 2;
-  if (words > 0) {
-    const pw = new Int32Array(buf.buffer, addr + head, words);
-    const ks = KS;
-    const kw = (shift + head) >>> 2;
-    for (let i = 0; i < words; i++) pw[i] ^= ks[kw + i];
-  }
-  for (k = head + words * 4; k < n; k++) buf[start + k] ^= ks8[shift + k];
+  xorInto(buf, start, KS8, 0, n);
 }
 
 /** Poly1305 of the envelope under BLOCK8[0..32) into TAG. */
