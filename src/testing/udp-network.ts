@@ -124,6 +124,13 @@ export interface TraceEvent {
   readonly reason?: DropReason;
 }
 
+/**
+ * A tap sees every trace event with the datagram's bytes and its endpoints at that point: for
+ * `send` and `drop` as the sender addressed it (before NAT), for `deliver` as the receiver gets it
+ * (after NAT). Used by `PcapCapture`; `data` must not be modified.
+ */
+export type UdpTap = (e: TraceEvent, data: Uint8Array, src: UdpAddress, dst: UdpAddress) => void;
+
 /** Options of {@link UdpNetwork}. */
 export interface UdpNetworkOptions {
   /** The clock to schedule deliveries on (default: a new FakeClock). */
@@ -467,6 +474,7 @@ export class UdpNetwork {
   /** Called for every trace event. */
   onTrace: ((e: TraceEvent) => void) | undefined;
   private readonly tracing: boolean;
+  private readonly taps: UdpTap[] = [];
   private readonly linkRng: SeededRandom;
   private defaultCond: Readonly<LinkConditions> | undefined;
   private readonly hostsByName = new Map<string, SimHost>();
@@ -603,6 +611,15 @@ export class UdpNetwork {
   private cutBetween(x: string, y: string): boolean {
     if (this.isolated.size && (this.isolated.has(x) || this.isolated.has(y))) return true;
     return this.cuts.size > 0 && this.cuts.has(`${x}\u0000${y}`);
+  }
+
+  /** Registers a {@link UdpTap}; returns the function that removes it. */
+  addTap(tap: UdpTap): () => void {
+    this.taps.push(tap);
+    return () => {
+      const i = this.taps.indexOf(tap);
+      if (i >= 0) this.taps.splice(i, 1);
+    };
   }
 
   /** Delivers everything due up to `untilMs` (and fires other deadlines on the clock). */
@@ -809,7 +826,8 @@ export class UdpNetwork {
     this.stats.bytesDelivered += size;
     host.stats.received++;
     host.stats.bytesReceived += size;
-    if (this.tracing || this.onTrace) this.emit(d, 'deliver', undefined, host.name);
+    if (this.tracing || this.onTrace || this.taps.length)
+      this.emit(d, 'deliver', undefined, host.name, { ip, port });
     handler(d.data, r.from, sock);
   }
 
@@ -818,8 +836,14 @@ export class UdpNetwork {
     this.emit(d, 'drop', reason);
   }
 
-  private emit(d: InFlight, kind: TraceEvent['kind'], reason?: DropReason, to?: string): void {
-    if (!this.tracing && !this.onTrace) return;
+  private emit(
+    d: InFlight,
+    kind: TraceEvent['kind'],
+    reason?: DropReason,
+    to?: string,
+    at?: UdpAddress,
+  ): void {
+    if (!this.tracing && !this.onTrace && this.taps.length === 0) return;
     const e: TraceEvent = {
       t: this.clock.now(),
       kind,
@@ -833,6 +857,10 @@ export class UdpNetwork {
     };
     if (this.tracing) this.trace.push(e);
     this.onTrace?.(e);
+    if (this.taps.length) {
+      const src = at ? d.route.from : { ip: d.srcIp, port: d.srcPort };
+      for (const tap of [...this.taps]) tap(e, d.data, src, at ?? d.to);
+    }
   }
 
   private ref(h: HostRef): SimHost {
