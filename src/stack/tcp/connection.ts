@@ -324,7 +324,8 @@ export class TcpConnection implements DeadlineEntry {
   /** @internal the application consumed data: maybe open the window (RFC 9293 §3.8.6.2.2). */
   afterRead(): void {
     if (this.state === 'Closed') return;
-    const edge = this.rcvNxt + this.recvBuf.space;
+    // The largest window the field can express (65535 << shift) bounds what a read can open.
+    const edge = this.rcvNxt + Math.min(this.recvBuf.space, 0xffff * 2 ** this.rcvWscale);
     const threshold = Math.min(this.recvBuf.capacity >> 1, 2 * this.advMss);
     if (edge - this.rcvAdvEdge >= threshold && !this.finReceived) {
       this.ackNow = true;

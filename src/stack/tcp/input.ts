@@ -101,6 +101,12 @@ export function segmentArrives(ctx: RxContext, c: TcpConnection, seg: SegmentIn,
     return;
   }
 
+  // Our SYN-ACK was lost: the peer retransmitted its SYN (RFC 9293 §3.10.7.4 would challenge it).
+  if (c.state === 'SynReceived' && flags & SYN && !(flags & (ACK_FLAG | RST)) && seg.seq === c.irs) {
+    sendSyn(ctx, c, now, c.tsOk, c.sackOk, c.wsOk);
+    return;
+  }
+
   // First: sequence number acceptability (RFC 9293 §3.10.7.4, the four cases).
   const wnd = Math.max(0, c.rcvAdvEdge - rcvNxt);
   let acceptable: boolean;
@@ -145,11 +151,6 @@ export function segmentArrives(ctx: RxContext, c: TcpConnection, seg: SegmentIn,
 
   // Fourth: SYN in a synchronized state (RFC 5961 §4.2: challenge ACK, whatever its sequence).
   if (flags & SYN) {
-    if (c.state === 'SynReceived' && seg.seq === c.irs) {
-      // Our SYN-ACK was lost: the peer retransmitted its SYN.
-      sendSyn(ctx, c, now, c.tsOk, c.sackOk, c.wsOk);
-      return;
-    }
     challengeAck(ctx, c, now);
     return;
   }
@@ -165,6 +166,8 @@ export function segmentArrives(ctx: RxContext, c: TcpConnection, seg: SegmentIn,
       ctx.sendBareReset(c, seg.ack);
       return;
     }
+    // First RTT sample from the handshake (Karn: only if the SYN-ACK was not retransmitted).
+    if (c.rtt.backoffs === 0) c.rtt.sample(now - c.unackedSince);
     established(ctx, c, now);
     c.sndWnd = seg.window * 2 ** c.sndWscale;
     c.maxSndWnd = Math.max(c.maxSndWnd, c.sndWnd);

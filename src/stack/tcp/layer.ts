@@ -163,6 +163,8 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
   private challengeCount = 0;
   private notifyList: TcpConnection[] = [];
   private dispatching = false;
+  /** Inside receive/poll: events wait for the dispatch at the end. */
+  private busy = false;
   private connCount = 0;
 
   constructor(
@@ -292,6 +294,16 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
   /** A TCP segment for one of our addresses (`dst`). */
   receive(src: IpAddress, dst: IpAddress, payload: Uint8Array, now: number): void {
     this.now = now;
+    this.busy = true;
+    try {
+      this.receiveSegment(src, dst, payload, now);
+    } finally {
+      this.busy = false;
+    }
+    this.dispatch();
+  }
+
+  private receiveSegment(src: IpAddress, dst: IpAddress, payload: Uint8Array, now: number): void {
     const ctr = this.counters;
     ctr.segmentsIn++;
     const bad = checkTcp(payload);
@@ -328,7 +340,6 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
       if (l) this.listenInput(l, src, dst, srcPort, dstPort, s, now);
       else this.closedInput(src, dst, srcPort, dstPort, s, 'no-connection');
     }
-    this.dispatch();
   }
 
   /** An ICMP error about a segment we sent (RFC 1122 §4.2.3.9, RFC 5927 checks). */
@@ -379,11 +390,16 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
   /** Runs every timer due at `now`. */
   poll(now: number): void {
     this.now = now;
-    for (;;) {
-      const c = this.timers.popDue(now);
-      if (!c) break;
-      onTimers(this, c, now);
-      this.schedule(c);
+    this.busy = true;
+    try {
+      for (;;) {
+        const c = this.timers.popDue(now);
+        if (!c) break;
+        onTimers(this, c, now);
+        this.schedule(c);
+      }
+    } finally {
+      this.busy = false;
     }
     this.dispatch();
   }
@@ -399,7 +415,6 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
   output(c: TcpConnection): void {
     transmit(this, c, this.now);
     this.schedule(c);
-    this.dispatch();
   }
 
   /** @internal */
@@ -418,6 +433,8 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
       c.inNotifyList = true;
       this.notifyList.push(c);
     }
+    // An API call from outside any callback: deliver its events now.
+    if (!this.busy && !this.dispatching) this.dispatch();
   }
 
   /** @internal */
