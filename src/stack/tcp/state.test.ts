@@ -506,7 +506,7 @@ test('zero window: no data sent, persist probes until the window opens', () => {
 });
 
 test('keepalive: probes after idle, ETIMEDOUT after the probe count', () => {
-  const { ip, tcp, c, iss } = established();
+  const { ip, tcp, c } = established();
   c.setKeepAlive(true, 1000);
   c.keepAliveInterval = 100;
   c.keepAliveCount = 2;
@@ -524,7 +524,7 @@ test('keepalive: probes after idle, ETIMEDOUT after the probe count', () => {
 });
 
 test('user timeout: unacknowledged data aborts with ETIMEDOUT', () => {
-  const { tcp, c, iss } = established({ userTimeout: 5000 });
+  const { tcp, c } = established({ userTimeout: 5000 });
   let err = '';
   c.onerror = (e) => {
     err = e;
@@ -639,7 +639,7 @@ test('ICMP port unreachable during connect → ECONNREFUSED; stale ICMP ignored'
 });
 
 test('abort() sends RST and closes without error', () => {
-  const { ip, c, iss } = established();
+  const { ip, c } = established();
   const ev: string[] = [];
   c.onerror = () => ev.push('error');
   c.onclose = () => ev.push('close');
@@ -669,7 +669,7 @@ test('write backpressure: accepted count and drain', () => {
 });
 
 test('fuzz: random segments to a listener and a connection never throw', () => {
-  const { tcp, inject, iss } = established();
+  const { tcp, inject } = established();
   tcp.listen(80);
   const rng = new SeededRandom(9);
   for (let i = 0; i < 5000; i++) {
