@@ -23,7 +23,7 @@ export interface NeighborCacheOptions {
   staleMs?: number;
   retransMs?: number;
   maxProbes?: number;
-  /** Frames queued per unresolved neighbour (oldest dropped beyond it). */
+  /** Frames queued per unresolved neighbour (oldest dropped beyond it); default 64, a 64 KiB datagram at MTU 1280. */
   maxPending?: number;
   /** Entries kept at most; beyond it the entry with the earliest deadline is evicted. */
   maxEntries?: number;
@@ -70,7 +70,7 @@ export class NeighborCache {
     this.staleMs = opts.staleMs ?? 60_000;
     this.retransMs = opts.retransMs ?? 1_000;
     this.maxProbes = opts.maxProbes ?? 3;
-    this.maxPending = opts.maxPending ?? 16;
+    this.maxPending = opts.maxPending ?? 64;
     this.maxEntries = opts.maxEntries ?? 1024;
   }
 

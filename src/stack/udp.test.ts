@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Stack } from './stack.ts';
+import { formatIp, parseIp } from './wire/ip-address.ts';
+
+const ip = (s: string) => parseIp(s)!;
+
+/** Three stacks on one in-memory segment (broadcast and multicast reach everyone). */
+function lan() {
+  const stacks: Stack[] = [];
+  const wire: Array<{ from: number; frame: Uint8Array }> = [];
+  for (let i = 1; i <= 3; i++) {
+    const idx = i - 1;
+    stacks.push(
+      new Stack({
+        mac: new Uint8Array([2, 0, 0, 0, 0, i]),
+        addresses: [
+          { address: `10.1.0.${i}`, prefixLength: 24 },
+          { address: `fd01::${i}`, prefixLength: 64 },
+        ],
+        onFrame: (frame) => wire.push({ from: idx, frame }),
+      }),
+    );
+  }
+  const run = () => {
+    for (let g = 0; g < 10000 && wire.length; g++) {
+      const { from, frame } = wire.shift()!;
+      stacks.forEach((s, i) => {
+        if (i !== from) s.receiveFrame(frame, 0);
+      });
+    }
+  };
+  run();
+  return { stacks, run };
+}
+
+describe('UDP endpoints', () => {
+  it('bind: conflicts, wildcard vs specific, ephemeral ports, bad address', () => {
+    const { stacks } = lan();
+    const u = stacks[0].udp;
+    const a = u.open(4);
+    assert.equal(a.bind(undefined, 53), true);
+    assert.equal(u.open(4).bind(ip('10.1.0.1'), 53), 'address-in-use');
+    assert.equal(u.open(6).bind(undefined, 53), true, 'families are separate');
+    assert.equal(a.bind(undefined, 54), 'already-bound');
+    assert.equal(u.open(4).bind(ip('10.9.9.9'), 1), 'address-not-available');
+    const e = u.open(4);
+    assert.equal(e.bind(), true);
+    assert.ok(e.localPort >= 49152 && e.localPort <= 65535);
+    a.close();
+    assert.equal(u.open(4).bind(ip('10.1.0.1'), 53), true, 'port free again after close');
+    assert.throws(() => u.open(4).bind(ip('fd01::1'), 5), TypeError);
+    assert.throws(() => u.open(4).bind(undefined, 70000), RangeError);
+  });
+
+  it('a connected socket only receives from its peer; the 4-tuple match wins', () => {
+    const { stacks, run } = lan();
+    const [s1, s2, s3] = stacks;
+    const wild = s1.udp.open(4);
+    wild.bind(undefined, 4000);
+    const got: string[] = [];
+    wild.onMessage = (_d, i) => got.push(`wild<-${formatIp(i.address)}`);
+    const from2 = s2.udp.open(4);
+    from2.bind(undefined, 4001);
+    const from3 = s3.udp.open(4);
+    from3.bind(undefined, 4001);
+    // Linux-like: a second socket on the port needs a distinct local address; bind to 10.1.0.1.
+    const conn = s1.udp.open(4);
+    assert.equal(conn.bind(ip('10.1.0.1'), 4000), 'address-in-use');
+    wild.close();
+    const c2 = s1.udp.open(4);
+    c2.bind(undefined, 4000);
+    c2.connect(ip('10.1.0.2'), 4001);
+    c2.onMessage = (_d, i) => got.push(`conn<-${formatIp(i.address)}`);
+    from2.send(new Uint8Array([1]), ip('10.1.0.1'), 4000);
+    from3.send(new Uint8Array([1]), ip('10.1.0.1'), 4000);
+    run();
+    assert.deepEqual(got, ['conn<-10.1.0.2']);
+    assert.equal(s1.counters().udp.dropped['no-socket'], 1);
+  });
+
+  it('broadcast needs SO_BROADCAST and reaches every stack bound to the port', () => {
+    const { stacks, run } = lan();
+    const [s1, s2, s3] = stacks;
+    const got: string[] = [];
+    for (const s of [s2, s3]) {
+      const r = s.udp.open(4);
+      r.bind(undefined, 6000);
+      r.onMessage = (d, i) => got.push(`${formatIp(i.localAddress)} ${Buffer.from(d)}`);
+    }
+    const tx = s1.udp.open(4);
+    assert.equal(tx.send(Buffer.from('b'), ip('255.255.255.255'), 6000), 'broadcast-not-enabled');
+    assert.equal(tx.send(Buffer.from('b'), ip('10.1.0.255'), 6000), 'broadcast-not-enabled');
+    tx.broadcast = true;
+    assert.equal(tx.send(Buffer.from('b'), ip('255.255.255.255'), 6000), true);
+    assert.equal(tx.send(Buffer.from('d'), ip('10.1.0.255'), 6000), true);
+    run();
+    assert.deepEqual(got.sort(), ['10.1.0.255 d', '10.1.0.255 d', '255.255.255.255 b', '255.255.255.255 b']);
+  });
+
+  for (const [fam, group] of [
+    [4, '239.1.2.3'],
+    [6, 'ff15::1234'],
+  ] as const) {
+    it(`IPv${fam} multicast: only members receive; leaving stops delivery`, () => {
+      const { stacks, run } = lan();
+      const [s1, s2, s3] = stacks;
+      const got: string[] = [];
+      const m2 = s2.udp.open(fam);
+      m2.bind(undefined, 7000);
+      m2.onMessage = (d) => got.push(`s2 ${Buffer.from(d)}`);
+      m2.addMembership(ip(group));
+      const m3 = s3.udp.open(fam);
+      m3.bind(undefined, 7000);
+      m3.onMessage = (d) => got.push(`s3 ${Buffer.from(d)}`);
+      const tx = s1.udp.open(fam);
+      assert.equal(tx.send(Buffer.from('one'), ip(group), 7000), true);
+      run();
+      assert.deepEqual(got, ['s2 one']);
+      assert.ok(s3.counters().ethernet.dropped['not-subscribed'] >= 1);
+      m2.dropMembership(ip(group));
+      tx.send(Buffer.from('two'), ip(group), 7000);
+      run();
+      assert.deepEqual(got, ['s2 one']);
+      assert.throws(() => m2.addMembership(ip(fam === 4 ? '10.0.0.1' : 'fd00::1')), TypeError);
+    });
+  }
+
+  it('send errors: closed, no destination, no route, too big', () => {
+    const { stacks } = lan();
+    const s = stacks[0].udp.open(4);
+    assert.equal(s.send(new Uint8Array(1)), 'no-destination');
+    assert.equal(s.send(new Uint8Array(1), ip('192.0.2.1'), 9), 'no-route');
+    assert.equal(s.send(new Uint8Array(65508), ip('10.1.0.2'), 9), 'too-big');
+    assert.equal(s.send(new Uint8Array(65507), ip('10.1.0.2'), 9), true);
+    s.close();
+    assert.equal(s.send(new Uint8Array(1), ip('10.1.0.2'), 9), 'closed');
+  });
+});
