@@ -24,8 +24,10 @@ const LAST_LITERALS = 5;
 const MF_LIMIT = 12;
 /** Offsets are u16, so a match can reach back at most 65535 bytes. */
 const MAX_DISTANCE = 0xffff;
-const HASH_LOG = 14;
-const HASH_SIZE = 1 << HASH_LOG;
+/** Largest hash table: 2^14 entries, as LZ4's default `LZ4_MEMORY_USAGE`. */
+const MAX_HASH_LOG = 14;
+/** Smallest hash table; small inputs use a table about twice their size, so clearing it is cheap. */
+const MIN_HASH_LOG = 8;
 
 /** Largest payload ZeroTier accepts after decompression: 10024 − 28 (§5). */
 export const LZ4_MAX_PAYLOAD = 10024 - 28;
@@ -35,12 +37,14 @@ export function lz4CompressBound(n: number): number {
   return n + Math.floor(n / 255) + 16;
 }
 
-// Reused across calls: compression is synchronous, so one table per process is safe.
-let table = new Int32Array(HASH_SIZE);
+// Reused across calls: compression and decompression are synchronous, so one of each per
+// process is safe (and avoids zero-filling fresh memory per packet).
+const table = new Int32Array(1 << MAX_HASH_LOG);
+let scratch = new Uint8Array(LZ4_MAX_PAYLOAD);
 
-function hash4(src: Uint8Array, i: number): number {
+function hash4(src: Uint8Array, i: number, shift: number): number {
   const v = src[i] | (src[i + 1] << 8) | (src[i + 2] << 16) | (src[i + 3] << 24);
-  return Math.imul(v, 2654435761) >>> (32 - HASH_LOG);
+  return Math.imul(v, 2654435761) >>> shift;
 }
 
 function writeLength(dst: Uint8Array, o: number, n: number): number {
@@ -62,14 +66,19 @@ export function lz4Compress(src: Uint8Array): Uint8Array {
   let o = 0;
   let anchor = 0;
   if (n >= MF_LIMIT + 1) {
-    // Positions are stored +1 so that 0 means "empty" and the table needs no reset fill.
-    if (table.length !== HASH_SIZE) table = new Int32Array(HASH_SIZE);
-    table.fill(0);
+    // Positions are stored +1 so that 0 means "empty".
+    let hashLog = MIN_HASH_LOG;
+    while (hashLog < MAX_HASH_LOG && 1 << hashLog < n) hashLog++;
+    const shift = 32 - hashLog;
+    table.fill(0, 0, 1 << hashLog);
     const matchLimit = n - LAST_LITERALS; // matches must end before the last 5 bytes
     const searchLimit = n - MF_LIMIT; // and start at or before n - 12
     let i = 0;
+    // Like LZ4's acceleration: after 64 misses in a row, step 2, after 128 step 3… so
+    // incompressible input is skipped quickly (the sender then sends it uncompressed).
+    let misses = 0;
     while (i <= searchLimit) {
-      const h = hash4(src, i);
+      const h = hash4(src, i, shift);
       const cand = table[h] - 1;
       table[h] = i + 1;
       if (
@@ -80,9 +89,10 @@ export function lz4Compress(src: Uint8Array): Uint8Array {
         src[cand + 2] !== src[i + 2] ||
         src[cand + 3] !== src[i + 3]
       ) {
-        i++;
+        i += 1 + (misses++ >> 6);
         continue;
       }
+      misses = 0;
       // Extend backwards over pending literals, then forwards up to the limit.
       let s = i;
       let m = cand;
@@ -109,7 +119,7 @@ export function lz4Compress(src: Uint8Array): Uint8Array {
       if (matchLen >= 15) o = writeLength(dst, o, matchLen - 15);
       anchor = e;
       // Index a position inside the match so the next search has a nearby candidate.
-      if (e - 2 > i && e - 2 <= searchLimit) table[hash4(src, e - 2)] = e - 2 + 1;
+      if (e - 2 > i && e - 2 <= searchLimit) table[hash4(src, e - 2, shift)] = e - 2 + 1;
       i = e;
     }
   }
@@ -129,7 +139,8 @@ export function lz4Compress(src: Uint8Array): Uint8Array {
  */
 export function lz4Decompress(src: Uint8Array, maxOutput: number = LZ4_MAX_PAYLOAD): Decoded<Uint8Array> {
   if (src.length === 0) return fail('lz4-empty');
-  const out = new Uint8Array(maxOutput);
+  if (scratch.length < maxOutput) scratch = new Uint8Array(maxOutput);
+  const out = scratch;
   const n = src.length;
   let i = 0;
   let o = 0;
@@ -146,7 +157,8 @@ export function lz4Decompress(src: Uint8Array, maxOutput: number = LZ4_MAX_PAYLO
     }
     if (i + litLen > n) return fail('lz4-truncated');
     if (o + litLen > maxOutput) return fail('lz4-too-large');
-    out.set(src.subarray(i, i + litLen), o);
+    if (litLen < 16) for (let k = 0; k < litLen; k++) out[o + k] = src[i + k];
+    else out.set(src.subarray(i, i + litLen), o);
     i += litLen;
     o += litLen;
     if (i === n) break; // the last sequence carries literals only
@@ -164,14 +176,22 @@ export function lz4Decompress(src: Uint8Array, maxOutput: number = LZ4_MAX_PAYLO
       } while (b === 255);
     }
     if (o + matchLen > maxOutput) return fail('lz4-too-large');
-    let from = o - off;
-    if (off >= matchLen) {
-      out.copyWithin(o, from, from + matchLen);
+    if (matchLen < 32) {
+      // Short (possibly overlapping) copy: byte by byte repeats the last `off` bytes correctly.
+      for (let k = 0; k < matchLen; k++) out[o + k] = out[o - off + k];
       o += matchLen;
     } else {
-      // Overlapping copy repeats the last `off` bytes: must go byte by byte (or in off-sized steps).
-      const end = o + matchLen;
-      while (o < end) out[o++] = out[from++];
+      // Long copy in chunks that never overlap their source: the output is periodic with
+      // period `off`, so copying from any multiple of `off` back is equivalent.
+      let dist = off;
+      let left = matchLen;
+      while (left > 0) {
+        const c = Math.min(dist, left);
+        out.copyWithin(o, o - dist, o - dist + c);
+        o += c;
+        left -= c;
+        dist *= 2;
+      }
     }
     if (i >= n) return fail('lz4-truncated'); // a block cannot end with a match
   }
