@@ -8,10 +8,11 @@
  * the GMAC.
  *
  * Speed notes (per packet, measured in bench/armor.bench.ts): creating a Node cipher object costs
- * ~1.4 µs, so the K1 contexts are long-lived AES-256-ECB (stateless between update() calls with
- * padding off): one encrypts the single SIV block and also produces the CTR keystream from
- * counter blocks built in JS; the other decrypts the SIV block. Only GMAC (K0, fresh IV each
- * packet) needs a new context per packet: Node cannot re-IV a cipher.
+ * ~1.4 µs, so the ECB single-block ciphers for K1 are long-lived (ECB with padding off is
+ * stateless between update() calls). GCM (K0, fresh IV) and CTR (K1, fresh IV) need a new
+ * context per packet: Node cannot re-IV a cipher. Generating the CTR keystream instead from
+ * the long-lived ECB context (counter blocks built in JS, one update(), XOR in JS) was tried
+ * and measured no faster: the JS counter fill and XOR cost what the context creation saves.
  * @module
  */
 import {
@@ -23,7 +24,6 @@ import {
   type Decipher,
   type KeyObject,
 } from 'node:crypto';
-import { xorInto } from './xor.ts';
 
 /** Length of the SIV tag written to the wire (`B`, §4.4 step 5). */
 export const SIV_TAG_BYTES = 16;
@@ -44,10 +44,7 @@ export class AesGmacSiv {
   private readonly iv12 = Buffer.alloc(12);
   /** Scratch: `iv || t8` before ECB, and the CTR IV `B'`. */
   private readonly block = Buffer.alloc(16);
-  /** Counter blocks for CTR, grown on demand (640 blocks covers a maximum-size packet). */
-  private ctrBlocks = 0;
-  private ctrWords = new Uint32Array(0);
-  private ctrBytes = new Uint8Array(0);
+  private readonly ctrIv = Buffer.alloc(16);
 
   /** `k0`, `k1`: the two 32-byte AES-256 keys (first 32 bytes of KBKDF '0' / '1', §2.6). */
   constructor(k0: Uint8Array, k1: Uint8Array) {
@@ -91,8 +88,7 @@ export class AesGmacSiv {
     this.gmac8(iv8, iv8Off, aad, data, blk);
     const b = this.ecbEnc.update(blk);
     for (let i = 0; i < 16; i++) tagOut[tagOff + i] = b[i];
-    const ks = this.ctrKeystream(b, data.length);
-    xorInto(data, 0, ks, 0, data.length);
+    this.ctr(b, data);
   }
 
   /**
@@ -104,53 +100,29 @@ export class AesGmacSiv {
     if (aad.length !== 16) throw new RangeError('AesGmacSiv: aad must be 16 bytes');
     const blk = this.block;
     for (let i = 0; i < 16; i++) blk[i] = tag[tagOff + i];
-    // Decrypt in place first (SIV: the tag is over the plaintext); undone below on failure.
-    const ks = this.ctrKeystream(blk, data.length);
-    xorInto(data, 0, ks, 0, data.length);
+    const plain = this.ctrOut(blk, data);
     // P = ECB-decrypt(K1, B) = iv || t8 (§4.4 decrypt step 2).
     const p = this.ecbDec.update(blk);
     const check = this.block; // reuse: bytes 8..15 receive the recomputed folded tag
-    this.gmac8(p, 0, aad, data, check);
+    this.gmac8(p, 0, aad, plain, check);
     let diff = 0;
     for (let i = 8; i < 16; i++) diff |= check[i] ^ p[i];
-    if (diff === 0) return true;
-    xorInto(data, 0, ks, 0, data.length);
-    return false;
+    if (diff !== 0) return false;
+    data.set(plain);
+    return true;
   }
 
-  /**
-   * `n` bytes of AES-256-CTR(K1) keystream for IV `B'` = B with byte 12 &= 0x7f (§4.4 step 6).
-   * The counter is the big-endian u32 in bytes 12..15 (its top bit cleared, so it cannot wrap
-   * within a packet); the counter blocks are built here and encrypted with the long-lived ECB
-   * context in one update() call, which is cheaper than a fresh CTR context per packet.
-   */
-  private ctrKeystream(b: Uint8Array, n: number): Buffer {
-    const blocks = (n + 15) >>> 4;
-    if (blocks > this.ctrBlocks) this.growCtr(blocks);
-    const w = this.ctrWords;
-    const w0 = le32(b, 0);
-    const w1 = le32(b, 4);
-    const w2 = le32(b, 8);
-    const c0 = ((b[12] & 0x7f) << 24) | (b[13] << 16) | (b[14] << 8) | b[15];
-    for (let i = 0, o = 0; i < blocks; i++, o += 4) {
-      const c = (c0 + i) | 0;
-      w[o] = w0;
-      w[o + 1] = w1;
-      w[o + 2] = w2;
-      // Store the big-endian counter through a little-endian word: byte-swap it.
-      w[o + 3] = ((c & 0xff) << 24) | ((c & 0xff00) << 8) | ((c >>> 8) & 0xff00) | (c >>> 24);
-    }
-    return this.ecbEnc.update(this.ctrBytes.subarray(0, blocks * 16));
+  /** AES-256-CTR(K1) keystream XOR with IV `B'` = B with byte 12 &= 0x7f (§4.4 step 6), in place. */
+  private ctr(b: Uint8Array, data: Uint8Array): void {
+    data.set(this.ctrOut(b, data));
   }
 
-  private growCtr(blocks: number): void {
-    this.ctrBlocks = blocks;
-    this.ctrWords = new Uint32Array(blocks * 4);
-    this.ctrBytes = new Uint8Array(this.ctrWords.buffer);
+  private ctrOut(b: Uint8Array, data: Uint8Array): Buffer {
+    const iv = this.ctrIv;
+    for (let i = 0; i < 16; i++) iv[i] = b[i];
+    iv[12] &= 0x7f;
+    // The 32-bit counter cannot wrap for < 2^31 blocks, so OpenSSL's 128-bit increment is identical.
+    const c = createCipheriv('aes-256-ctr', this.k1, iv);
+    return c.update(data);
   }
-}
-
-/** Little-endian u32 (matches how a Uint32Array stores bytes on little-endian hosts). */
-function le32(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
 }
