@@ -154,3 +154,41 @@ test('TTL counts routers: a TTL-2 punch opens the local NAT but dies before the 
   net.run(3);
   assert.deepEqual(atB, [{ ip: '203.0.113.1', port: 9993 }]);
 });
+
+test('roaming: a host moves behind another NAT; old paths die, NAT reboot forgets mappings', () => {
+  const net = new UdpNetwork({ defaults: { delayMs: 10 } });
+  const home = net.addNat('home', { type: 'port-restricted', publicIp: '203.0.113.1' });
+  const cafe = net.addNat('cafe', { type: 'full-cone', publicIp: '203.0.113.2' });
+  const laptop = net.addHost('laptop', { addresses: ['10.0.0.2'], behind: home });
+  const srv = net.addHost('srv', { addresses: ['192.0.2.1'] }).bind(9993);
+  const sock = laptop.bind(9993);
+  const atSrv = collect(srv);
+  const atLaptop = collect(sock);
+  sock.send(new Uint8Array(1), { ip: '192.0.2.1', port: 9993 });
+  net.run(20);
+  assert.equal(atSrv[0].ip, '203.0.113.1');
+  srv.send(new Uint8Array(1), atSrv[0]); // in flight while the laptop moves
+  net.moveHost(laptop, { addresses: ['192.168.1.50'], behind: cafe });
+  net.run(40);
+  assert.equal(atLaptop.length, 0);
+  assert.ok(net.stats.dropped['nat-filter'] + net.stats.dropped['no-route'] >= 1);
+  sock.send(new Uint8Array(1), { ip: '192.0.2.1', port: 9993 });
+  net.run(60);
+  assert.deepEqual(atSrv[1], { ip: '203.0.113.2', port: 9993 });
+  srv.send(new Uint8Array(1), atSrv[1]);
+  net.run(80);
+  assert.equal(atLaptop.length, 1);
+  cafe.reboot();
+  srv.send(new Uint8Array(1), atSrv[1]);
+  net.run(100);
+  assert.equal(atLaptop.length, 1);
+  // A public host that moves: datagrams in flight to its old address are dropped as no-route.
+  const mover = net.addHost('mover', { addresses: ['192.0.2.9'] });
+  collect(mover.bind(9993));
+  srv.send(new Uint8Array(1), { ip: '192.0.2.9', port: 9993 });
+  net.moveHost('mover', { addresses: ['192.0.2.10'] });
+  const before = net.stats.dropped['no-route'];
+  net.run(200);
+  assert.equal(net.stats.dropped['no-route'], before + 1);
+  assert.throws(() => net.moveHost('mover', { addresses: ['192.0.2.1'] }), /already in use/);
+});

@@ -35,27 +35,33 @@ const op = fc.oneof(
   fc.record({ k: fc.constant('cut' as const), a: fc.nat(), b: fc.nat(), restore: fc.boolean() }),
   fc.record({ k: fc.constant('link' as const), a: fc.nat(), b: fc.nat(), c: conditions }),
   fc.record({ k: fc.constant('host' as const), a: fc.nat(), c: fc.option(conditions) }),
+  fc.record({ k: fc.constant('move' as const), a: fc.nat(), nat: fc.option(fc.nat(2)) }),
+  fc.record({ k: fc.constant('reboot' as const), nat: fc.nat(2) }),
 );
 
 test('property: every datagram is delivered or dropped exactly once (plus its duplicates)', () => {
   fc.assert(
     fc.property(
       fc.integer(),
-      fc.array(fc.option(fc.constantFrom(...natTypes)), { minLength: 2, maxLength: 6 }),
+      fc.array(fc.constantFrom(...natTypes), { minLength: 3, maxLength: 3 }),
+      fc.array(fc.option(fc.nat(2)), { minLength: 2, maxLength: 6 }),
       fc.option(conditions),
       fc.array(op, { maxLength: 60 }),
-      (seed, natOf, defaults, ops) => {
+      (seed, natTypesOf, natOf, defaults, ops) => {
         const net = new UdpNetwork({ seed, defaults: defaults ?? undefined });
         const hosts: SimHost[] = [];
         const socks: SimUdpSocket[] = [];
         const sentPayloads = new Set<string>();
         let received = 0;
-        natOf.forEach((type, i) => {
-          const behind = type ? net.addNat(`n${i}`, { type, publicIp: `203.0.113.${i + 1}` }) : undefined;
-          const h = net.addHost(`h${i}`, {
-            addresses: [type ? '10.0.0.2' : `192.0.2.${i + 1}`, `2001:db8::${i + 1}`],
-            behind,
-          });
+        const nats = natTypesOf.map((type, i) =>
+          net.addNat(`n${i}`, { type, publicIp: `203.0.113.${i + 1}` }),
+        );
+        const placement = (i: number, nat: number | null) => ({
+          addresses: [nat !== null ? `10.0.0.${i + 2}` : `192.0.2.${i + 1}`, `2001:db8::${i + 1}`],
+          behind: nat !== null ? nats[nat] : undefined,
+        });
+        natOf.forEach((nat, i) => {
+          const h = net.addHost(`h${i}`, placement(i, nat));
           hosts.push(h);
           const s = h.bind(9993);
           s.onMessage = (data, from) => {
@@ -89,7 +95,10 @@ test('property: every datagram is delivered or dropped exactly once (plus its du
             if (o.restore) net.restore(a, b);
             else net.cut(a, b);
           } else if (o.k === 'link') net.setLink(hosts[o.a % hosts.length], hosts[o.b % hosts.length], o.c);
-          else hosts[o.a % hosts.length].conditions = o.c ?? undefined;
+          else if (o.k === 'host') hosts[o.a % hosts.length].conditions = o.c ?? undefined;
+          else if (o.k === 'move')
+            net.moveHost(hosts[o.a % hosts.length], placement(o.a % hosts.length, o.nat));
+          else nats[o.nat].reboot();
         }
         net.clock.runAll();
         const s = net.stats;

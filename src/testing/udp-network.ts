@@ -219,6 +219,11 @@ export class SimNat {
     return only;
   }
 
+  /** Forgets every mapping, as a NAT reboot does. */
+  reboot(): void {
+    this.table.clear();
+  }
+
   /** NAT behaviour type. */
   get type(): NatType {
     return this.table.type;
@@ -278,8 +283,8 @@ export class SimUdpSocket implements UdpBinding {
 
 /** A simulated machine: addresses, sockets, access-link conditions, counters. */
 export class SimHost implements UdpStack {
-  /** Canonical addresses, as given. */
-  readonly addresses: readonly string[];
+  private addrs: readonly string[];
+  private natRef: SimNat | undefined;
   /** Counters. */
   readonly stats: HostStats = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0 };
   private cond: Readonly<LinkConditions> | undefined;
@@ -297,14 +302,30 @@ export class SimHost implements UdpStack {
     /** Unique name (used in traces and for cut/setLink). */
     readonly name: string,
     addresses: readonly string[],
-    /** The NAT in front of it, if any. */
-    readonly nat: SimNat | undefined,
+    nat: SimNat | undefined,
     conditions: LinkConditions | undefined,
     random: SeededRandom,
   ) {
-    this.addresses = addresses;
+    this.addrs = addresses;
+    this.natRef = nat;
     this.cond = conditions ? validateConditions(conditions) : undefined;
     this.rng = random;
+  }
+
+  /** Canonical addresses, as given (changed by {@link UdpNetwork.moveHost}). */
+  get addresses(): readonly string[] {
+    return this.addrs;
+  }
+
+  /** The NAT in front of it, if any (changed by {@link UdpNetwork.moveHost}). */
+  get nat(): SimNat | undefined {
+    return this.natRef;
+  }
+
+  /** @internal */
+  _place(addresses: readonly string[], nat: SimNat | undefined): void {
+    this.addrs = addresses;
+    this.natRef = nat;
   }
 
   /** Access-link conditions (settable at run time; `undefined` = perfect). */
@@ -403,7 +424,7 @@ export class SimHost implements UdpStack {
     const b = s.localAddress.ip;
     if (b !== '::' && b !== '0.0.0.0') {
       if (familyOf(b) !== fam || isLoopback(b) !== isLoopback(dst)) return undefined;
-      return b;
+      return isLoopback(b) || this.hasAddress(b) ? b : undefined; // the address may have moved away
     }
     if (b === '0.0.0.0' && fam === 6) return undefined;
     if (isLoopback(dst)) return fam === 4 ? '127.0.0.1' : '::1';
@@ -537,24 +558,67 @@ export class UdpNetwork {
     if (this.hostsByName.has(name)) throw new Error(`addHost: a host named "${name}" exists`);
     if (!opts || !Array.isArray(opts.addresses) || opts.addresses.length === 0)
       throw new TypeError('addHost: addresses must be a non-empty array');
-    const nat = opts.behind;
-    if (nat && this.natsByName.get(nat.name) !== nat)
-      throw new Error('addHost: behind must be a NAT of this network');
-    const addrs = opts.addresses.map((a) => requireIp(a, 'addHost'));
-    for (const a of addrs) {
-      if (isLoopback(a) || a === '0.0.0.0' || a === '::')
-        throw new TypeError(`addHost: ${a} cannot be a host address`);
-      const lan = nat && familyOf(a) === nat.family;
-      if (lan ? nat.lan.has(a) : this.publicIps.has(a))
-        throw new Error(`addHost: address ${a} is already in use`);
-    }
-    const host = new SimHost(this, name, addrs, nat, opts.conditions, this.random.fork(`host:${name}`));
-    for (const a of addrs) {
-      if (nat && familyOf(a) === nat.family) nat.lan.set(a, host);
-      else this.publicIps.set(a, host);
-    }
+    const addrs = this.checkPlacement('addHost', opts, undefined);
+    const host = new SimHost(
+      this,
+      name,
+      addrs,
+      opts.behind,
+      opts.conditions,
+      this.random.fork(`host:${name}`),
+    );
+    this.register(host);
     this.hostsByName.set(name, host);
     return host;
+  }
+
+  /**
+   * Moves a host to other addresses and/or behind another NAT (or none), as when a laptop changes
+   * networks: its sockets stay bound, sockets bound to a vanished address can no longer send,
+   * and datagrams in flight to an old address are dropped (`no-route`). ZeroTier must then
+   * re-learn its paths (protocol.md §9.3, §9.6).
+   */
+  moveHost(host: HostRef, opts: Omit<HostOptions, 'conditions'>): void {
+    const h = this.ref(host);
+    const addrs = this.checkPlacement('moveHost', opts, h);
+    this.unregister(h);
+    h._place(addrs, opts.behind);
+    this.register(h);
+  }
+
+  private checkPlacement(
+    what: string,
+    opts: Omit<HostOptions, 'conditions'>,
+    self: SimHost | undefined,
+  ): string[] {
+    if (!opts || !Array.isArray(opts.addresses) || opts.addresses.length === 0)
+      throw new TypeError(`${what}: addresses must be a non-empty array`);
+    const nat = opts.behind;
+    if (nat && this.natsByName.get(nat.name) !== nat)
+      throw new Error(`${what}: behind must be a NAT of this network`);
+    const addrs = opts.addresses.map((a) => requireIp(a, what));
+    for (const a of addrs) {
+      if (isLoopback(a) || a === '0.0.0.0' || a === '::')
+        throw new TypeError(`${what}: ${a} cannot be a host address`);
+      const lan = nat && familyOf(a) === nat.family;
+      const owner = lan ? nat.lan.get(a) : this.publicIps.get(a);
+      if (owner !== undefined && owner !== self) throw new Error(`${what}: address ${a} is already in use`);
+    }
+    return addrs;
+  }
+
+  private register(host: SimHost): void {
+    for (const a of host.addresses) {
+      if (host.nat && familyOf(a) === host.nat.family) host.nat.lan.set(a, host);
+      else this.publicIps.set(a, host);
+    }
+  }
+
+  private unregister(host: SimHost): void {
+    for (const a of host.addresses) {
+      if (host.nat && familyOf(a) === host.nat.family) host.nat.lan.delete(a);
+      else if (this.publicIps.get(a) === host) this.publicIps.delete(a);
+    }
   }
 
   /** The host named `name` (throws if none). */
@@ -803,8 +867,9 @@ export class UdpNetwork {
       ip = inside.ip;
       port = inside.port;
     }
-    if (!host) {
-      this.drop(d, 'no-route');
+    const stillThere = r.nat || r.local || (r.lan ? r.lan.lan.get(ip) : this.publicIps.get(ip)) === host;
+    if (!host || !stillThere) {
+      this.drop(d, 'no-route'); // (or the host moved away while the datagram was in flight)
       return;
     }
     if (!r.local && this.cutBetween(d.src.name, host.name)) {
