@@ -76,8 +76,6 @@ const BLOCK8 = new Uint8Array(BLOCK.buffer);
 const TAG = new Uint8Array(16);
 const AAD = new Uint8Array(16);
 const NONCE = new Uint8Array(8);
-/** Poly1305 one-time key kept across the cipher-1 encryption pass. */
-const OTK = new Uint8Array(32);
 
 /**
  * §4.1 "mangle": the per-packet Salsa20 key from `key[0..32)`, the header bytes 0..17, the
@@ -99,7 +97,8 @@ function initPacketStream(key: SymmetricKey, pkt: Uint8Array): void {
 
 /**
  * XORs `buf[start..end)` with the Salsa20/12 keystream of STATE starting at the block after
- * the one currently in BLOCK (i.e. advances the counter first).
+ * the one currently in BLOCK (i.e. advances the counter first; §4.2 step 4: keystream byte 64).
+ * Leaves BLOCK untouched.
  */
 function xorFromNextBlock(buf: Uint8Array, start: number, end: number): void {
   salsaIncrement(STATE);
@@ -150,7 +149,7 @@ function buildAad(pkt: Uint8Array, flags: number): Uint8Array {
  * bits) in place with cipher 0, 1 or 3 (§4.2, §4.4): sets the cipher bits and the legacy 0x80
  * flag (iff cipher 1), encrypts the envelope (ciphers 1, 3), and writes the MAC / SIV tag.
  * For cipher 3 the hop count is forced to 0 and bytes 0..7 are replaced by the SIV tag half.
- * @throws RangeError on a packet shorter than 28 bytes or an unsupported cipher (API misuse).
+ * @throws RangeError on a packet length outside 28..10024 or an unsupported cipher (API misuse).
  */
 export function armor(packet: Uint8Array, key: SymmetricKey, cipher: 0 | 1 | 3): void {
   if (packet.length < PACKET_MIN_LENGTH || packet.length > PACKET_MAX_LENGTH)
@@ -176,14 +175,10 @@ export function armor(packet: Uint8Array, key: SymmetricKey, cipher: 0 | 1 | 3):
   if (cipher === CIPHER_SALSA2012_POLY1305) flags |= FLAG_LEGACY_ENCRYPTED;
   packet[PKT_FLAGS] = flags;
   initPacketStream(key, packet);
-  // Encrypt-then-MAC (§4.2 step 5): encryption overwrites BLOCK, so keep the one-time key.
-  if (cipher === CIPHER_SALSA2012_POLY1305) {
-    OTK.set(BLOCK8.subarray(0, 32));
-    xorFromNextBlock(packet, PKT_VERB, packet.length);
-    poly1305Into(OTK, 0, packet, PKT_VERB, packet.length, TAG, 0);
-  } else {
-    macEnvelope(packet);
-  }
+  // Encrypt-then-MAC (§4.2 step 5). The encryption keystream goes to KS, so BLOCK8 still
+  // holds block 0 (the Poly1305 one-time key) afterwards.
+  if (cipher === CIPHER_SALSA2012_POLY1305) xorFromNextBlock(packet, PKT_VERB, packet.length);
+  macEnvelope(packet);
   for (let i = 0; i < 8; i++) packet[PKT_MAC + i] = TAG[i];
 }
 
