@@ -8,6 +8,7 @@ import {
   fragmentCount,
   fragmentPacket,
   isFragment,
+  maxPacketLengthForMtu,
   needsFragmentation,
   Reassembler,
 } from './fragment.ts';
@@ -51,6 +52,13 @@ test('fragmentPacket follows §3.3 layout and sizes', () => {
   assert.deepEqual(fragmentPacket(packet(100), 1432), [packet(100)]);
   assert.throws(() => fragmentPacket(packet(100), 10), RangeError);
   assert.throws(() => fragmentPacket(packet(30000), 1432), RangeError);
+});
+
+test('maxPacketLengthForMtu: the largest packet that fits in 7 datagrams', () => {
+  assert.equal(maxPacketLengthForMtu(1432), 9928);
+  assert.equal(fragmentPacket(packet(9928), 1432).length, 7);
+  assert.equal(fragmentPacket(packet(9929), 1432).length, 8);
+  assert.equal(maxPacketLengthForMtu(2800), 10024);
 });
 
 test('decodeFragment enforces the §3.3 acceptance rules', () => {

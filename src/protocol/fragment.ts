@@ -93,6 +93,15 @@ export function fragmentCount(length: number, mtu: number = DEFAULT_PHYS_MTU): n
 }
 
 /**
+ * Largest packet a receiver can reassemble when sent at `mtu`: head + 6 fragments
+ * (`ZT_MAX_PACKET_FRAGMENTS` = 7), capped at 10024. At the default MTU 1432 this is 9928:
+ * bigger packets would be dropped by the receiver, so senders must keep below it.
+ */
+export function maxPacketLengthForMtu(mtu: number = DEFAULT_PHYS_MTU): number {
+  return Math.min(MAX_PACKET_LENGTH, mtu + (MAX_PACKET_FRAGMENTS - 1) * (mtu - FRAG_HEADER_LENGTH));
+}
+
+/**
  * True if a packet of `length` bytes must be fragmented at `mtu`. The caller uses this
  * to set the fragmented flag (0x40, §3.2) **before** armoring: the flag is covered by
  * the MAC, so {@link fragmentPacket} cannot set it afterwards.
@@ -107,7 +116,8 @@ export function needsFragmentation(length: number, mtu: number = DEFAULT_PHYS_MT
  * each. Sets **no** flags: the caller must have set the 0x40 flag before armoring (see
  * {@link needsFragmentation}). Returns `[packet]` (same array) when it fits.
  * Throws `RangeError` if the packet would need more than 15 fragments (field width) or
- * the MTU is too small to carry a fragment header.
+ * the MTU is too small to carry a fragment header. Receivers drop packets of more than 7
+ * datagrams: see {@link maxPacketLengthForMtu}.
  */
 export function fragmentPacket(armoredPacket: Uint8Array, mtu: number = DEFAULT_PHYS_MTU): Uint8Array[] {
   if (!Number.isInteger(mtu) || mtu <= FRAG_HEADER_LENGTH || mtu < MIN_PACKET_LENGTH)

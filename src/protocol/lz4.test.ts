@@ -4,7 +4,14 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../util/bytes.ts';
-import { LZ4_MAX_PAYLOAD, lz4Compress, lz4CompressBound, lz4Decompress } from './lz4.ts';
+import {
+  COMPRESS_MIN_PAYLOAD,
+  compressPayload,
+  LZ4_MAX_PAYLOAD,
+  lz4Compress,
+  lz4CompressBound,
+  lz4Decompress,
+} from './lz4.ts';
 
 const vectors = JSON.parse(
   readFileSync(new URL('../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
@@ -31,6 +38,18 @@ test('our compressor round-trips and is at least as good as the reference on the
   const d = lz4Decompress(c);
   assert.ok(d.ok);
   assert.deepEqual(d.value, seven(200));
+});
+
+test('§5 sender rule: only payloads > 64 bytes that get strictly smaller', () => {
+  assert.equal(compressPayload(seven(COMPRESS_MIN_PAYLOAD)), null);
+  const c = compressPayload(seven(COMPRESS_MIN_PAYLOAD + 1));
+  assert.ok(c && c.length < COMPRESS_MIN_PAYLOAD + 1);
+  let x = 7;
+  const noise = Uint8Array.from({ length: 300 }, () => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x >>> 24;
+  });
+  assert.equal(compressPayload(noise), null);
 });
 
 test('edge inputs: empty, tiny, long literal runs, long matches, max payload', () => {

@@ -131,6 +131,20 @@ export function lz4Compress(src: Uint8Array): Uint8Array {
   return dst.slice(0, o);
 }
 
+/** Payloads of this many bytes or fewer are never compressed by senders (§5). */
+export const COMPRESS_MIN_PAYLOAD = 64;
+
+/**
+ * The §5 sender rule: returns the LZ4 block for `payload` (packet bytes from offset 28) if
+ * the payload is longer than 64 bytes and the block is strictly smaller; otherwise `null`
+ * (send uncompressed, verb byte bit 0x80 clear).
+ */
+export function compressPayload(payload: Uint8Array): Uint8Array | null {
+  if (payload.length <= COMPRESS_MIN_PAYLOAD) return null;
+  const c = lz4Compress(payload);
+  return c.length < payload.length ? c : null;
+}
+
 /**
  * Decompresses a raw LZ4 block whose output must not exceed `maxOutput` bytes
  * (ZeroTier: {@link LZ4_MAX_PAYLOAD}). Never reads or writes out of bounds and always
