@@ -57,8 +57,13 @@ test('the datagram is copied at send; each delivery gets its own buffer', () => 
   const buf = new Uint8Array([7, 7]);
   sa.send(buf, { ip: '192.0.2.2', port: 9993 });
   buf[0] = 0;
+  const nodeBuf = Buffer.from([8, 8]); // Buffer#slice is a view: the copy must not use it
+  sa.send(nodeBuf, { ip: '192.0.2.2', port: 9993 });
+  nodeBuf[0] = 0;
   net.run(1);
   assert.deepEqual([...got[0].data], [7, 7]);
+  assert.deepEqual([...got[1].data], [8, 8]);
+  assert.ok(!Buffer.isBuffer(got[1].data), 'receivers get plain Uint8Arrays, as core code must expect');
 });
 
 test('bind: ephemeral ports are deterministic, conflicts throw EADDRINUSE, bad addresses EADDRNOTAVAIL', () => {

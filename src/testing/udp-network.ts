@@ -776,11 +776,12 @@ export class UdpNetwork {
       }
       duplicate = this.linkRng.chance(pc.duplicate);
     }
-    d.data = data.slice();
+    // new Uint8Array(x) copies; Buffer#slice would only make a view of the caller's memory.
+    d.data = new Uint8Array(data);
     this.clock.schedule(arrival, () => this.deliver(d), 'datagram');
     if (duplicate) {
       this.stats.duplicated++;
-      const copy: InFlight = { ...d, data: data.slice() };
+      const copy: InFlight = { ...d, data: new Uint8Array(data) };
       this.clock.schedule(arrival, () => this.deliver(copy), 'datagram');
     }
   }
