@@ -331,7 +331,6 @@ export class TcpConnection implements DeadlineEntry {
       this.ackNow = true;
       this.host.output(this);
     }
-    if (this.recvBuf.readable === 0) this.recvBuf.release();
   }
 
   /**

@@ -54,7 +54,7 @@ import {
 import { applySynOptions, type RxContext, SegmentIn, segmentArrives } from './input.ts';
 import { IsnGenerator } from './isn.ts';
 import { DEFAULTS, type TcpConnectionOptions, TcpCounters, type TcpLayerOptions } from './options.ts';
-import { sendRstFor, sendSyn, transmit } from './output.ts';
+import { DF, sendRstFor, sendSyn, transmit } from './output.ts';
 import { earliestTimer, onTimers } from './timers.ts';
 
 /** A listening endpoint (passive open). */
@@ -505,12 +505,11 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
           let took = false;
           let cb = c.ondata as ((d: Uint8Array) => void) | null;
           while (!c.paused && cb && rb.readable > 0) {
+            // Consume before the callback: it may close() (which must not see the data as unread)
+            // or read(). The view stays valid: nothing writes the ring during a dispatch.
             const v = rb.peekContiguous();
-            const n = v.length;
-            const base = rb.baseOff;
+            rb.consume(v.length);
             cb(v);
-            // The callback may have read() or closed: consume only what is still ours to consume.
-            if (rb.baseOff === base) rb.consume(n);
             cb = c.ondata;
             took = true;
           }
@@ -706,7 +705,7 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
     writeTcpHeader(b, 0, localPort, remotePort, seq, ack, flags, 0, TCP_HEADER_LEN);
     const seg = b.subarray(0, TCP_HEADER_LEN);
     setTcpChecksum(local, remote, seg);
-    this.sender.send(IP_PROTO_TCP, local, remote, seg, { dontFragment: true });
+    this.sender.send(IP_PROTO_TCP, local, remote, seg, DF);
     this.counters.segmentsOut++;
     this.counters.resetsSent++;
   }

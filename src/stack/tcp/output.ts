@@ -37,6 +37,8 @@ export interface TxContext {
 }
 
 const OPT_NOP = 1;
+/** TCP sets Don't Fragment (PMTUD, RFC 1191); one shared options object, no per-segment literal. */
+export const DF = { dontFragment: true } as const;
 
 /** Builds the options of a non-SYN segment at tx[20..]; returns their length. */
 function writeDataOptions(c: TcpConnection, b: Uint8Array, now: number): number {
@@ -126,7 +128,7 @@ function emit(
   if (len > 0) c.sendBuf.copyOut(bufPos, len, b, hl);
   const seg = b.subarray(0, hl + len);
   setTcpChecksum(c.localAddress, c.remoteAddress, seg);
-  const r = ctx.sender.send(IP_PROTO_TCP, c.localAddress, c.remoteAddress, seg, { dontFragment: true });
+  const r = ctx.sender.send(IP_PROTO_TCP, c.localAddress, c.remoteAddress, seg, DF);
   ctx.counters.segmentsOut++;
   ctx.counters.bytesOut += len;
   c.segmentsSent++;
@@ -187,7 +189,7 @@ export function sendSyn(
   writeTcpHeader(b, 0, c.localPort, c.remotePort, c.iss, synAck ? c.rcvSeq(c.rcvNxt) : 0, flags, wnd, hl);
   const seg = b.subarray(0, hl);
   setTcpChecksum(c.localAddress, c.remoteAddress, seg);
-  const r = ctx.sender.send(IP_PROTO_TCP, c.localAddress, c.remoteAddress, seg, { dontFragment: true });
+  const r = ctx.sender.send(IP_PROTO_TCP, c.localAddress, c.remoteAddress, seg, DF);
   ctx.counters.segmentsOut++;
   c.segmentsSent++;
   if (synAck) c.lastAckSent = c.rcvNxt;

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../../util/bytes.ts';
-import { internetChecksum } from './checksum.ts';
+import { finishChecksum, internetChecksum, sumWords } from './checksum.ts';
 import {
   ACK_FLAG,
   checkTcp,
   decodeTcp,
   encodeTcp,
+  fastSum,
   flagsToString,
   parseTcpOptions,
   SYN,
@@ -146,5 +147,21 @@ test('fuzz: decodeTcp never throws and stays in bounds', () => {
       assert.ok(d.ok || d.reason === 'bad-option-length');
     }),
     { numRuns: 3000 },
+  );
+});
+
+test('fastSum equals the byte-wise sum for every alignment and length', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 0, maxLength: 3000 }),
+      fc.integer({ min: 0, max: 7 }),
+      (data, shift) => {
+        const big = new Uint8Array(data.length + 8);
+        big.set(data, shift);
+        const view = big.subarray(shift, shift + data.length);
+        assert.equal(finishChecksum(fastSum(view)), finishChecksum(sumWords(data, 0, data.length)));
+      },
+    ),
+    { numRuns: 500 },
   );
 });

@@ -295,9 +295,43 @@ export function writeTcpHeader(
   b[off + URGENT + 1] = 0;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Ones' complement sum of `b` as big-endian 16-bit words, unfolded. The data path's hot loop: it
+ * reads aligned 32-bit words when it can (RFC 1071 §2(B): the sum is byte-order independent, so
+ * native-order words are summed and the folded result byte-swapped once at the end).
+ */
+export function fastSum(b: Uint8Array): number {
+  const n = b.length;
+  const off = b.byteOffset;
+  if (!LITTLE_ENDIAN || (off & 3) !== 0 || n < 64) return sumWords(b, 0, n);
+  const words = n >>> 2;
+  const w = new Uint32Array(b.buffer, off, words);
+  // Sum whole 32-bit words in a double (RFC 1071 §2(C): larger words fold to the same 16-bit sum);
+  // 2^14 words of < 2^32 stay far below 2^53, so the sum is exact. Four accumulators for ILP.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (const end = words - 3; i < end; i += 4) {
+    s0 += w[i];
+    s1 += w[i + 1];
+    s2 += w[i + 2];
+    s3 += w[i + 3];
+  }
+  for (; i < words; i++) s0 += w[i];
+  let sum = s0 + s1 + s2 + s3;
+  while (sum > 0xffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
+  // Native little-endian words hold byte-swapped big-endian words: swap the folded sum back.
+  sum = ((sum & 0xff) << 8) | (sum >>> 8);
+  return sumWords(b, words * 4, n, sum);
+}
+
 /** The checksum over `seg` (whole segment, checksum field included) with its pseudo-header: 0 when valid. */
 export function tcpChecksum(src: Uint8Array, dst: Uint8Array, seg: Uint8Array): number {
-  return finishChecksum(sumWords(seg, 0, seg.length, pseudoHeaderSum(src, dst, IP_PROTO_TCP, seg.length)));
+  return finishChecksum(fastSum(seg) + pseudoHeaderSum(src, dst, IP_PROTO_TCP, seg.length));
 }
 
 /** Computes and stores the checksum of `seg` (its checksum field must be zero). */

@@ -1,0 +1,187 @@
+/**
+ * TCP benchmarks (issue 5): stack-to-stack throughput over an in-memory link on one core, cost
+ * per segment, memory per idle connection, and per-segment cost with 10 000 connections open.
+ *
+ * The link here is the leanest correct IpSender: it copies each datagram once (as the IpSender
+ * contract requires) into a FIFO that the driver delivers to the other layer. Time is the real
+ * clock, so delayed-ACK and RTO timers behave as in production.
+ *
+ * Run: npm run bench tcp
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { TcpConnection } from '../src/stack/tcp/connection.ts';
+import { TcpLayer } from '../src/stack/tcp/layer.ts';
+import type { TcpLayerOptions } from '../src/stack/tcp/options.ts';
+import type { IpAddress, IpSender, TransportProtocol } from '../src/stack/types.ts';
+import { SeededRandom } from '../src/testing/sim-link.ts';
+import { report } from './measure.ts';
+
+setFlagsFromString('--expose_gc');
+const gc = runInNewContext('gc') as () => void;
+
+interface Pkt {
+  to: 0 | 1;
+  src: IpAddress;
+  dst: IpAddress;
+  data: Uint8Array;
+}
+
+/** Two layers joined by a FIFO (no loss, no delay). */
+class Wire {
+  q: Pkt[] = [];
+  head = 0;
+  layers: TransportProtocol[] = [];
+  segments = 0;
+  endpoint(side: 0 | 1, addr: IpAddress): IpSender {
+    return {
+      send: (_p, src, dst, payload) => {
+        this.q.push({ to: side === 0 ? 1 : 0, src, dst, data: payload.slice() });
+        this.segments++;
+        return true;
+      },
+      sourceFor: () => addr,
+      maxPayload: () => 2780, // ZeroTier MTU 2800 − IPv4 header
+      isLocal: (a) => a[3] === addr[3],
+    };
+  }
+  /** Delivers until idle or `until()`; polls timers on the real clock. */
+  run(until: () => boolean, maxMs = 60_000): void {
+    const t0 = performance.now();
+    for (;;) {
+      if (until()) return;
+      const now = performance.now();
+      if (now - t0 > maxMs) throw new Error('bench: stalled');
+      if (this.head < this.q.length) {
+        const p = this.q[this.head++];
+        this.layers[p.to].receive(p.src, p.dst, p.data, now);
+        if (this.head > 4096) {
+          this.q = this.q.slice(this.head);
+          this.head = 0;
+        }
+        continue;
+      }
+      for (const l of this.layers) if (l.nextDeadline() <= now) l.poll(now);
+    }
+  }
+}
+
+const A = new Uint8Array([10, 0, 0, 1]);
+const B = new Uint8Array([10, 0, 0, 2]);
+
+function pair(opts: Partial<TcpLayerOptions> = {}) {
+  const rng = new SeededRandom(1);
+  const w = new Wire();
+  const random = (n: number) => rng.bytes(n);
+  const a = new TcpLayer(w.endpoint(0, A), { random, ...opts });
+  const b = new TcpLayer(w.endpoint(1, B), { random, ...opts });
+  w.layers = [a, b];
+  const now = performance.now();
+  a.poll(now);
+  b.poll(now);
+  return { w, a, b };
+}
+
+function throughput(label: string, total: number, opts: Partial<TcpLayerOptions>): void {
+  const { w, a, b } = pair({ sendBufferSize: 1 << 20, receiveBufferSize: 1 << 20, ...opts });
+  const l = b.listen(5001);
+  let received = 0;
+  l.onconnection = (c) => {
+    c.ondata = (d) => {
+      received += d.length;
+    };
+  };
+  const chunk = new Uint8Array(256 * 1024).fill(0x5a);
+  const c = a.connect(B, 5001);
+  let written = 0;
+  const pump = () => {
+    while (written < total) {
+      const n = c.write(chunk, 0, Math.min(chunk.length, total - written));
+      written += n;
+      if (n === 0) return;
+    }
+  };
+  c.onconnect = pump;
+  c.ondrain = pump;
+  w.run(() => c.state === 'Established');
+  const segs0 = w.segments;
+  const t0 = performance.now();
+  w.run(() => received >= total);
+  const ms = performance.now() - t0;
+  const gbps = (total * 8) / (ms * 1e6);
+  const segs = w.segments - segs0;
+  const dataSegs = total / c.stats().mss;
+  report(`${label}: throughput`, gbps, 'Gbit/s', '>= 2');
+  report(`${label}: cost per data segment (both ends)`, (ms * 1000) / dataSegs, 'µs');
+  report(`${label}: segments incl. ACKs`, segs, 'segments');
+}
+
+function idleMemory(n: number): void {
+  const { w, a, b } = pair();
+  const l = b.listen(80, { backlog: n + 10 });
+  const server: TcpConnection[] = [];
+  l.onconnection = (c) => server.push(c);
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const clients: TcpConnection[] = [];
+  for (let i = 0; i < n; i++) clients.push(a.connect(B, 80, { localPort: 1024 + i }));
+  w.run(() => server.length === n);
+  // A little traffic on each, then idle (buffers are released when empty).
+  for (const c of clients) c.write(new Uint8Array(100));
+  w.run(() => clients.every((c) => c.writableLength === 0) && w.head >= w.q.length);
+  w.q = [];
+  w.head = 0;
+  gc();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  const per = (after - before) / (2 * n);
+  report(`memory per idle connection (${n} pairs, both ends)`, per / 1024, 'KiB', '<= 16');
+  let bufs = 0;
+  for (const c of [...clients, ...server]) bufs += c.sendBuf.allocated + c.recvBuf.allocated;
+  report('  of which buffer storage per connection', bufs / (2 * n) / 1024, 'KiB');
+  void TcpConnection;
+}
+
+function scaling(): void {
+  for (const n of [1, 1, 1000, 10_000]) {
+    const { w, a, b } = pair();
+    const l = b.listen(80, { backlog: n + 10 });
+    const server: TcpConnection[] = [];
+    l.onconnection = (c) => {
+      server.push(c);
+      c.ondata = (d) => c.write(d); // echo
+    };
+    const clients: TcpConnection[] = [];
+    for (let i = 0; i < n; i++) clients.push(a.connect(B, 80, { localPort: 1024 + i, noDelay: true }));
+    w.run(() => server.length === n);
+    for (const s of server) s.setNoDelay(true);
+    // Ping-pong 64-byte messages round-robin over all connections.
+    const msg = new Uint8Array(64);
+    let echoed = 0;
+    for (const c of clients)
+      c.ondata = (d) => {
+        echoed += d.length;
+      };
+    const rounds = 20_000;
+    const segs0 = w.segments;
+    const t0 = performance.now();
+    for (let i = 0; i < rounds; i++) {
+      const c = clients[i % n];
+      c.write(msg);
+      const want = (i + 1) * 64;
+      w.run(() => echoed >= want);
+    }
+    const ms = performance.now() - t0;
+    const segs = w.segments - segs0;
+    report(`echo round trip with ${n} open connections`, (ms * 1000) / rounds, 'µs/round trip');
+    report(`  per segment (${(segs / rounds).toFixed(1)} segments/round)`, (ms * 1000) / segs, 'µs');
+  }
+}
+
+const big = Number(process.env.TCP_BENCH_MB ?? 200) * 1024 * 1024;
+throughput('stack-to-stack, MSS 2760, no timestamps', big, { timestamps: false });
+throughput('stack-to-stack, MSS 2748 + timestamps + SACK', big, {});
+throughput('stack-to-stack, checksum verify off', big, { timestamps: false, verifyChecksum: false });
+idleMemory(10_000);
+scaling();
