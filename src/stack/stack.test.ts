@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { Stack } from './stack.ts';
 import type { IpAddress, TransportProtocol } from './types.ts';
 import { formatIp, parseIp } from './wire/ip-address.ts';
+import { emitIpv4Header } from './wire/ipv4.ts';
+import { emitUdp } from './wire/udp.ts';
 
 /** Two stacks joined by an in-memory Ethernet segment; frames are delivered by `run()`, not re-entrantly. */
 function pair(opts: { v4?: boolean; mtu?: number } = {}) {
@@ -144,6 +146,37 @@ describe('Stack: two stacks over an in-memory link', () => {
     a.ping('fd00::1', 1, 42);
     run();
     assert.deepEqual(replies, [42]);
+  });
+
+  it('loopback addresses 127.0.0.1 and ::1 work inside the stack and are martians on the wire', () => {
+    const { a, b, run } = pair();
+    for (const [fam, lo] of [
+      [4, '127.0.0.1'],
+      [6, '::1'],
+    ] as const) {
+      const s = a.udp.open(fam);
+      s.bind(undefined, 5353);
+      const got: string[] = [];
+      s.onMessage = (d, info) => got.push(`${Buffer.from(d)} ${formatIp(info.address)}`);
+      assert.equal(a.udp.open(fam).send(Buffer.from('lo'), ip(lo), 5353), true);
+      run();
+      assert.deepEqual(got, [`lo ${lo}`]);
+    }
+    // A frame carrying 127.0.0.1 as its source, arriving from the link, is dropped.
+    const s = b.udp.open(4);
+    s.bind(undefined, 5353);
+    let n = 0;
+    s.onMessage = () => n++;
+    const src = ip('127.0.0.1');
+    const dst = ip('10.0.0.2');
+    const udp = emitUdp(1, 5353, new Uint8Array(4), src, dst);
+    const f = new Uint8Array(34 + udp.length);
+    f.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0]);
+    emitIpv4Header({ totalLen: 20 + udp.length, ident: 1, protocol: 17, src, dst }, f, 14);
+    f.set(udp, 34);
+    b.receiveFrame(f, 0);
+    assert.equal(n, 0);
+    assert.equal(b.counters().ipv4.dropped['martian-loopback'], 1);
   });
 
   it('registerTransport dispatches protocol 6 and refuses built-ins', () => {

@@ -168,6 +168,8 @@ export class Interface implements IpSender {
   private readonly icmpPerMs: number;
   /** Source MAC of the frame being processed (to answer an NS without resolving its sender). */
   private rxSrcMac: Uint8Array = ZERO_MAC;
+  /** True while datagrams we sent to ourselves are being delivered (127/8 and ::1 are valid only then). */
+  private fromLoopback = false;
 
   constructor(opts: InterfaceOptions) {
     if (!(opts.mac instanceof Uint8Array) || opts.mac.length !== 6)
@@ -296,6 +298,8 @@ export class Interface implements IpSender {
 
   /** See `IpSender.sourceFor`. */
   sourceFor(dst: IpAddress): IpAddress | null {
+    // Loopback destinations (127/8, ::1) are answered from themselves, like Linux's lo.
+    if (isLoopbackAddress(dst)) return dst.slice();
     return this.table.sourceFor(dst);
   }
 
@@ -306,7 +310,7 @@ export class Interface implements IpSender {
 
   /** See `IpSender.isLocal`. */
   isLocal(addr: IpAddress): boolean {
-    return this.table.isLocalKey(ipKey(addr));
+    return this.table.isLocalKey(ipKey(addr)) || isLoopbackAddress(addr);
   }
 
   /** See `IpSender.send`. Large datagrams are fragmented unless `dontFragment` (then 'too-big'). */
@@ -411,11 +415,13 @@ export class Interface implements IpSender {
     const batch = q.length > LOOPBACK_BATCH ? q.splice(0, LOOPBACK_BATCH) : q;
     if (batch === q) this.loopQueue = [];
     this.rxSrcMac = this.mac;
+    this.fromLoopback = true;
     for (const p of batch) {
       this.counters.loopback.in++;
       if (p[0] >> 4 === 4) this.ingressIpv4(p, false);
       else this.ingressIpv6(p);
     }
+    this.fromLoopback = false;
   }
 
   private ingressArp(b: Uint8Array) {
@@ -443,7 +449,9 @@ export class Interface implements IpSender {
     const h = r.value;
     const dk = ipv4Key(h.dst);
     let unicast = true;
-    if (!this.table.isLocalKey(dk)) {
+    // RFC 1122 §3.2.1.3(g): 127/8 must never appear on a link; it is only valid looped back inside the host.
+    if ((h.dst[0] === 127 || h.src[0] === 127) && !this.fromLoopback) return c.drop('martian-loopback');
+    if (!this.table.isLocalKey(dk) && h.dst[0] !== 127) {
       if (dk === 0xffffffff || this.table.isDirectedBroadcast(h.dst)) unicast = false;
       else if ((h.dst[0] & 0xf0) === 0xe0) {
         if (!this.groupIps.has(dk)) return c.drop('not-joined');
@@ -578,7 +586,12 @@ export class Interface implements IpSender {
     const h = r.value;
     const dk = ipKey(h.dst);
     let unicast = true;
-    if (!this.table.isLocalKey(dk)) {
+    // RFC 4291 §2.5.3: ::1 is never sent on a link.
+    if ((isLoopbackV6(h.dst) || isLoopbackV6(h.src)) && !this.fromLoopback) {
+      c.drop('martian-loopback');
+      return;
+    }
+    if (!this.table.isLocalKey(dk) && !isLoopbackV6(h.dst)) {
       if (h.dst[0] !== 0xff) {
         c.drop('not-for-us');
         return;
@@ -1074,6 +1087,10 @@ function sameMac(buf: Uint8Array, off: number, mac: Uint8Array): boolean {
     buf[off + 4] === mac[4] &&
     buf[off + 5] === mac[5]
   );
+}
+
+function isLoopbackAddress(a: Uint8Array): boolean {
+  return a.length === 4 ? a[0] === 127 : isLoopbackV6(a);
 }
 
 function isLoopbackV6(a: Uint8Array): boolean {

@@ -28,7 +28,7 @@ export function sumWords(b: Uint8Array, start: number, end: number, sum = 0): nu
       let words = (end - i) >> 2;
       let pos = b.byteOffset + i;
       while (words > 0) {
-        const n = words > FOLD_EVERY_WORDS ? FOLD_EVERY_WORDS : words;
+        const n = Math.min(words, FOLD_EVERY_WORDS);
         const u32 = new Uint32Array(b.buffer, pos, n);
         let acc = 0;
         for (let k = 0; k < n; k++) acc += u32[k];
