@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../util/bytes.ts';
-import { armor, cryptField, dearmor, SymmetricKey } from './armor.ts';
-import { PKT_FLAGS } from './packet.ts';
+import { armor, armorTrustedPath, cryptField, dearmor, dearmorReason, SymmetricKey } from './armor.ts';
+import { PacketView, PKT_FLAGS } from './packet.ts';
 
 const V = JSON.parse(readFileSync(new URL('../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'))
   .values as Record<string, string>;
@@ -209,4 +209,28 @@ test('dearmor never throws on arbitrary bytes (fuzz)', () => {
     }),
     { numRuns: 500 },
   );
+});
+
+test('dearmorReason names why a packet was dropped', () => {
+  assert.equal(dearmorReason(fromHex(V.armor_cipher1), KEY), 'ok');
+  assert.equal(dearmorReason(new Uint8Array(20), KEY), 'bad-length');
+  const t = fromHex(V.armor_cipher3);
+  t[40] ^= 1;
+  assert.equal(dearmorReason(t, KEY), 'bad-mac');
+  const c2 = fromHex(V.plain);
+  armorTrustedPath(c2, 0x1122334455667788n);
+  assert.equal(dearmorReason(c2, KEY), 'unkeyed-cipher');
+});
+
+test('armorTrustedPath sets cipher 2 and the path ID, leaving fragment bit and payload', () => {
+  const p = fromHex(V.plain);
+  p[PKT_FLAGS] = 0x40 | 0x80 | 0x18;
+  armorTrustedPath(p, 0xfedcba9876543210n);
+  const v = PacketView.wrap(p);
+  assert.equal(v.cipher, 2);
+  assert.equal(v.fragmented, true);
+  assert.equal(v.legacyEncrypted, false);
+  assert.equal(v.mac, 0xfedcba9876543210n);
+  assert.equal(toHex(p, 27), V.plain.slice(54));
+  assert.throws(() => armorTrustedPath(new Uint8Array(10), 1n), RangeError);
 });

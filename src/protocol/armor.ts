@@ -16,8 +16,10 @@ import { kbkdf384 } from '../crypto/hash.ts';
 import { poly1305Into } from '../crypto/poly1305.ts';
 import { salsaBlock, salsaIncrement, salsaInitState } from '../crypto/salsa20.ts';
 import { xorInto } from '../crypto/xor.ts';
+import { writeU64 } from '../util/bytes.ts';
 import {
   CIPHER_AES_GMAC_SIV,
+  CIPHER_NONE_TRUSTED,
   CIPHER_POLY1305_NONE,
   CIPHER_SALSA2012_POLY1305,
   FLAG_FRAGMENTED,
@@ -182,25 +184,30 @@ export function armor(packet: Uint8Array, key: SymmetricKey, cipher: 0 | 1 | 3):
   for (let i = 0; i < 8; i++) packet[PKT_MAC + i] = TAG[i];
 }
 
+/** Outcome of {@link dearmorReason}: `'ok'` or a short, stable drop reason to count. */
+export type DearmorResult = 'ok' | 'bad-length' | 'unkeyed-cipher' | 'bad-mac';
+
 /**
- * Verifies and decrypts `packet` in place (§4.2 receiver, §4.4 decrypt). Returns false, never
- * throws, on a MAC failure, a length outside 28..10024, or a cipher other than 0, 1, 3 (cipher 2,
- * trusted path, is not keyed and must be handled by the caller before dearmor). On failure
- * the packet is left unchanged. On success the header (packet ID, flags, MAC) stays as
- * received; only the envelope is decrypted.
+ * Verifies and decrypts `packet` in place (§4.2 receiver, §4.4 decrypt). Never throws. Fails
+ * with `'bad-length'` outside 28..10024 bytes, `'unkeyed-cipher'` for ciphers other than 0, 1,
+ * 3 (cipher 2, trusted path, carries no MAC and must be handled by the caller before dearmor;
+ * 4–7 are unused), `'bad-mac'` on authentication failure. On failure the packet is unchanged.
+ * On success the header (packet ID, flags, MAC) stays as received; only the envelope is
+ * decrypted (for cipher 3 bytes 0..7 remain the SIV tag half, not the original packet ID).
  */
-export function dearmor(packet: Uint8Array, key: SymmetricKey): boolean {
-  if (packet.length < PACKET_MIN_LENGTH || packet.length > PACKET_MAX_LENGTH) return false;
+export function dearmorReason(packet: Uint8Array, key: SymmetricKey): DearmorResult {
+  if (packet.length < PACKET_MIN_LENGTH || packet.length > PACKET_MAX_LENGTH) return 'bad-length';
   const f = packet[PKT_FLAGS];
   const cipher = (f >>> 3) & 7;
   if (cipher === CIPHER_POLY1305_NONE || cipher === CIPHER_SALSA2012_POLY1305) {
     initPacketStream(key, packet);
     macEnvelope(packet);
+    // Constant-time compare of the truncated 64-bit tag (§4.2 receiver).
     let diff = 0;
     for (let i = 0; i < 8; i++) diff |= TAG[i] ^ packet[PKT_MAC + i];
-    if (diff !== 0) return false;
+    if (diff !== 0) return 'bad-mac';
     if (cipher === CIPHER_SALSA2012_POLY1305) xorFromNextBlock(packet, PKT_VERB, packet.length);
-    return true;
+    return 'ok';
   }
   if (cipher === CIPHER_AES_GMAC_SIV) {
     const tag = TAG;
@@ -208,9 +215,28 @@ export function dearmor(packet: Uint8Array, key: SymmetricKey): boolean {
       tag[i] = packet[i];
       tag[8 + i] = packet[PKT_MAC + i];
     }
-    return key.siv.decrypt(tag, 0, buildAad(packet, f & FLAGS_AUTH_MASK), packet.subarray(PKT_VERB));
+    // The receiver masks hops off the flags byte in the AAD (§4.4 step 2).
+    const aad = buildAad(packet, f & FLAGS_AUTH_MASK);
+    return key.siv.decrypt(tag, 0, aad, packet.subarray(PKT_VERB)) ? 'ok' : 'bad-mac';
   }
-  return false;
+  return 'unkeyed-cipher';
+}
+
+/** {@link dearmorReason} as a boolean: true iff the packet authenticated (and was decrypted). */
+export function dearmor(packet: Uint8Array, key: SymmetricKey): boolean {
+  return dearmorReason(packet, key) === 'ok';
+}
+
+/**
+ * Marks `packet` for a configured trusted physical path (§3.2 cipher 2): no encryption, no MAC;
+ * the MAC field carries the 64-bit trusted-path ID. Receivers accept it only from that path.
+ */
+export function armorTrustedPath(packet: Uint8Array, trustedPathId: bigint): void {
+  if (packet.length < PACKET_MIN_LENGTH || packet.length > PACKET_MAX_LENGTH)
+    throw new RangeError('armorTrustedPath: packet length outside 28..10024');
+  packet[PKT_FLAGS] =
+    (packet[PKT_FLAGS] & ~(FLAGS_CIPHER_MASK | FLAG_LEGACY_ENCRYPTED)) | (CIPHER_NONE_TRUSTED << 3);
+  writeU64(packet, PKT_MAC, trustedPathId);
 }
 
 /**
