@@ -185,10 +185,12 @@ export class Dictionary {
       }
       const ke = p++;
       // Value: unescape up to CR/LF/end. A separator ends the value even right after a backslash.
-      const value = new Uint8Array(end - p);
+      let ve = p;
+      while (ve < end && bytes[ve] !== LF && bytes[ve] !== CR) ve++;
+      const value = new Uint8Array(ve - p); // unescaped is never longer than escaped
       let n = 0;
       let esc = false;
-      while (p < end && bytes[p] !== LF && bytes[p] !== CR) {
+      while (p < ve) {
         const c = bytes[p++];
         if (esc) {
           esc = false;

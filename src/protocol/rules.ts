@@ -10,7 +10,6 @@
  * @module
  */
 
-import { equalBytes } from '../util/bytes.ts';
 import { type Decoded, fail, ok, Reader, Writer } from '../util/result.ts';
 
 /** Rule type numbers (§8.8 table; ZeroTierOne `ZT_VirtualNetworkRuleType`). */
@@ -279,56 +278,57 @@ function fixed(b: Uint8Array, n: number): Uint8Array {
   return out;
 }
 
-/** Reads the typed fields of rule type `type` from `v` (zeros past its end). */
-function readValue(type: number, v: Uint8Array): Rule {
-  const r = new Reader(v);
-  const base = { not: false, or: false };
+/**
+ * Reads the typed fields of rule type `type` from `r`, which holds the value (reads past its end
+ * give zeros). Object literals name `not`/`or` first so every rule of a type shares one shape.
+ */
+function readValue(type: number, not: boolean, or: boolean, r: Reader, v: Uint8Array): Rule {
   switch (type) {
     case 0:
     case 1:
     case 5:
     case 6:
-      return { ...base, type };
+      return { not, or, type };
     case 2:
     case 3:
     case 4:
-      return { ...base, type, address: Number(r.u64() & 0xffffffffffn), flags: r.u32(), length: r.u16() };
+      return { not, or, type, address: Number(r.u64() & 0xffffffffffn), flags: r.u32(), length: r.u16() };
     case 24:
     case 25:
-      return { ...base, type, address: r.u40() };
+      return { not, or, type, address: r.u40() };
     case 26:
-      return { ...base, type, vlanId: r.u16() };
+      return { not, or, type, vlanId: r.u16() };
     case 27:
-      return { ...base, type, vlanPcp: r.u8() };
+      return { not, or, type, vlanPcp: r.u8() };
     case 28:
-      return { ...base, type, vlanDei: r.u8() };
+      return { not, or, type, vlanDei: r.u8() };
     case 29:
     case 30: {
       const hi = r.u16();
-      return { ...base, type, mac: hi * 0x100000000 + r.u32() };
+      return { not, or, type, mac: hi * 0x100000000 + r.u32() };
     }
     case 31:
     case 32:
-      return { ...base, type, ip: fixed(r.bytes(Math.min(4, r.remaining)).slice(), 4), prefixBits: r.u8() };
+      return { not, or, type, ip: fixed(r.bytes(Math.min(4, r.remaining)).slice(), 4), prefixBits: r.u8() };
     case 33:
     case 34:
-      return { ...base, type, ip: fixed(r.bytes(Math.min(16, r.remaining)).slice(), 16), prefixBits: r.u8() };
+      return { not, or, type, ip: fixed(r.bytes(Math.min(16, r.remaining)).slice(), 16), prefixBits: r.u8() };
     case 35:
-      return { ...base, type, mask: r.u8(), start: r.u8(), end: r.u8() };
+      return { not, or, type, mask: r.u8(), start: r.u8(), end: r.u8() };
     case 36:
-      return { ...base, type, ipProtocol: r.u8() };
+      return { not, or, type, ipProtocol: r.u8() };
     case 37:
-      return { ...base, type, etherType: r.u16() };
+      return { not, or, type, etherType: r.u16() };
     case 38:
-      return { ...base, type, icmpType: r.u8(), icmpCode: r.u8(), icmpFlags: r.u8() };
+      return { not, or, type, icmpType: r.u8(), icmpCode: r.u8(), icmpFlags: r.u8() };
     case 39:
     case 40:
     case 42:
-      return { ...base, type, start: r.u16(), end: r.u16() };
+      return { not, or, type, start: r.u16(), end: r.u16() };
     case 41:
-      return { ...base, type, mask: r.u64() };
+      return { not, or, type, mask: r.u64() };
     case 43:
-      return { ...base, type, probability: r.u32() };
+      return { not, or, type, probability: r.u32() };
     case 44:
     case 45:
     case 46:
@@ -336,11 +336,11 @@ function readValue(type: number, v: Uint8Array): Rule {
     case 48:
     case 49:
     case 50:
-      return { ...base, type, tagId: r.u32(), tagValue: r.u32() };
+      return { not, or, type, tagId: r.u32(), tagValue: r.u32() };
     case 51:
-      return { ...base, type, start: r.u64(), end: r.u64(), index: r.u16(), format: r.u8() };
+      return { not, or, type, start: r.u64(), end: r.u64(), index: r.u16(), format: r.u8() };
     default:
-      return { ...base, type: type as UnknownRuleType, raw: v.slice() };
+      return { not, or, type: type as UnknownRuleType, raw: v.slice() };
   }
 }
 
@@ -351,28 +351,39 @@ function readValue(type: number, v: Uint8Array): Rule {
 export function readRule(r: Reader): Rule {
   const t = r.u8();
   const len = r.u8();
-  const v = r.bytes(len);
   const type = t & RULE_TYPE_MASK;
-  const rule = readValue(type, v);
-  rule.not = (t & RULE_FLAG_NOT) !== 0;
-  rule.or = (t & RULE_FLAG_OR) !== 0;
-  if (rule.raw === undefined && (len !== VALUE_LEN[type] || !equalBytes(valueBytes(rule), v)))
-    rule.raw = v.slice();
+  const not = (t & RULE_FLAG_NOT) !== 0;
+  const or = (t & RULE_FLAG_OR) !== 0;
+  const start = r.pos;
+  if (len === VALUE_LEN[type] && r.remaining >= len) {
+    // Fast path: canonical length, fields read straight from the packet. Typed fields reproduce
+    // every value bit except the top 24 bits of a TEE/WATCH/REDIRECT u64 address.
+    const b = r.buf;
+    const rule = readValue(type, not, or, r, b);
+    r.pos = start + len;
+    if (type >= 2 && type <= 4 && (b[start] | b[start + 1] | b[start + 2]) !== 0)
+      rule.raw = b.slice(start, start + len);
+    return rule;
+  }
+  const v = r.bytes(len);
+  const rule = readValue(type, not, or, new Reader(v), v);
+  if (rule.raw === undefined) rule.raw = v.slice();
   return rule;
 }
 
-function valueBytes(rule: Rule): Uint8Array {
-  const w = new Writer(24);
-  writeValue(w, rule);
-  return w.finish();
-}
-
-/** Appends one rule (`t || len || value`). Throws RangeError on a value longer than 255 bytes (API misuse). */
+/** Appends one rule (`t || len || value`). Throws RangeError on a raw value longer than 255 bytes (API misuse). */
 export function writeRule(w: Writer, rule: Rule): void {
   const t = (rule.type & RULE_TYPE_MASK) | (rule.not ? RULE_FLAG_NOT : 0) | (rule.or ? RULE_FLAG_OR : 0);
-  const v = rule.raw ?? valueBytes(rule);
-  if (v.length > 255) throw new RangeError('writeRule: raw value longer than 255 bytes');
-  w.u8(t).u8(v.length).bytes(v);
+  if (rule.raw !== undefined) {
+    if (rule.raw.length > 255) throw new RangeError('writeRule: raw value longer than 255 bytes');
+    w.u8(t).u8(rule.raw.length).bytes(rule.raw);
+    return;
+  }
+  const at = w.length;
+  w.u8(t).u8(0);
+  writeValue(w, rule);
+  // Typed values are at most 19 bytes; patch the length byte (as the low half of a u16 with t).
+  w.patchU16(at, (t << 8) | (w.length - at - 2));
 }
 
 /** The encoded bytes of one rule. */
