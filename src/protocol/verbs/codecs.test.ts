@@ -8,11 +8,13 @@ import { decodeVerbPayload, encodeVerbPayload, type VerbMessage } from './dispat
 import { decodeConfigPushAck, encodeConfigPushAck } from './echo.ts';
 import { decodeError } from './error.ts';
 import { frameView } from './frame.ts';
+import { splitMulticastLike } from './multicast.ts';
 import {
   type ConfigChunkMeta,
   configChunkId,
   configChunkSignedRegion,
   decodeConfigChunk,
+  splitConfigIntoChunks,
 } from './network-config.ts';
 import { decodeOk, decodeOkHeader } from './ok.ts';
 import { SAMPLE_NWID, verbSamples } from './samples.ts';
@@ -157,4 +159,43 @@ test('frameView reads FRAME without allocating a Frame', () => {
   assert.equal(out.etherType, 0x0800);
   assert.deepEqual(out.data, ip4);
   assert.ok(!frameView(new Uint8Array(9), out));
+});
+
+test('splitConfigIntoChunks: signed chunks that reassemble to the dictionary', () => {
+  const dict = fromHex(V.netconf_dict);
+  const chunks = splitConfigIntoChunks(NWID, dict, 0x77n, (m) => A.sign(m), { maxChunk: 500, flags: 1 });
+  assert.equal(chunks.length, 3);
+  const rebuilt = new Uint8Array(dict.length);
+  for (const c of chunks) {
+    const w = new Writer();
+    encodeVerbPayload(w, { verb: Verb.NETWORK_CONFIG, value: c });
+    const d = decodeConfigChunk(w.finish());
+    assert.ok(d.ok && d.value.meta);
+    assert.ok(A.verify(d.value.signedRegion, d.value.meta.signature));
+    assert.equal(d.value.meta.totalLength, dict.length);
+    assert.equal(d.value.meta.updateId, 0x77n);
+    assert.equal(d.value.meta.flags, 1);
+    rebuilt.set(d.value.data, d.value.meta.offset);
+  }
+  assert.deepEqual(rebuilt, dict);
+  assert.equal(splitConfigIntoChunks(NWID, dict, 1n, (m) => A.sign(m)).length, 1);
+  assert.throws(() => splitConfigIntoChunks(NWID, dict, 0n, (m) => A.sign(m)), RangeError);
+});
+
+test('splitMulticastLike keeps every payload under the limit', () => {
+  const subs = Array.from({ length: 1000 }, (_, i) => ({
+    nwid: NWID,
+    group: { mac: 0x3333ff000000 + i, adi: 0 },
+  }));
+  const parts = splitMulticastLike(subs);
+  assert.equal(parts.length, 2);
+  assert.equal(
+    parts.reduce((n, p) => n + p.subscriptions.length, 0),
+    1000,
+  );
+  for (const p of parts) {
+    const w = new Writer();
+    encodeVerbPayload(w, { verb: Verb.MULTICAST_LIKE, value: p });
+    assert.ok(w.length <= 10024 - 28);
+  }
 });

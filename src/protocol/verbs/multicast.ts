@@ -37,6 +37,23 @@ export function encodeMulticastLike(w: Writer, v: MulticastLike): void {
   }
 }
 
+/**
+ * Splits subscriptions into MULTICAST_LIKE payloads of at most `maxPayload` bytes
+ * (default: what fits in a 10024-byte packet after the 28-byte header), as senders
+ * split at ≈ 10 KB (§6.10).
+ */
+export function splitMulticastLike(
+  subscriptions: readonly MulticastSubscription[],
+  maxPayload = 10024 - 28,
+): MulticastLike[] {
+  const per = Math.floor(maxPayload / MULTICAST_LIKE_ENTRY_LENGTH);
+  if (per < 1) throw new RangeError('splitMulticastLike: maxPayload below one entry');
+  const out: MulticastLike[] = [];
+  for (let i = 0; i < subscriptions.length; i += per)
+    out.push({ subscriptions: subscriptions.slice(i, i + per) });
+  return out;
+}
+
 /** Decodes a MULTICAST_LIKE payload. Reasons: `like-empty`, `like-bad-length`. */
 export function decodeMulticastLike(payload: Uint8Array): Decoded<MulticastLike> {
   if (payload.length === 0) return fail('like-empty');

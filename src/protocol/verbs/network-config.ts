@@ -167,6 +167,34 @@ export function readConfigChunk(r: Reader): Decoded<DecodedConfigChunk> {
   });
 }
 
+/**
+ * Controller side of §6.13: splits a netconf dictionary into signed chunks of at most
+ * `maxChunk` bytes (all sharing `updateId`, random and non-zero). `sign` receives each
+ * chunk's signed region and returns the 96-byte signature (e.g. `controller.sign`).
+ * An empty dictionary yields one empty chunk.
+ */
+export function splitConfigIntoChunks(
+  nwid: bigint,
+  dictionary: Uint8Array,
+  updateId: bigint,
+  sign: (signedRegion: Uint8Array) => Uint8Array,
+  opts: { flags?: number; maxChunk?: number } = {},
+): ConfigChunk[] {
+  const maxChunk = opts.maxChunk ?? CONFIG_MAX_CHUNK;
+  if (!(maxChunk >= 1 && maxChunk <= 0xffff)) throw new RangeError('splitConfigIntoChunks: bad maxChunk');
+  if (updateId === 0n) throw new RangeError('splitConfigIntoChunks: updateId must be non-zero');
+  const out: ConfigChunk[] = [];
+  let offset = 0;
+  do {
+    const data = dictionary.subarray(offset, Math.min(dictionary.length, offset + maxChunk));
+    const m = { flags: opts.flags ?? 0, updateId, totalLength: dictionary.length, offset };
+    const signature = sign(configChunkSignedRegion(nwid, data, m));
+    out.push({ nwid, data, meta: { ...m, signatureType: CONFIG_SIGNATURE_TYPE, signature } });
+    offset += data.length;
+  } while (offset < dictionary.length);
+  return out;
+}
+
 /** Decodes a config chunk given on its own (a NETWORK_CONFIG payload). */
 export function decodeConfigChunk(payload: Uint8Array): Decoded<DecodedConfigChunk> {
   return readConfigChunk(new Reader(payload));
