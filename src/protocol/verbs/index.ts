@@ -16,6 +16,7 @@
  */
 
 export * from './bonding.ts';
+export * from './config-assembler.ts';
 export * from './dispatch.ts';
 export * from './echo.ts';
 export * from './error.ts';
