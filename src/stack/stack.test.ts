@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Stack } from './stack.ts';
 import type { IpAddress, TransportProtocol } from './types.ts';
+import { emitIcmpv4 } from './wire/icmpv4.ts';
 import { formatIp, parseIp } from './wire/ip-address.ts';
 import { emitIpv4Header } from './wire/ipv4.ts';
 import { emitUdp } from './wire/udp.ts';
@@ -177,6 +178,45 @@ describe('Stack: two stacks over an in-memory link', () => {
     b.receiveFrame(f, 0);
     assert.equal(n, 0);
     assert.equal(b.counters().ipv4.dropped['martian-loopback'], 1);
+  });
+
+  it('path MTU: Fragmentation Needed lowers maxPayload and the fragment size for 10 minutes (RFC 1191)', () => {
+    const { a, wire, run } = pair();
+    const s = a.udp.open(4);
+    const errs: Array<string> = [];
+    s.onError = (k) => errs.push(k);
+    s.connect(ip('10.0.0.2'), 9999);
+    s.send(new Uint8Array(100)); // resolves ARP; b answers port unreachable
+    run();
+    errs.length = 0;
+    // A router says: next-hop MTU 1400 for our datagram to 10.0.0.2.
+    const quote = new Uint8Array(28);
+    emitIpv4Header(
+      { totalLen: 128, ident: 5, protocol: 17, src: ip('10.0.0.1'), dst: ip('10.0.0.2') },
+      quote,
+      0,
+    );
+    quote.set([(s.localPort >> 8) & 0xff, s.localPort & 0xff, 0x27, 0x0f, 0, 108, 0, 0], 20);
+    const icmp = emitIcmpv4(3, 4, 1400, quote);
+    const f = new Uint8Array(34 + icmp.length);
+    f.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 9, 8, 0]);
+    emitIpv4Header(
+      { totalLen: 20 + icmp.length, ident: 1, protocol: 1, src: ip('10.0.0.254'), dst: ip('10.0.0.1') },
+      f,
+      14,
+    );
+    f.set(icmp, 34);
+    a.receiveFrame(f, 1000);
+    assert.deepEqual(errs, ['frag-needed']);
+    assert.equal(a.ip.maxPayload(ip('10.0.0.2')), 1380);
+    assert.equal(a.ip.maxPayload(ip('10.0.0.3')), 2780, 'other destinations keep the link MTU');
+    wire.length = 0;
+    a.udp.open(4).send(new Uint8Array(2000), ip('10.0.0.2'), 9);
+    const sizes = wire.map((w) => w.frame.length - 14);
+    assert.deepEqual(sizes, [1396, 20 + 2008 - 1376]);
+    wire.length = 0;
+    a.poll(1000 + 600_000);
+    assert.equal(a.ip.maxPayload(ip('10.0.0.2')), 2780, 'expired after 10 minutes');
   });
 
   it('registerTransport dispatches protocol 6 and refuses built-ins', () => {

@@ -99,6 +99,12 @@ const ICMPV6_MAX_QUOTE = 1280 - IPV6_HEADER_LEN - 8;
 /** Loopback packets handled per drain, so two transports answering each other cannot spin forever. */
 const LOOPBACK_BATCH = 1024;
 const ZERO_MAC = new Uint8Array(6);
+/** Smallest IPv4 path MTU we accept from a Fragmentation Needed message (Linux's min_pmtu). */
+const PMTU_MIN_V4 = 552;
+/** How long a learned path MTU is kept before probing the link MTU again (RFC 1191 §6.3). */
+const PMTU_TIMEOUT_MS = 10 * 60_000;
+/** Destinations with a learned path MTU, at most. */
+const PMTU_MAX_ENTRIES = 1024;
 const ALL_HOSTS_V4 = new Uint8Array([224, 0, 0, 1]);
 
 /** Options of an {@link Interface}. */
@@ -162,6 +168,8 @@ export class Interface implements IpSender {
   private readonly groupIps = new Map<number | string, number>();
   private readonly groupMacs = new Map<number, { mac: Uint8Array; refs: number }>();
   private loopQueue: Uint8Array[] = [];
+  /** Learned path MTUs by destination key (see {@link pathMtu}). */
+  private readonly pmtu = new Map<number | string, { mtu: number; expires: number }>();
   private icmpTokens: number;
   private icmpLast = 0;
   private readonly icmpBurst: number;
@@ -305,7 +313,7 @@ export class Interface implements IpSender {
 
   /** See `IpSender.maxPayload`. */
   maxPayload(dst: IpAddress): number {
-    return this.mtu - (dst.length === 4 ? IPV4_HEADER_LEN : IPV6_HEADER_LEN);
+    return this.pathMtu(dst) - (dst.length === 4 ? IPV4_HEADER_LEN : IPV6_HEADER_LEN);
   }
 
   /** See `IpSender.isLocal`. */
@@ -572,8 +580,40 @@ export class Interface implements IpSender {
     quoted: Uint8Array,
     mtu?: number,
   ): void {
+    if (kind === 'frag-needed' && mtu !== undefined) {
+      // The transport hears the MTU now in effect (a larger report than what we use changes nothing).
+      this.learnPathMtu(dst, mtu);
+      mtu = this.pathMtu(dst);
+    }
     const t = this.transports.get(protocol);
     if (t) t.icmpError(kind, src, dst, quoted, this.now, mtu);
+  }
+
+  /**
+   * Path MTU discovery (RFC 1191 for IPv4, RFC 8201 for IPv6): remembers a smaller MTU towards `dst` for
+   * 10 minutes (RFC 1191 §6.3). Reports below the minimum are clamped (IPv4: 552 like Linux's min_pmtu, since
+   * RFC 1191 §5 plateaus are guesswork anyway; IPv6: 1280, RFC 8201 §4). A report that is not smaller than
+   * the MTU in use changes nothing.
+   */
+  private learnPathMtu(dst: Uint8Array, reported: number): void {
+    const min = dst.length === 4 ? PMTU_MIN_V4 : 1280;
+    const mtu = Math.max(min, reported);
+    if (mtu >= this.pathMtu(dst)) return;
+    if (this.pmtu.size >= PMTU_MAX_ENTRIES) this.pmtu.delete(this.pmtu.keys().next().value!);
+    this.pmtu.set(ipKey(dst), { mtu, expires: this.now + PMTU_TIMEOUT_MS });
+  }
+
+  /** The MTU towards `dst`: the link MTU unless a smaller path MTU was learned. */
+  pathMtu(dst: IpAddress): number {
+    if (this.pmtu.size === 0) return this.mtu;
+    const k = ipKey(dst);
+    const e = this.pmtu.get(k);
+    if (!e) return this.mtu;
+    if (this.now >= e.expires) {
+      this.pmtu.delete(k);
+      return this.mtu;
+    }
+    return e.mtu;
   }
 
   private ingressIpv6(pkt: Uint8Array): void {
@@ -802,7 +842,8 @@ export class Interface implements IpSender {
       }
     }
     const frames: Uint8Array[] = [];
-    if (total <= this.mtu) {
+    const mtu = this.pathMtu(dst);
+    if (total <= mtu) {
       const f = new Uint8Array(ETH_HEADER_LEN + total);
       writeEthernetHeader(f, 0, mac ?? ZERO_MAC, this.mac, ETHERTYPE_IPV4);
       emitIpv4Header(
@@ -818,7 +859,7 @@ export class Interface implements IpSender {
         return 'too-big';
       }
       // RFC 791 §3.2: every fragment but the last carries a multiple of 8 bytes.
-      const chunk = (this.mtu - IPV4_HEADER_LEN) & ~7;
+      const chunk = (mtu - IPV4_HEADER_LEN) & ~7;
       this.counters.fragmentation.in++;
       for (let off = 0; off < payload.length; off += chunk) {
         const n = Math.min(chunk, payload.length - off);
@@ -889,7 +930,8 @@ export class Interface implements IpSender {
       }
     }
     const frames: Uint8Array[] = [];
-    if (IPV6_HEADER_LEN + payload.length <= this.mtu) {
+    const mtu = this.pathMtu(dst);
+    if (IPV6_HEADER_LEN + payload.length <= mtu) {
       const f = new Uint8Array(ETH_HEADER_LEN + IPV6_HEADER_LEN + payload.length);
       writeEthernetHeader(f, 0, mac ?? ZERO_MAC, this.mac, ETHERTYPE_IPV6);
       emitIpv6Header(
@@ -906,7 +948,7 @@ export class Interface implements IpSender {
         c.drop('too-big');
         return 'too-big';
       }
-      const chunk = (this.mtu - IPV6_HEADER_LEN - IPV6_FRAG_HEADER_LEN) & ~7;
+      const chunk = (mtu - IPV6_HEADER_LEN - IPV6_FRAG_HEADER_LEN) & ~7;
       const ident = this.ident6;
       this.ident6 = (this.ident6 + 1) >>> 0;
       this.counters.fragmentation.in++;

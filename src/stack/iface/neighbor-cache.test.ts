@@ -106,7 +106,7 @@ describe('NeighborCache (fake clock)', () => {
     c.update(2, IP, MAC, 10, true);
     c.update(3, IP, MAC, 20, true);
     assert.equal(c.size, 2);
-    assert.equal(c.get(1), undefined, 'the entry with the earliest timer was evicted');
+    assert.equal(c.get(1), undefined, 'the oldest entry was evicted');
     assert.equal(failed.length, 1);
   });
 });

@@ -25,7 +25,7 @@ export interface NeighborCacheOptions {
   maxProbes?: number;
   /** Frames queued per unresolved neighbour (oldest dropped beyond it); default 64, a 64 KiB datagram at MTU 1280. */
   maxPending?: number;
-  /** Entries kept at most; beyond it the entry with the earliest deadline is evicted. */
+  /** Entries kept at most; beyond it the oldest entry is evicted. */
   maxEntries?: number;
 }
 
@@ -161,19 +161,13 @@ export class NeighborCache {
 
   private makeRoom(): void {
     if (this.entries.size < this.maxEntries) return;
-    // Evict the entry whose timer fires first (the least recently confirmed, roughly).
-    let victim: number | string | undefined;
-    let best = Number.POSITIVE_INFINITY;
-    for (const [k, e] of this.entries)
-      if (e.deadline < best) {
-        best = e.deadline;
-        victim = k;
-      }
-    if (victim !== undefined) {
-      const e = this.entries.get(victim)!;
-      this.entries.delete(victim);
-      if (e.pending.length) this.hooks.failed(e.ip, e.pending);
-    }
+    // Evict the oldest-created entry: O(1) (Map keeps insertion order), so a flood of spoofed senders
+    // costs constant work per packet.
+    const victim = this.entries.keys().next().value;
+    if (victim === undefined) return;
+    const e = this.entries.get(victim)!;
+    this.entries.delete(victim);
+    if (e.pending.length) this.hooks.failed(e.ip, e.pending);
   }
 
   /** Runs timers due at `now`: re-probes, state changes, failures and garbage collection. */
