@@ -1,0 +1,846 @@
+/**
+ * The VL1 node core, sans-I/O (protocol.md §3, §4.5, §6, §7.2, §9; architecture.md "Sans-I/O
+ * core"). The runtime feeds it datagrams (`receive`), calls `poll` at `nextDeadline()`, and
+ * carries out what it asks through {@link NodeIo}: datagrams to send and events.
+ *
+ * Read first: the receive pipeline and the verb handlers are in `switch.ts`; per-peer state
+ * in `peer.ts`/`path.ts`; planet/moons/upstreams in `topology.ts`; packet assembly in
+ * `outgoing.ts`. This file owns the public API, sending/routing and housekeeping (§9.2).
+ * @module
+ */
+import { formatAddress } from '../protocol/address.ts';
+import { fragmentPacket, Reassembler } from '../protocol/fragment.ts';
+import type { Identity } from '../protocol/identity.ts';
+import { type InetAddress, IpScope, inetAddressToString, ipScope } from '../protocol/inet-address.ts';
+import { encodePushDirectPaths, type PushedPath } from '../protocol/verbs/push-direct-paths.ts';
+import { encodeUserMessage } from '../protocol/verbs/user-message.ts';
+import { Verb } from '../protocol/verbs/verb.ts';
+import { encodeWhois } from '../protocol/verbs/whois.ts';
+import type { World } from '../protocol/world.ts';
+import { Writer } from '../util/result.ts';
+import {
+  DEFAULT_ACTIVITY_TIMEOUT,
+  DIRECT_PATH_PUSH_INTERVAL,
+  DIRECT_PATH_PUSH_INTERVAL_HAVEPATH,
+  MAX_WHOIS_RETRIES,
+  MIN_UNITE_INTERVAL,
+  PEER_FORGET_AFTER,
+  PEER_PING_PERIOD,
+  PING_CHECK_INTERVAL,
+  QUEUE_TIMEOUT,
+  SURFACE_ADDRESS_EXPIRATION,
+  TRUST_EXPIRATION,
+  TX_QUEUE_LIMIT,
+  WHOIS_RETRY_DELAY,
+} from './constants.ts';
+import { Counters, type DropReason } from './counters.ts';
+import { ExpectingReplies } from './expecting-replies.ts';
+import { assembleHello, assemblePacket } from './outgoing.ts';
+import type { Path } from './path.ts';
+import { Peer, type PeerRole } from './peer.ts';
+import { decodePeerCache, encodePeerCache } from './peer-cache.ts';
+import { SourceRateGate } from './rate-limit.ts';
+import { Switch } from './switch.ts';
+import { Topology } from './topology.ts';
+
+/** Options of a {@link Node}. */
+export interface NodeOptions {
+  /** Our identity; must include the private key. */
+  identity: Identity;
+  /** The planet (the default planet from `default-planet.ts`, or a custom one). */
+  planet: World;
+  /** Moons we orbit (their roots become upstreams too). */
+  moons?: World[];
+  /** Injected randomness: `n` random bytes (packet IDs, choices). */
+  random: (n: number) => Uint8Array;
+  /** Creation time (ms). */
+  now: number;
+  /**
+   * `root`: our identity is a root of the planet (or a moon): answer WHOIS for everyone, relay
+   * between leaves and unite them with RENDEZVOUS (§9.4). Default `leaf` (a node that finds
+   * itself among the planet's roots behaves as a root anyway).
+   */
+  role?: 'leaf' | 'root';
+  /** `peers.d/*.peer` records to preload (§7.4): identities and versions are trusted, paths only re-tried. */
+  peerCache?: Uint8Array[];
+  /** Peer activity timeout (ms), default 30000 as in ZT_SDK builds (§9.1). */
+  activityTimeoutMs?: number;
+  /** Accept loopback addresses as paths (default true: several embedded nodes on one machine). */
+  allowLoopbackPaths?: boolean;
+}
+
+/** Something the node wants the host to know. */
+export type NodeEvent =
+  | { type: 'online' }
+  | { type: 'offline' }
+  | { type: 'peer'; address: string; role: PeerRole; direct: boolean; latency: number; version?: string }
+  | { type: 'path'; address: string; path: string; state: 'learned' | 'expired' | 'preferred' }
+  | { type: 'user-message'; from: string; typeId: bigint; data: Uint8Array }
+  | { type: 'persist'; key: string; data: Uint8Array | null }
+  | { type: 'identity-collision' }
+  | { type: 'trace'; message: string };
+
+/** The host side of a node: datagram output and events. Must not call back into the node synchronously. */
+export interface NodeIo {
+  /** Sends one datagram from local socket `socket` to `to`; `ttl` only for RENDEZVOUS junk (§6.6). */
+  send(socket: number, to: InetAddress, data: Uint8Array, ttl?: number): void;
+  /** Receives an event. */
+  event(e: NodeEvent): void;
+}
+
+/** One path of a peer as `peers()` reports it (like `GET /peer`, §10.1). */
+export interface PathInfo {
+  /** `ip/port`. */
+  address: string;
+  localSocket: number;
+  lastSend: number;
+  lastReceive: number;
+  /** Alive (heard within 19 s). */
+  active: boolean;
+  expired: boolean;
+  /** The path `sendToPeer` would use now. */
+  preferred: boolean;
+  latency: number;
+}
+
+/** A peer as `peers()` reports it (like `zerotier-cli peers`). */
+export interface PeerInfo {
+  /** 10 hex digits. */
+  address: string;
+  role: PeerRole;
+  /** `major.minor.rev`, or undefined while unknown. */
+  version?: string;
+  protocolVersion: number;
+  /** Latency of the best path (ms), -1 if unknown. */
+  latency: number;
+  /** True if some path is alive. */
+  direct: boolean;
+  paths: PathInfo[];
+}
+
+/** What VL2 gets for each packet of a verb VL1 does not handle (§6.7–§6.15), and OK/ERROR in re those. */
+export interface Vl2Packet {
+  /** Sender address. */
+  readonly peer: number;
+  readonly verb: number;
+  /** Payload (decompressed); valid only during the call. */
+  readonly payload: Uint8Array;
+  /** The packet's wire ID (what an OK/ERROR in re it must quote). */
+  readonly packetId: bigint;
+  readonly hops: number;
+  readonly now: number;
+}
+
+/** Handler VL2 registers with {@link Node.setVl2Handler}. */
+export type Vl2Handler = (p: Vl2Packet) => void;
+
+/** Options of {@link Node.sendToPeer}. */
+export interface SendOptions {
+  /** LZ4-compress if it helps (§5: VL2 control verbs, USER_MESSAGE; not unicast frames). */
+  compress?: boolean;
+  /** Record the wire ID so an OK in re it is accepted (§9.1). */
+  expectReply?: boolean;
+}
+
+interface QueuedTx {
+  readonly dest: number;
+  readonly verb: number;
+  readonly payload: Uint8Array;
+  readonly opts: SendOptions;
+  readonly time: number;
+}
+
+interface PendingWhois {
+  lastSent: number;
+  retries: number;
+}
+
+interface SurfaceEntry {
+  readonly address: InetAddress;
+  readonly time: number;
+}
+
+/** A ZeroTier VL1 node. See the module documentation. */
+export class Node {
+  /** Our identity (with private key). */
+  readonly identity: Identity;
+  /** Counters: received/sent per verb, drops per reason. */
+  readonly counters = new Counters();
+  /** @internal */ readonly io: NodeIo;
+  /** @internal */ readonly topology: Topology;
+  /** @internal */ readonly reassembler = new Reassembler();
+  /** @internal */ readonly expecting = new ExpectingReplies();
+  /** @internal */ readonly identityGate = new SourceRateGate();
+  /** @internal */ readonly random: (n: number) => Uint8Array;
+  /** @internal */ readonly activityTimeout: number;
+  /** @internal */ readonly allowLoopback: boolean;
+  /** @internal */ readonly isRoot: boolean;
+  /** @internal Local sockets by id. */
+  readonly sockets = new Map<number, InetAddress>();
+  /** @internal The receive pipeline. */
+  readonly sw: Switch;
+  /** @internal VL2's hook. */
+  vl2: Vl2Handler | undefined;
+  /** @internal Pending WHOIS by address. */
+  readonly whois = new Map<number, PendingWhois>();
+  /** @internal Last RENDEZVOUS per pair (root role). */
+  readonly unites = new Map<string, number>();
+  /** @internal External addresses reported by peers (§9.6), key = reporter|socket|scope|family. */
+  readonly surface = new Map<string, SurfaceEntry>();
+  private readonly txQueue: QueuedTx[] = [];
+  private interfaceAddresses: InetAddress[] = [];
+  private lastPingCheck = Number.NEGATIVE_INFINITY;
+  private isOnline = false;
+  private cachedPaths = new Map<number, InetAddress[]>();
+  private lastNow: number;
+
+  /** @throws TypeError if the identity has no private key. */
+  constructor(opts: NodeOptions, io: NodeIo) {
+    if (!opts.identity.hasPrivate) throw new TypeError('Node: identity must include the private key');
+    this.identity = opts.identity;
+    this.io = io;
+    this.random = opts.random;
+    this.activityTimeout = opts.activityTimeoutMs ?? DEFAULT_ACTIVITY_TIMEOUT;
+    this.allowLoopback = opts.allowLoopbackPaths ?? true;
+    this.lastNow = opts.now;
+    this.topology = new Topology(opts.identity.address, opts.planet, opts.moons ?? []);
+    this.isRoot = opts.role === 'root' || this.topology.isRootOfAWorld();
+    this.sw = new Switch(this);
+    this.ensureUpstreamPeers();
+    for (const blob of opts.peerCache ?? []) this.loadCachedPeer(blob);
+  }
+
+  // ---- public API ------------------------------------------------------------------------------
+
+  /** Our 40-bit address. */
+  get address(): number {
+    return this.identity.address;
+  }
+
+  /** ONLINE: an upstream answered within the activity timeout (roots: once a socket is bound). */
+  get online(): boolean {
+    return this.isOnline;
+  }
+
+  /** The planet currently held. */
+  get planet(): World {
+    return this.topology.planet;
+  }
+
+  /** Moons currently held. */
+  get moons(): World[] {
+    return [...this.topology.moons.values()];
+  }
+
+  /** Registers a bound local socket (the runtime binds a primary and a secondary port). */
+  addLocalSocket(id: number, local: InetAddress): void {
+    this.sockets.set(id, local);
+    this.lastPingCheck = Number.NEGATIVE_INFINITY; // contact roots at the next poll
+  }
+
+  /** Forgets a local socket and every path through it. */
+  removeLocalSocket(id: number): void {
+    this.sockets.delete(id);
+    for (const p of this.topology.peers.values()) p.paths = p.paths.filter((x) => x.socket !== id);
+  }
+
+  /** Local interface addresses to advertise in PUSH_DIRECT_PATHS (§9.4 step 3). */
+  setInterfaceAddresses(addrs: readonly InetAddress[]): void {
+    this.interfaceAddresses = [...addrs];
+  }
+
+  /** Registers VL2's packet handler (FRAME, EXT_FRAME, MULTICAST_*, NETWORK_*, and OK/ERROR in re them). */
+  setVl2Handler(h: Vl2Handler | undefined): void {
+    this.vl2 = h;
+  }
+
+  /** VL2 marks a peer trust-established (it passed a network's membership gate, §3.4 / §9.4). */
+  markTrustEstablished(address: number, now: number): void {
+    const p = this.topology.peers.get(address);
+    if (p) p.trustEstablished = now;
+  }
+
+  /** Identity of a known peer (VL2 checks credential signatures with it). */
+  peerIdentity(address: number): Identity | undefined {
+    return this.topology.peers.get(address)?.identity;
+  }
+
+  /**
+   * Feeds one received datagram. Never throws: bad input is dropped and counted in
+   * {@link Node.counters} (an unexpected exception is counted as `internal-error`).
+   */
+  receive(socket: number, from: InetAddress, datagram: Uint8Array, now: number): void {
+    this.lastNow = now;
+    try {
+      this.sw.receive(socket, from, datagram, now);
+    } catch (e) {
+      this.counters.drop('internal-error');
+      this.trace(`internal error in receive: ${(e as Error)?.stack ?? String(e)}`);
+    }
+  }
+
+  /** Housekeeping (§9.2): the 5 s ping tick, expiries, WHOIS retries. Never throws. */
+  poll(now: number): void {
+    this.lastNow = now;
+    try {
+      this.housekeeping(now);
+    } catch (e) {
+      this.counters.drop('internal-error');
+      this.trace(`internal error in poll: ${(e as Error)?.stack ?? String(e)}`);
+    }
+  }
+
+  /** The earliest time `poll` must run. */
+  nextDeadline(): number {
+    let t = this.lastPingCheck + PING_CHECK_INTERVAL;
+    for (const w of this.whois.values())
+      if (w.retries < MAX_WHOIS_RETRIES) t = Math.min(t, w.lastSent + WHOIS_RETRY_DELAY);
+    const r = this.reassembler.nextDeadline();
+    if (r !== undefined) t = Math.min(t, r);
+    const p = this.sw.parkDeadline();
+    if (p !== undefined) t = Math.min(t, p);
+    if (this.txQueue.length > 0) t = Math.min(t, this.txQueue[0].time + QUEUE_TIMEOUT);
+    return t;
+  }
+
+  /** Known peers, like `zerotier-cli peers`. */
+  peers(): PeerInfo[] {
+    const now = this.lastNow;
+    const out: PeerInfo[] = [];
+    for (const p of this.topology.peers.values()) {
+      const best = p.bestPath(now);
+      out.push({
+        address: formatAddress(p.address),
+        role: this.topology.roleOf(p.address),
+        version: p.version,
+        protocolVersion: p.protocolVersion,
+        latency: best && best.latency !== 0xffff ? best.latency : -1,
+        direct: p.hasAlivePath(now),
+        paths: p.paths.map((x) => ({
+          address: x.text,
+          localSocket: x.socket,
+          lastSend: x.lastSend,
+          lastReceive: x.lastReceive,
+          active: x.alive(now),
+          expired: x.expired(now),
+          preferred: x === best,
+          latency: x.latency,
+        })),
+      });
+    }
+    return out;
+  }
+
+  /** One peer's info, or undefined. */
+  peer(address: number): PeerInfo | undefined {
+    const a = formatAddress(address);
+    return this.peers().find((p) => p.address === a);
+  }
+
+  /** Sends a USER_MESSAGE (§6.17, compressed). Returns false if it could not be sent or queued. */
+  sendUserMessage(to: number, typeId: bigint, data: Uint8Array, now: number): boolean {
+    const w = new Writer(8 + data.length);
+    encodeUserMessage(w, { typeId, data });
+    return this.sendToPeer(to, Verb.USER_MESSAGE, w.finish(), now, { compress: true });
+  }
+
+  /**
+   * Sends `payload` as `verb` to `address` (encrypted per §4.5, compressed if asked, fragmented
+   * at 1432): directly over the best alive path, else relayed through the best upstream (§9.3);
+   * to an unknown peer it is queued (≤ 32, 5 s) while its identity is WHOIS'd. Returns false
+   * if it was dropped.
+   */
+  sendToPeer(
+    address: number,
+    verb: number,
+    payload: Uint8Array,
+    now: number,
+    opts: SendOptions = {},
+  ): boolean {
+    this.lastNow = now;
+    if (address === this.address) return false;
+    const peer = this.topology.peers.get(address);
+    if (!peer) {
+      if (this.txQueue.length >= TX_QUEUE_LIMIT) {
+        this.txQueue.shift();
+        this.counters.drop('tx-queue-full');
+      }
+      this.txQueue.push({ dest: address, verb, payload: payload.slice(), opts, time: now });
+      this.requestWhois(address, now);
+      return true;
+    }
+    return this.sendRouted(peer, verb, payload, now, opts);
+  }
+
+  // ---- sending (internal) -------------------------------------------------------------------------
+
+  /** @internal 8 random bytes for a packet ID. */
+  packetId(): Uint8Array {
+    const b = this.random(8);
+    if (!(b instanceof Uint8Array) || b.length !== 8)
+      throw new TypeError('Node: random(8) must return 8 bytes');
+    return b;
+  }
+
+  /**
+   * @internal Where a packet to `peer` goes now (§9.3): its best alive path; else, unless it is
+   * itself an upstream, the best upstream's path (relay); else any non-expired path of its own.
+   */
+  route(peer: Peer, now: number): Path | undefined {
+    const direct = peer.bestPath(now, true);
+    if (direct) return direct;
+    if (!this.topology.isUpstream(peer.address)) {
+      const relay = this.bestUpstream(now, peer.address);
+      const rp = relay?.bestPath(now);
+      if (rp) return rp;
+    }
+    return peer.bestPath(now);
+  }
+
+  /** @internal Assembles, armors and routes one packet. */
+  sendRouted(peer: Peer, verb: number, payload: Uint8Array, now: number, opts: SendOptions = {}): boolean {
+    const path = this.route(peer, now);
+    if (!path) {
+      this.counters.drop('no-route');
+      return false;
+    }
+    this.sendOn(peer, path.socket, path.address, verb, payload, now, opts, path);
+    return true;
+  }
+
+  /** @internal Assembles, armors and sends one packet over an explicit (socket, address). */
+  sendOn(
+    peer: Peer,
+    socket: number,
+    to: InetAddress,
+    verb: number,
+    payload: Uint8Array,
+    now: number,
+    opts: SendOptions = {},
+    path?: Path,
+    cipher: 0 | 1 | 3 = peer.cipher,
+  ): void {
+    const pkt = assemblePacket(
+      {
+        packetId: this.packetId(),
+        destination: peer.address,
+        source: this.address,
+        verb,
+        payload,
+        compress: opts.compress,
+      },
+      peer.key,
+      cipher,
+    );
+    if (opts.expectReply) this.expecting.expect(pkt);
+    this.counters.tx(verb);
+    this.transmit(socket, to, pkt, now, path ?? peer.findPath(socket, to));
+  }
+
+  /** @internal Fragments (§3.3) and hands datagrams to the I/O layer. */
+  transmit(socket: number, to: InetAddress, pkt: Uint8Array, now: number, path?: Path): void {
+    if (!this.sockets.has(socket)) {
+      this.counters.drop('no-socket');
+      return;
+    }
+    for (const d of fragmentPacket(pkt)) {
+      this.counters.datagramsSent++;
+      this.io.send(socket, to, d);
+    }
+    if (path) path.lastSend = now;
+  }
+
+  /**
+   * @internal Sends a full HELLO (§6.2). With `to`, over that address (from `socket`, or from
+   * every local socket of its family); without, routed like any packet (relayed if need be).
+   */
+  sendHello(peer: Peer, now: number, to?: InetAddress, socket?: number): void {
+    const build = (dest: InetAddress | null) => {
+      const pkt = assembleHello(
+        {
+          packetId: this.packetId(),
+          identity: this.identity,
+          destination: peer.address,
+          timestamp: now,
+          to: dest,
+          planetId: this.topology.planet.id,
+          planetTimestamp: BigInt(this.topology.planet.timestamp),
+          moons: this.topology.helloMoons(),
+        },
+        peer.key,
+      );
+      this.expecting.expect(pkt);
+      this.counters.tx(Verb.HELLO);
+      return pkt;
+    };
+    peer.lastHelloSent = now;
+    if (to === undefined) {
+      const path = this.route(peer, now);
+      if (!path) {
+        this.counters.drop('no-route');
+        return;
+      }
+      const direct = path === peer.findPath(path.socket, path.address);
+      this.transmit(path.socket, path.address, build(direct ? path.address : null), now, path);
+      return;
+    }
+    const socks = socket !== undefined ? [socket] : this.socketsFor(to);
+    for (const s of socks) this.transmit(s, to, build(to), now, peer.findPath(s, to));
+  }
+
+  /** @internal Probe an address: ECHO if the peer's version allows, else HELLO (§6.6, §9.2). */
+  contact(peer: Peer, socket: number, to: InetAddress, now: number, forceHello = false): void {
+    if (!forceHello && peer.canEcho)
+      this.sendOn(peer, socket, to, Verb.ECHO, new Uint8Array(0), now, { expectReply: true });
+    else this.sendHello(peer, now, to, socket);
+  }
+
+  /** @internal Local sockets that can reach `to` (same family; an IPv6 wildcard is dual-stack). */
+  socketsFor(to: InetAddress): number[] {
+    const out: number[] = [];
+    for (const [id, a] of this.sockets) {
+      if (a.family === to.family) out.push(id);
+      else if (a.family === 6 && to.family === 4 && a.ip.every((b) => b === 0)) out.push(id);
+    }
+    return out;
+  }
+
+  /**
+   * @internal §9.3 usable remote address: private, pseudo-private, shared or global scope
+   * (loopback if allowed), non-zero port, not 2001:470::/32 (HE tunnels).
+   */
+  usableAddress(a: InetAddress): boolean {
+    if (a.port === 0) return false;
+    const s = ipScope(a);
+    if (s === IpScope.LOOPBACK) return this.allowLoopback;
+    if (s !== IpScope.PRIVATE && s !== IpScope.PSEUDO_PRIVATE && s !== IpScope.SHARED && s !== IpScope.GLOBAL)
+      return false;
+    if (a.family === 6 && a.ip[0] === 0x20 && a.ip[1] === 0x01 && a.ip[2] === 0x04 && a.ip[3] === 0x70)
+      return false;
+    return true;
+  }
+
+  /** @internal Best upstream (§9.3): lowest `latency × (sinceLastReceive / 61000 + 1)` among those heard recently. */
+  bestUpstream(now: number, exclude?: number): Peer | undefined {
+    let best: Peer | undefined;
+    let bestScore = Number.POSITIVE_INFINITY;
+    let fallback: Peer | undefined;
+    for (const a of this.topology.upstreamAddresses()) {
+      if (a === exclude) continue;
+      const p = this.topology.peers.get(a);
+      if (!p?.bestPath(now)) continue;
+      fallback ??= p;
+      if (now - p.lastReceive >= this.activityTimeout) continue;
+      const score = p.latency(now) * ((now - p.lastReceive) / 61000 + 1);
+      if (score < bestScore) {
+        bestScore = score;
+        best = p;
+      }
+    }
+    return best ?? fallback;
+  }
+
+  /** @internal WHOIS `address` via the best upstream, at most once per 500 ms (§6.5, §9.5). */
+  requestWhois(address: number, now: number): void {
+    let w = this.whois.get(address);
+    if (w && now - w.lastSent < WHOIS_RETRY_DELAY) return;
+    if (!w) {
+      if (this.whois.size >= 1024) return; // bounded: a flood of unknown sources cannot grow this
+      w = { lastSent: now, retries: 0 };
+      this.whois.set(address, w);
+    } else {
+      w.lastSent = now;
+      w.retries++;
+    }
+    const up = this.bestUpstream(now, address);
+    if (!up) return;
+    const pw = new Writer(5);
+    encodeWhois(pw, { addresses: [address] });
+    this.sendRouted(up, Verb.WHOIS, pw.finish(), now, { expectReply: true });
+  }
+
+  /** @internal Creates a peer from an identity (key agreement, §2.6); undefined if the key is unusable. */
+  addPeer(identity: Identity): Peer | undefined {
+    const existing = this.topology.peers.get(identity.address);
+    if (existing) return existing;
+    const key = this.identity.agree(identity);
+    if (key === null) return undefined;
+    const p = new Peer(identity.publicOnly(), key);
+    this.topology.peers.set(p.address, p);
+    return p;
+  }
+
+  /** @internal A peer's identity just became known: deliver parked packets and queued sends (§9.5). */
+  identityLearned(peer: Peer, now: number): void {
+    this.whois.delete(peer.address);
+    this.sw.unpark(peer.address, now);
+    const keep: QueuedTx[] = [];
+    const send: QueuedTx[] = [];
+    for (const q of this.txQueue) (q.dest === peer.address ? send : keep).push(q);
+    this.txQueue.length = 0;
+    this.txQueue.push(...keep);
+    for (const q of send) this.sendRouted(peer, q.verb, q.payload, now, q.opts);
+  }
+
+  /** @internal Emits an event (exceptions from the host are the host's, not ours). */
+  emit(e: NodeEvent): void {
+    this.io.event(e);
+  }
+
+  /** @internal Debug trace. */
+  trace(message: string): void {
+    this.io.event({ type: 'trace', message });
+  }
+
+  /** @internal Counts a drop. */
+  drop(reason: DropReason): void {
+    this.counters.drop(reason);
+  }
+
+  /** @internal A path was learned: events and peer-cache persist. */
+  pathLearned(peer: Peer, path: Path, now: number): void {
+    this.emit({ type: 'path', address: formatAddress(peer.address), path: path.text, state: 'learned' });
+    this.persistPeer(peer);
+    this.announcePeer(peer, now);
+  }
+
+  /** @internal Emits a `peer` event if the direct/relayed state or version changed. */
+  announcePeer(peer: Peer, now: number, force = false): void {
+    const direct = peer.hasAlivePath(now);
+    if (!force && peer.announcedDirect === direct) return;
+    peer.announcedDirect = direct;
+    this.emit({
+      type: 'peer',
+      address: formatAddress(peer.address),
+      role: this.topology.roleOf(peer.address),
+      direct,
+      latency: peer.latency(now),
+      version: peer.version,
+    });
+  }
+
+  /** @internal Emits `persist` for `peers.d/<addr>.peer`. */
+  persistPeer(peer: Peer): void {
+    this.emit({
+      type: 'persist',
+      key: `peers.d/${formatAddress(peer.address)}.peer`,
+      data: encodePeerCache({
+        identity: peer.identity,
+        protocolVersion: peer.protocolVersion,
+        versionMajor: Math.max(0, peer.versionMajor),
+        versionMinor: Math.max(0, peer.versionMinor),
+        versionRevision: Math.max(0, peer.versionRevision),
+        paths: peer.paths.map((p) => p.address),
+      }),
+    });
+  }
+
+  /** @internal Recomputes ONLINE/OFFLINE and emits on change. */
+  updateOnline(now: number): void {
+    let on: boolean;
+    if (this.isRoot) on = this.sockets.size > 0;
+    else {
+      on = false;
+      for (const a of this.topology.upstreamAddresses()) {
+        const p = this.topology.peers.get(a);
+        if (p && now - p.lastReceive < this.activityTimeout && p.lastReceive > 0) on = true;
+      }
+    }
+    if (on !== this.isOnline) {
+      this.isOnline = on;
+      this.emit({ type: on ? 'online' : 'offline' });
+    }
+  }
+
+  /** @internal Records an external address reported by `reporter` (§9.6). */
+  recordSurface(
+    reporter: Peer,
+    socket: number,
+    reported: InetAddress,
+    reporterAddr: InetAddress,
+    now: number,
+  ): void {
+    const scope = ipScope(reported);
+    if (scope === IpScope.NONE || scope === IpScope.LOOPBACK || scope === IpScope.MULTICAST) return;
+    if (scope !== ipScope(reporterAddr)) return;
+    const key = `${reporter.address}|${socket}|${scope}|${reported.family}`;
+    const prev = this.surface.get(key);
+    this.surface.set(key, { address: reported, time: now });
+    if (
+      prev &&
+      this.topology.isUpstream(reporter.address) &&
+      now - prev.time < SURFACE_ADDRESS_EXPIRATION &&
+      inetAddressToString(prev.address) !== inetAddressToString(reported)
+    ) {
+      // Our external address changed (NAT rebooted / we moved): every path in that scope and
+      // family is suspect; re-probe them and treat them as not alive until heard (§9.6).
+      for (const p of this.topology.peers.values())
+        for (const x of p.paths)
+          if (x.scope === scope && x.address.family === reported.family) {
+            x.lastReceive = Math.min(x.lastReceive, now - 19000);
+            this.contact(p, x.socket, x.address, now, true);
+          }
+    }
+  }
+
+  /**
+   * @internal PUSH_DIRECT_PATHS to a trust-established peer (§9.4 step 3), triggered by a packet
+   * from it: at most every 15 s if the trigger was relayed, 120 s if direct; sent back over the
+   * path the trigger arrived on.
+   */
+  maybePushDirectPaths(peer: Peer, socket: number, from: InetAddress, hops: number, now: number): void {
+    if (now - peer.trustEstablished >= TRUST_EXPIRATION) return;
+    const interval = hops > 0 ? DIRECT_PATH_PUSH_INTERVAL : DIRECT_PATH_PUSH_INTERVAL_HAVEPATH;
+    if (now - peer.lastDirectPathPush < interval) return;
+    const seen = new Set<string>();
+    const paths: PushedPath[] = [];
+    const add = (a: InetAddress) => {
+      const k = inetAddressToString(a);
+      if (seen.has(k) || !this.usableAddress(a) || paths.length >= 64) return;
+      seen.add(k);
+      paths.push({ flags: 0, extension: new Uint8Array(0), address: a });
+    };
+    for (const a of this.interfaceAddresses) add(a);
+    for (const s of this.surface.values()) if (now - s.time < SURFACE_ADDRESS_EXPIRATION) add(s.address);
+    if (paths.length === 0) return;
+    peer.lastDirectPathPush = now;
+    const w = new Writer(256);
+    encodePushDirectPaths(w, { paths });
+    this.sendOn(peer, socket, from, Verb.PUSH_DIRECT_PATHS, w.finish(), now, { compress: true });
+  }
+
+  // ---- housekeeping ------------------------------------------------------------------------------
+
+  private ensureUpstreamPeers(): void {
+    for (const a of this.topology.upstreamAddresses()) {
+      const id = this.topology.upstreamIdentity(a);
+      if (!id) continue;
+      const have = this.topology.peers.get(a);
+      if (have && !have.identity.equals(id)) this.topology.peers.delete(a);
+      if (!this.topology.peers.has(a)) this.addPeer(id);
+    }
+  }
+
+  private loadCachedPeer(blob: Uint8Array): void {
+    const d = decodePeerCache(blob);
+    if (!d.ok) {
+      this.trace(`peer cache record ignored: ${d.reason}`);
+      return;
+    }
+    const r = d.value;
+    if (r.identity.address === this.address) return;
+    const up = this.topology.upstreamIdentity(r.identity.address);
+    if (up && !up.equals(r.identity)) return; // the world is authoritative for roots
+    const p = this.addPeer(r.identity);
+    if (!p) return;
+    if (p.protocolVersion === 0)
+      p.setVersion(r.protocolVersion, r.versionMajor, r.versionMinor, r.versionRevision);
+    this.cachedPaths.set(p.address, [...r.paths]);
+  }
+
+  /** @internal Called after the planet/moons changed: new upstream peers. */
+  worldsChanged(): void {
+    this.ensureUpstreamPeers();
+  }
+
+  private housekeeping(now: number): void {
+    this.syncFragmentDrops(now);
+    this.sw.expireParked(now);
+    while (this.txQueue.length > 0 && now - this.txQueue[0].time >= QUEUE_TIMEOUT) {
+      this.txQueue.shift();
+      this.counters.drop('tx-queue-timeout');
+    }
+    for (const [a, w] of this.whois) {
+      if (w.retries >= MAX_WHOIS_RETRIES) {
+        if (now - w.lastSent >= QUEUE_TIMEOUT) this.whois.delete(a);
+        continue;
+      }
+      if (now - w.lastSent >= WHOIS_RETRY_DELAY) {
+        const waiting = this.txQueue.some((q) => q.dest === a) || this.sw.hasParked(a);
+        if (waiting) this.requestWhois(a, now);
+        else this.whois.delete(a);
+      }
+    }
+    if (now - this.lastPingCheck >= PING_CHECK_INTERVAL) {
+      this.lastPingCheck = now;
+      this.pingTick(now);
+    }
+  }
+
+  /** @internal Copies the reassembler's drop counts into ours (`fragment-*`). */
+  syncFragmentDrops(now: number): void {
+    this.reassembler.expire(now);
+    const d = this.reassembler.drops;
+    for (const k of Object.keys(d) as (keyof typeof d)[]) {
+      const n = d[k];
+      if (n > 0) {
+        const reason = `fragment-${k}` as DropReason;
+        this.counters.drops[reason] = (this.counters.drops[reason] ?? 0) + n;
+        d[k] = 0;
+      }
+    }
+  }
+
+  /** §9.2: the 5 s tick. */
+  private pingTick(now: number): void {
+    if (this.sockets.size === 0) {
+      this.updateOnline(now);
+      return;
+    }
+    // Peer cache paths are tried once, with HELLO (they are hints, never trusted: §7.4).
+    if (this.cachedPaths.size > 0) {
+      for (const [a, paths] of this.cachedPaths) {
+        const p = this.topology.peers.get(a);
+        if (!p) continue;
+        for (const to of paths)
+          if (this.usableAddress(to) && this.topology.allowedPathFor(a, to)) this.sendHello(p, now, to);
+      }
+      this.cachedPaths.clear();
+    }
+    const upstreams = new Set(this.topology.upstreamAddresses());
+    for (const a of upstreams) {
+      const p = this.topology.peers.get(a);
+      if (!p) continue;
+      this.expirePaths(p, now);
+      if (!p.hasAlivePath(now)) {
+        // Not connected: HELLO every stable endpoint every tick until one answers (§9.2, scale 0).
+        const eps = this.topology.stableEndpoints(a).filter((e) => this.usableAddress(e));
+        for (const e of eps) this.sendHello(p, now, e);
+        if (eps.length === 0) this.keepalive(p, now);
+      } else this.keepalive(p, now);
+    }
+    for (const p of [...this.topology.peers.values()]) {
+      if (upstreams.has(p.address)) continue;
+      this.expirePaths(p, now);
+      if (now - p.lastActivity < this.activityTimeout) this.keepalive(p, now);
+      this.announcePeer(p, now);
+      if (p.paths.length === 0 && now - p.lastReceive >= PEER_FORGET_AFTER && !this.whois.has(p.address))
+        this.topology.peers.delete(p.address);
+    }
+    for (const [k, t] of this.unites) if (now - t >= MIN_UNITE_INTERVAL) this.unites.delete(k);
+    for (const [k, s] of this.surface) if (now - s.time >= SURFACE_ADDRESS_EXPIRATION) this.surface.delete(k);
+    this.updateOnline(now);
+  }
+
+  private expirePaths(p: Peer, now: number): void {
+    for (const x of p.expirePaths(now))
+      this.emit({ type: 'path', address: formatAddress(p.address), path: x.text, state: 'expired' });
+  }
+
+  /**
+   * §9.2 keepalive: full HELLO on every path once a minute, otherwise ECHO (or HELLO for old
+   * peers) on paths where nothing was sent for 14 s.
+   */
+  private keepalive(p: Peer, now: number): void {
+    const full = now - p.lastHelloSent >= PEER_PING_PERIOD;
+    let sent = false;
+    for (const x of [...p.paths]) {
+      if (x.expired(now)) continue;
+      if (full) {
+        this.sendHello(p, now, x.address, x.socket);
+        sent = true;
+      } else if (x.needsHeartbeat(now)) this.contact(p, x.socket, x.address, now);
+    }
+    if (full && sent) p.lastHelloSent = now;
+  }
+}

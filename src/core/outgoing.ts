@@ -1,0 +1,115 @@
+/**
+ * Assembly of outgoing packets (protocol.md §3.2, §3.3, §4, §5): header, optional LZ4
+ * compression of the payload, the fragmented flag (set before armoring because it is
+ * authenticated), armor with the chosen cipher, and the HELLO layout with its cryptField.
+ * Pure functions: the caller supplies the random packet ID.
+ * @module
+ */
+import { armor, cryptField, type SymmetricKey } from '../protocol/armor.ts';
+import { DEFAULT_PHYS_MTU, needsFragmentation } from '../protocol/fragment.ts';
+import type { Identity } from '../protocol/identity.ts';
+import type { InetAddress } from '../protocol/inet-address.ts';
+import { compressPayload } from '../protocol/lz4.ts';
+import { FLAG_FRAGMENTED, PACKET_MAX_LENGTH, PKT_PAYLOAD, writePacketHeader } from '../protocol/packet.ts';
+import { encodeHello, type HelloMoon } from '../protocol/verbs/hello.ts';
+import { Verb } from '../protocol/verbs/verb.ts';
+import { Writer } from '../util/result.ts';
+import { PROTOCOL_VERSION, SOFTWARE_VERSION } from './constants.ts';
+
+/** What to put in one packet. */
+export interface PacketSpec {
+  /** 8 random bytes (injected randomness). */
+  readonly packetId: Uint8Array;
+  readonly destination: number;
+  readonly source: number;
+  readonly verb: number;
+  /** Verb payload (packet bytes from offset 28), uncompressed. */
+  readonly payload: Uint8Array;
+  /** Try LZ4 (§5: used only if the payload is > 64 bytes and shrinks). */
+  readonly compress?: boolean;
+  /** Path MTU for the fragmented-flag decision (default 1432). */
+  readonly mtu?: number;
+}
+
+/**
+ * Builds and armors one packet. Returns the armored bytes (bytes 0..7 are the final wire
+ * ID: for cipher 3 the SIV tag half, §4.4). Split with `fragmentPacket` at the same MTU.
+ * @throws RangeError if the packet would exceed 10024 bytes (API misuse: callers size payloads).
+ */
+export function assemblePacket(spec: PacketSpec, key: SymmetricKey, cipher: 0 | 1 | 3): Uint8Array {
+  let body = spec.payload;
+  let compressed = false;
+  if (spec.compress) {
+    const c = compressPayload(spec.payload);
+    if (c !== null) {
+      body = c;
+      compressed = true;
+    }
+  }
+  const len = PKT_PAYLOAD + body.length;
+  if (len > PACKET_MAX_LENGTH) throw new RangeError('assemblePacket: packet longer than 10024 bytes');
+  const pkt = new Uint8Array(len);
+  const frag = needsFragmentation(len, spec.mtu ?? DEFAULT_PHYS_MTU);
+  writePacketHeader(pkt, {
+    packetId: spec.packetId,
+    destination: spec.destination,
+    source: spec.source,
+    verb: spec.verb,
+    compressed,
+    flags: frag ? FLAG_FRAGMENTED : 0,
+  });
+  pkt.set(body, PKT_PAYLOAD);
+  armor(pkt, key, cipher);
+  return pkt;
+}
+
+/** Inputs of a HELLO (§6.2). */
+export interface HelloSpec {
+  readonly packetId: Uint8Array;
+  /** Our identity (only the public part is sent). */
+  readonly identity: Identity;
+  readonly destination: number;
+  /** Our clock (ms), echoed back in OK(HELLO) for latency. */
+  readonly timestamp: number;
+  /** The physical address this HELLO is sent to (null = unknown). */
+  readonly to: InetAddress | null;
+  readonly planetId: bigint;
+  readonly planetTimestamp: bigint;
+  readonly moons: readonly HelloMoon[];
+  readonly mtu?: number;
+}
+
+/**
+ * A complete HELLO on the wire (§6.2, §4.3, §4.5): cipher 0, with the moon section encrypted
+ * by cryptField under the unmangled key before armoring (the MAC covers the encrypted bytes).
+ */
+export function assembleHello(spec: HelloSpec, key: SymmetricKey): Uint8Array {
+  const w = new Writer(256);
+  const cryptStart = encodeHello(w, {
+    protocolVersion: PROTOCOL_VERSION,
+    versionMajor: SOFTWARE_VERSION.major,
+    versionMinor: SOFTWARE_VERSION.minor,
+    versionRevision: SOFTWARE_VERSION.revision,
+    timestamp: BigInt(spec.timestamp),
+    identity: spec.identity,
+    destination: spec.to,
+    planetId: spec.planetId,
+    planetTimestamp: spec.planetTimestamp,
+    moons: spec.moons,
+  });
+  const payload = w.finish();
+  const len = PKT_PAYLOAD + payload.length;
+  const pkt = new Uint8Array(len);
+  const frag = needsFragmentation(len, spec.mtu ?? DEFAULT_PHYS_MTU);
+  writePacketHeader(pkt, {
+    packetId: spec.packetId,
+    destination: spec.destination,
+    source: spec.identity.address,
+    verb: Verb.HELLO,
+    flags: frag ? FLAG_FRAGMENTED : 0,
+  });
+  pkt.set(payload, PKT_PAYLOAD);
+  if (cryptStart >= 0) cryptField(key, pkt, PKT_PAYLOAD + cryptStart, len - PKT_PAYLOAD - cryptStart);
+  armor(pkt, key, 0);
+  return pkt;
+}
