@@ -168,7 +168,14 @@ test('fuzz: World.fromBytes never throws on random, truncated or mutated input',
       ),
       (b) => {
         const d = World.fromBytes(b);
-        if (d.ok) assert.ok(d.value.toBytes().length > 0);
+        if (d.ok) {
+          // Whatever decodes re-encodes to bytes that decode to the same world (idempotent).
+          const again = d.value.toBytes();
+          const d2 = World.fromBytes(again);
+          assert.ok(d2.ok);
+          assert.ok(equalBytes(d2.value.toBytes(), again));
+          if (again.length === b.length) assert.ok(equalBytes(again, b));
+        }
       },
     ),
     { numRuns: 1500 },
