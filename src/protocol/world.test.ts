@@ -68,6 +68,9 @@ test('create + sign reproduces a world that verifies; a key file splits into hal
   assert.ok(w.verify());
   assert.ok(w.verify(kp.publicKey));
   assert.equal(w.verify(keyPair(8).publicKey), false);
+  // Signing with the bare 64-byte private key gives the same (deterministic) signature.
+  const sigBefore = w.signature;
+  assert.deepEqual(w.sign(kp.privateKey).signature, sigBefore);
   const bytes = w.toBytes();
   // Moons end with a u16 dictionary length of 0 (§7.1).
   assert.equal(toHex(bytes.subarray(bytes.length - 2)), '0000');

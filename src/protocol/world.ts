@@ -108,6 +108,7 @@ export class World {
     signingKey: C25519KeyPair;
     updatesMustBeSignedBy?: Uint8Array;
   }): World {
+    // (A bare private key is not accepted here: its public half is the default updatesMustBeSignedBy.)
     const w = new World({
       type: opts.type,
       id: opts.id,
@@ -207,9 +208,16 @@ export class World {
     return w.finish();
   }
 
-  /** Signs with `key` (sets {@link signature}). Throws on a malformed key (API misuse). */
-  sign(key: C25519KeyPair): this {
-    this.signature = c25519Sign(key.privateKey, key.publicKey, this.signedBytes());
+  /**
+   * Signs with `key` — a key pair, or just the 64-byte C25519 private key (the public half is
+   * derived) — and sets {@link signature}. Throws on a malformed key (API misuse).
+   */
+  sign(key: C25519KeyPair | Uint8Array): this {
+    const msg = this.signedBytes();
+    this.signature =
+      key instanceof Uint8Array
+        ? c25519Sign(key, undefined, msg)
+        : c25519Sign(key.privateKey, key.publicKey, msg);
     return this;
   }
 
