@@ -183,9 +183,22 @@ export class Identity {
   /**
    * Generates a new identity (§2.3): random private key, then mutate the X25519 half until the
    * hash meets the work criterion; start over if the address is reserved. About 15 hashes on
-   * average (~0.5 s). `random(n)` must return `n` cryptographically random bytes.
+   * average (~0.5 s, blocking). `random(n)` must return `n` cryptographically random bytes.
    */
   static generate(random: (n: number) => Uint8Array): Identity {
+    const it = Identity.generateSteps(random);
+    for (;;) {
+      const r = it.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * The same as {@link generate}, one memory-hard hash (~30 ms) per `next()`: a caller that must
+   * not block for the whole search (an event loop) can yield between steps. The iterator
+   * returns the identity when done.
+   */
+  static *generateSteps(random: (n: number) => Uint8Array): Generator<void, Identity, void> {
     for (;;) {
       const rnd = random(PRIVATE_KEY_LEN);
       if (!(rnd instanceof Uint8Array) || rnd.length !== PRIVATE_KEY_LEN)
@@ -203,9 +216,13 @@ export class Identity {
         pub.set(x25519Public(priv.subarray(0, 32)), 0);
         identityHash(pub, digest);
         if (digest[0] < IDENTITY_HASH_FIRST_BYTE_LIMIT) break;
+        yield;
       }
       const address = readU40(digest, DIGEST_ADDRESS_OFFSET);
-      if (isReservedAddress(address)) continue;
+      if (isReservedAddress(address)) {
+        yield;
+        continue;
+      }
       const id = new Identity(address, pub, priv);
       id.validated = true;
       return id;
