@@ -22,6 +22,7 @@
 
 import type { DeadlineEntry } from '../../util/deadline-queue.ts';
 import type { IpAddress } from '../types.ts';
+import type { BufferPool } from './buffer-pool.ts';
 import { Cubic } from './congestion/cubic.ts';
 import { NewReno } from './congestion/newreno.ts';
 import type { CongestionControl } from './congestion/types.ts';
@@ -199,6 +200,7 @@ export class TcpConnection implements DeadlineEntry {
     opts: Required<TcpConnectionOptions>,
     minRto: number,
     maxRto: number,
+    pool?: BufferPool,
   ) {
     this.state = state;
     this.noDelay = opts.noDelay;
@@ -207,8 +209,8 @@ export class TcpConnection implements DeadlineEntry {
     this.keepAliveInterval = opts.keepAliveInterval;
     this.keepAliveCount = opts.keepAliveCount;
     this.userTimeout = opts.userTimeout;
-    this.sendBuf = new SendBuffer(opts.sendBufferSize);
-    this.recvBuf = new RecvBuffer(opts.receiveBufferSize);
+    this.sendBuf = new SendBuffer(opts.sendBufferSize, pool);
+    this.recvBuf = new RecvBuffer(opts.receiveBufferSize, pool);
     this.recvBuf.baseOff = 1; // offset 0 is the peer's SYN
     this.rtt = new RttEstimator(minRto, maxRto);
     this.cc = opts.congestionControl === 'newreno' ? new NewReno(536) : new Cubic(536);

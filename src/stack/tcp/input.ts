@@ -377,8 +377,6 @@ function processAck(ctx: RxContext, c: TcpConnection, seg: SegmentIn, ackOff: nu
     } else {
       c.retransAt = Number.POSITIVE_INFINITY;
       c.rtt.rto = c.rtt.base();
-      // Everything acknowledged: idle connections keep no send storage (issue 5 memory target).
-      if (c.sendBuf.length === 0 && c.sendBuf.allocated > 0) c.sendBuf.release();
     }
     if (c.finOff >= 0 && ackOff > c.finOff) ourFinAcked(ctx, c, now);
   } else if (

@@ -40,6 +40,7 @@ import {
   tcpWindow,
   writeTcpHeader,
 } from '../wire/tcp.ts';
+import { BufferPool } from './buffer-pool.ts';
 import {
   EV_CLOSE,
   EV_CONNECT,
@@ -149,6 +150,8 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
   private readonly listeners = new Map<number, TcpListener[]>();
   private readonly timers = new DeadlineQueue<TcpConnection>();
   private readonly seg = new SegmentIn();
+  /** Buffer storage shared by this layer's connections. */
+  readonly pool = new BufferPool();
   private readonly opts: TcpOptions = new TcpOptions();
   private readonly connDefaults: Required<TcpConnectionOptions>;
   private readonly isn: IsnGenerator;
@@ -513,6 +516,8 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
             cb = c.ondata;
             took = true;
           }
+          // The views are no longer in use: empty storage may go back to the pool.
+          rb.release();
           if (took) c.afterRead();
         } else if (c.recvBuf.readable > 0) c.onreadable?.();
         continue;

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { type BufferPool, DEFAULT_POOL } from './buffer-pool.ts';
+
 const MIN_STORAGE = 4096;
 const EMPTY = new Uint8Array(0);
 /** Most out-of-order ranges tracked; a segment that would need more is dropped (and counted). */
@@ -28,7 +30,10 @@ export class RecvBuffer {
   lastRange = -1;
 
   /** @param capacity the receive buffer size: the most bytes held, readable plus out-of-order. */
-  constructor(public capacity: number) {}
+  constructor(
+    public capacity: number,
+    private readonly pool: BufferPool = DEFAULT_POOL,
+  ) {}
 
   /** Stream offset just past the in-order data: RCV.NXT as an offset. */
   get endOff(): number {
@@ -48,8 +53,7 @@ export class RecvBuffer {
   private grow(need: number): void {
     let size = Math.max(MIN_STORAGE, this.buf.length * 2);
     while (size < need) size *= 2;
-    size = Math.min(size, Math.max(this.capacity, need));
-    const nb = new Uint8Array(size);
+    const nb = this.pool.get(size);
     const old = this.buf;
     const used = old.length;
     if (used > 0) {
@@ -57,6 +61,7 @@ export class RecvBuffer {
       nb.set(old.subarray(this.head), 0);
       if (this.head > 0) nb.set(old.subarray(0, this.head), first);
     }
+    if (used > 0) this.pool.put(old);
     this.buf = nb;
     this.head = 0;
   }
@@ -125,6 +130,7 @@ export class RecvBuffer {
     dst.set(this.buf.subarray(this.head, this.head + first), dstOff);
     if (first < n) dst.set(this.buf.subarray(0, n - first), dstOff + first);
     this.consume(n);
+    this.release(); // copied out: the storage can go back to the pool if empty
     return n;
   }
 
@@ -138,7 +144,10 @@ export class RecvBuffer {
     return this.buf.subarray(this.head, this.head + n);
   }
 
-  /** Drops `n` readable bytes (the application took them). */
+  /**
+   * Drops `n` readable bytes (the application took them). Keeps the storage (views handed out by
+   * `peekContiguous` stay valid); call `release` once they are no longer in use.
+   */
   consume(n: number): void {
     n = Math.min(n, this.readable);
     this.readable -= n;
@@ -150,7 +159,8 @@ export class RecvBuffer {
 
   /** Frees the storage when nothing is held (idle connections cost no buffer memory). */
   release(): void {
-    if (this.readable === 0 && this.ranges.length === 0) {
+    if (this.readable === 0 && this.ranges.length === 0 && this.buf.length > 0) {
+      this.pool.put(this.buf);
       this.buf = EMPTY;
       this.head = 0;
     }

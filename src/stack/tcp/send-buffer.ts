@@ -6,6 +6,8 @@
  * @module
  */
 
+import { type BufferPool, DEFAULT_POOL } from './buffer-pool.ts';
+
 const MIN_STORAGE = 4096;
 const EMPTY = new Uint8Array(0);
 
@@ -17,7 +19,10 @@ export class SendBuffer {
   length = 0;
 
   /** @param capacity the most bytes it will hold (the socket's send buffer size). */
-  constructor(public capacity: number) {}
+  constructor(
+    public capacity: number,
+    private readonly pool: BufferPool = DEFAULT_POOL,
+  ) {}
 
   /** Room left before `capacity`. */
   get free(): number {
@@ -32,9 +37,9 @@ export class SendBuffer {
   private grow(need: number): void {
     let size = Math.max(MIN_STORAGE, this.buf.length * 2);
     while (size < need) size *= 2;
-    size = Math.min(size, Math.max(this.capacity, need));
-    const nb = new Uint8Array(size);
+    const nb = this.pool.get(size);
     this.copyOut(0, this.length, nb, 0);
+    if (this.buf.length > 0) this.pool.put(this.buf);
     this.buf = nb;
     this.head = 0;
   }
@@ -65,12 +70,13 @@ export class SendBuffer {
     if (first < len) dst.set(this.buf.subarray(0, len - first), dstOff + first);
   }
 
-  /** Drops `n` bytes from the head (they were acknowledged). Releases storage when emptied. */
+  /** Drops `n` bytes from the head (they were acknowledged). Returns the storage to the pool when emptied. */
   consume(n: number): void {
     if (n <= 0) return;
     if (n >= this.length) {
       this.length = 0;
       this.head = 0;
+      this.release();
       return;
     }
     this.length -= n;
@@ -80,7 +86,8 @@ export class SendBuffer {
 
   /** Frees the storage (connection closed or idle). */
   release(): void {
-    if (this.length === 0) {
+    if (this.length === 0 && this.buf.length > 0) {
+      this.pool.put(this.buf);
       this.buf = EMPTY;
       this.head = 0;
     }

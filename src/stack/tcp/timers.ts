@@ -74,9 +74,6 @@ export function onTimers(ctx: RxContext, c: TcpConnection, now: number): void {
   if (c.delackAt <= now) {
     c.delackAt = Number.POSITIVE_INFINITY;
     if (c.ackPending > 0 || c.ackNow) sendAck(ctx, c, now);
-    // The peer paused for a delayed-ACK interval: a good moment to return idle buffer storage.
-    c.recvBuf.release();
-    if (c.sndNxt === c.sndUna && c.sendBuf.length === 0) c.sendBuf.release();
   }
   if (c.keepaliveAt <= now) {
     c.keepaliveAt = Number.POSITIVE_INFINITY;
