@@ -643,7 +643,7 @@ export class Node {
       on = false;
       for (const a of this.topology.upstreamAddresses()) {
         const p = this.topology.peers.get(a);
-        if (p && now - p.lastReceive < this.activityTimeout && p.lastReceive > 0) on = true;
+        if (p && now - p.lastReceive < this.activityTimeout) on = true;
       }
     }
     if (on !== this.isOnline) {

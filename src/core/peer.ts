@@ -33,8 +33,8 @@ export class Peer {
   versionRevision = -1;
   /** Paths, in table order (ties in quality go to the later entry, §9.3). */
   paths: Path[] = [];
-  /** Last authenticated packet from it, any path (ms). */
-  lastReceive = 0;
+  /** Last authenticated packet from it, any path (ms); -Infinity until the first. */
+  lastReceive = Number.NEGATIVE_INFINITY;
   /** Last "non-trivial" packet from it (§9.2: frames, config, user messages) — keepalive trigger. */
   lastActivity = -Infinity;
   /** Last full HELLO we sent it. */

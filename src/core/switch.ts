@@ -233,9 +233,10 @@ export class Switch {
       return;
     }
     const isHello = cipher === CIPHER_POLY1305_NONE && (pkt[PKT_VERB] & VERB_MASK) === Verb.HELLO;
-    let peer = n.topology.peers.get(source);
+    const known = n.topology.peers.get(source);
+    let peer = known;
     if (isHello) {
-      peer = this.authenticateHello(socket, from, pkt, source, peer, now);
+      peer = this.authenticateHello(socket, from, pkt, source, known, now);
       if (!peer) return;
     } else {
       if (!peer) {
@@ -248,6 +249,8 @@ export class Switch {
       }
     }
     this.authenticated(peer, socket, from, pkt, now);
+    // A new identity from its own HELLO: deliver what was parked or queued for it (§9.5).
+    if (peer !== known) n.identityLearned(peer, now);
   }
 
   /**
