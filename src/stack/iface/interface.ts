@@ -36,15 +36,8 @@ import {
   multicastMacFor,
   writeEthernetHeader,
 } from '../wire/ethernet.ts';
-import { emitIcmpv4, ICMPV4, icmpv4ErrorKind, isIcmpv4Error, parseIcmpv4, UNREACH } from '../wire/icmpv4.ts';
-import {
-  emitIcmpv6,
-  ICMPV6,
-  icmpv6ErrorKind,
-  isIcmpv6Error,
-  parseIcmpv6,
-  UNREACH6_PORT,
-} from '../wire/icmpv6.ts';
+import { emitIcmpv4, ICMPV4, icmpv4ErrorKind, parseIcmpv4, UNREACH } from '../wire/icmpv4.ts';
+import { emitIcmpv6, ICMPV6, icmpv6ErrorKind, parseIcmpv6, UNREACH6_PORT } from '../wire/icmpv6.ts';
 import {
   IPV4_ANY,
   IPV6_ALL_NODES,
@@ -63,16 +56,7 @@ import {
   parseIpv4,
   parseIpv4Quote,
 } from '../wire/ipv4.ts';
-import {
-  emitIpv6FragmentHeader,
-  emitIpv6Header,
-  IPV6_FRAG_HEADER_LEN,
-  IPV6_HEADER_LEN,
-  NH_FRAGMENT,
-  NH_NONE,
-  parseIpv6,
-  parseIpv6Quote,
-} from '../wire/ipv6.ts';
+import { emitIpv6Header, IPV6_HEADER_LEN, NH_NONE, parseIpv6, parseIpv6Quote } from '../wire/ipv6.ts';
 import {
   emitNeighborMessage,
   NA_FLAG_OVERRIDE,
@@ -81,10 +65,21 @@ import {
   OPT_TARGET_LLADDR,
   parseNeighborMessage,
 } from '../wire/ndp.ts';
-import type { StackCounters } from './counters.ts';
+import type { LayerCounters, StackCounters } from './counters.ts';
 import { newStackCounters } from './counters.ts';
+import type { DatagramFields } from './framing.ts';
+import { buildIpv4Frames, buildIpv6Frames, buildLoopbackPacket } from './framing.ts';
+import {
+  ICMPV4_MAX_QUOTE,
+  ICMPV6_MAX_QUOTE,
+  icmpv4ErrorAllowed,
+  icmpv6ErrorAllowed,
+  TokenBucket,
+} from './icmp-errors.ts';
+import { GroupMembership } from './multicast.ts';
 import type { NeighborCacheOptions } from './neighbor-cache.ts';
 import { NeighborCache } from './neighbor-cache.ts';
+import { PathMtuCache } from './path-mtu.ts';
 import type { ReassemblyOptions } from './reassembly.ts';
 import { Reassembler } from './reassembly.ts';
 import { RoutingTable } from './routes.ts';
@@ -92,21 +87,10 @@ import { RoutingTable } from './routes.ts';
 /** The MTU of a ZeroTier virtual network (protocol.md §8.2 default `mtu`). */
 export const ZT_DEFAULT_MTU = 2800;
 
-/** The largest ICMPv4 error: RFC 1812 §4.3.2.3 caps the whole datagram at 576 bytes. */
-const ICMPV4_MAX_QUOTE = 576 - IPV4_HEADER_LEN - 8;
-/** The largest ICMPv6 error: it must fit the IPv6 minimum MTU of 1280 (RFC 4443 §2.4(c)). */
-const ICMPV6_MAX_QUOTE = 1280 - IPV6_HEADER_LEN - 8;
 /** Loopback packets handled per drain, so two transports answering each other cannot spin forever. */
 const LOOPBACK_BATCH = 1024;
 const ZERO_MAC = new Uint8Array(6);
-/** Smallest IPv4 path MTU we accept from a Fragmentation Needed message (Linux's min_pmtu). */
-const PMTU_MIN_V4 = 552;
-/** How long a learned path MTU is kept before probing the link MTU again (RFC 1191 §6.3). */
-const PMTU_TIMEOUT_MS = 10 * 60_000;
-/** Destinations with a learned path MTU, at most. */
-const PMTU_MAX_ENTRIES = 1024;
 const ALL_HOSTS_V4 = new Uint8Array([224, 0, 0, 1]);
-
 /** Options of an {@link Interface}. */
 export interface InterfaceOptions {
   /** Our MAC (6 bytes). On ZeroTier it is derived from the node address and network ID (protocol.md §1.3). */
@@ -150,8 +134,15 @@ export class Interface implements IpSender {
   readonly transports = new Map<number, TransportProtocol>();
   /** Our MAC. */
   readonly mac: Uint8Array;
-  /** Link MTU. */
-  mtu: number;
+  /** Link MTU (IP datagram size); smaller path MTUs are learned from ICMP (see {@link pathMtu}). */
+  get mtu(): number {
+    return this.pathMtus.linkMtu;
+  }
+  set mtu(v: number) {
+    if (!Number.isInteger(v) || v < 1280 || v > 65535)
+      throw new RangeError('mtu must be 1280..65535 (IPv6 needs 1280, RFC 8200 §5)');
+    this.pathMtus.linkMtu = v;
+  }
   /** Echo replies (see {@link ping}). */
   onEchoReply: EchoReplyHandler | null = null;
   /** Called when {@link multicastSubscriptions} changed. */
@@ -165,15 +156,11 @@ export class Interface implements IpSender {
   private now = 0;
   private ident4: number;
   private ident6: number;
-  private readonly groupIps = new Map<number | string, number>();
-  private readonly groupMacs = new Map<number, { mac: Uint8Array; refs: number }>();
+  private readonly groups = new GroupMembership(() => this.onMulticastChange?.());
   private loopQueue: Uint8Array[] = [];
-  /** Learned path MTUs by destination key (see {@link pathMtu}). */
-  private readonly pmtu = new Map<number | string, { mtu: number; expires: number }>();
-  private icmpTokens: number;
-  private icmpLast = 0;
-  private readonly icmpBurst: number;
-  private readonly icmpPerMs: number;
+  /** Learned path MTUs (see {@link pathMtu}). */
+  readonly pathMtus = new PathMtuCache(ZT_DEFAULT_MTU);
+  private readonly icmpBucket: TokenBucket;
   /** Source MAC of the frame being processed (to answer an NS without resolving its sender). */
   private rxSrcMac: Uint8Array = ZERO_MAC;
   /** True while datagrams we sent to ourselves are being delivered (127/8 and ::1 are valid only then). */
@@ -185,15 +172,11 @@ export class Interface implements IpSender {
     if (isGroupMac(opts.mac)) throw new TypeError('mac must be a unicast MAC');
     this.mac = opts.mac.slice();
     this.mtu = opts.mtu ?? ZT_DEFAULT_MTU;
-    if (!Number.isInteger(this.mtu) || this.mtu < 1280 || this.mtu > 65535)
-      throw new RangeError('mtu must be 1280..65535 (IPv6 needs 1280, RFC 8200 §5)');
     this.emitHook = opts.emit;
     const seed = opts.random ? opts.random(8) : new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
     this.ident4 = (seed[0] << 8) | seed[1];
     this.ident6 = ((seed[2] << 24) | (seed[3] << 16) | (seed[4] << 8) | seed[5]) >>> 0;
-    this.icmpBurst = opts.icmpRateLimit?.burst ?? 50;
-    this.icmpPerMs = (opts.icmpRateLimit?.perSecond ?? 1000) / 1000;
-    this.icmpTokens = this.icmpBurst;
+    this.icmpBucket = new TokenBucket(opts.icmpRateLimit?.burst ?? 50, opts.icmpRateLimit?.perSecond ?? 1000);
     this.arp = new NeighborCache(
       {
         probe: (ip, m) => this.sendArpRequest(ip, m),
@@ -251,33 +234,12 @@ export class Interface implements IpSender {
 
   /** Joins an IP multicast group (reference counted): frames to its MAC and packets to it are accepted. */
   joinGroup(group: IpAddress): void {
-    if (!isMulticast(group)) throw new TypeError('not a multicast group');
-    const k = ipKey(group);
-    this.groupIps.set(k, (this.groupIps.get(k) ?? 0) + 1);
-    const mac = multicastMacFor(group);
-    const mk = macKey(mac);
-    const e = this.groupMacs.get(mk);
-    if (e) e.refs++;
-    else {
-      this.groupMacs.set(mk, { mac, refs: 1 });
-      this.onMulticastChange?.();
-    }
+    this.groups.join(group);
   }
 
   /** Leaves a group joined with {@link joinGroup}; returns false when not joined. */
   leaveGroup(group: IpAddress): boolean {
-    const k = ipKey(group);
-    const n = this.groupIps.get(k);
-    if (!n) return false;
-    if (n === 1) this.groupIps.delete(k);
-    else this.groupIps.set(k, n - 1);
-    const mk = macKey(multicastMacFor(group));
-    const e = this.groupMacs.get(mk);
-    if (e && --e.refs === 0) {
-      this.groupMacs.delete(mk);
-      this.onMulticastChange?.();
-    }
-    return true;
+    return this.groups.leave(group);
   }
 
   /** True for 255.255.255.255 and the directed broadcast address of one of our IPv4 subnets. */
@@ -287,7 +249,7 @@ export class Interface implements IpSender {
 
   /** True when packets to `group` are accepted. */
   isJoined(group: IpAddress): boolean {
-    return this.groupIps.has(ipKey(group));
+    return this.groups.hasIpKey(ipKey(group));
   }
 
   /**
@@ -298,7 +260,7 @@ export class Interface implements IpSender {
     const out: MulticastSubscription[] = [];
     for (const a of this.table.addresses())
       if (a.address.length === 4) out.push({ mac: BROADCAST_MAC.slice(), adi: ipv4Key(a.address) });
-    for (const e of this.groupMacs.values()) out.push({ mac: e.mac.slice(), adi: 0 });
+    for (const mac of this.groups.macList()) out.push({ mac, adi: 0 });
     return out;
   }
 
@@ -401,7 +363,7 @@ export class Interface implements IpSender {
     if (frame.length < ETH_HEADER_LEN) return c.drop('truncated');
     if (isGroupMac(frame, 0)) {
       const bcast = frame[0] === 255 && frame[1] === 255 && frame[2] === 255 && frame[3] === 255;
-      if (!(bcast && frame[4] === 255 && frame[5] === 255) && !this.groupMacs.has(macKey(frame, 0)))
+      if (!(bcast && frame[4] === 255 && frame[5] === 255) && !this.groups.hasMacKey(macKey(frame, 0)))
         return c.drop('not-subscribed');
     } else if (!sameMac(frame, 0, this.mac)) return c.drop('not-for-us');
     if (sameMac(frame, 6, this.mac)) return c.drop('own-source');
@@ -462,7 +424,7 @@ export class Interface implements IpSender {
     if (!this.table.isLocalKey(dk) && h.dst[0] !== 127) {
       if (dk === 0xffffffff || this.table.isDirectedBroadcast(h.dst)) unicast = false;
       else if ((h.dst[0] & 0xf0) === 0xe0) {
-        if (!this.groupIps.has(dk)) return c.drop('not-joined');
+        if (!this.groups.hasIpKey(dk)) return c.drop('not-joined');
         unicast = false;
       } else return c.drop('not-for-us');
     }
@@ -582,38 +544,16 @@ export class Interface implements IpSender {
   ): void {
     if (kind === 'frag-needed' && mtu !== undefined) {
       // The transport hears the MTU now in effect (a larger report than what we use changes nothing).
-      this.learnPathMtu(dst, mtu);
+      this.pathMtus.learn(dst, mtu, this.now);
       mtu = this.pathMtu(dst);
     }
     const t = this.transports.get(protocol);
     if (t) t.icmpError(kind, src, dst, quoted, this.now, mtu);
   }
 
-  /**
-   * Path MTU discovery (RFC 1191 for IPv4, RFC 8201 for IPv6): remembers a smaller MTU towards `dst` for
-   * 10 minutes (RFC 1191 §6.3). Reports below the minimum are clamped (IPv4: 552 like Linux's min_pmtu, since
-   * RFC 1191 §5 plateaus are guesswork anyway; IPv6: 1280, RFC 8201 §4). A report that is not smaller than
-   * the MTU in use changes nothing.
-   */
-  private learnPathMtu(dst: Uint8Array, reported: number): void {
-    const min = dst.length === 4 ? PMTU_MIN_V4 : 1280;
-    const mtu = Math.max(min, reported);
-    if (mtu >= this.pathMtu(dst)) return;
-    if (this.pmtu.size >= PMTU_MAX_ENTRIES) this.pmtu.delete(this.pmtu.keys().next().value!);
-    this.pmtu.set(ipKey(dst), { mtu, expires: this.now + PMTU_TIMEOUT_MS });
-  }
-
-  /** The MTU towards `dst`: the link MTU unless a smaller path MTU was learned. */
+  /** The MTU towards `dst`: the link MTU unless a smaller path MTU was learned (RFC 1191, RFC 8201). */
   pathMtu(dst: IpAddress): number {
-    if (this.pmtu.size === 0) return this.mtu;
-    const k = ipKey(dst);
-    const e = this.pmtu.get(k);
-    if (!e) return this.mtu;
-    if (this.now >= e.expires) {
-      this.pmtu.delete(k);
-      return this.mtu;
-    }
-    return e.mtu;
+    return this.pathMtus.get(dst, this.now);
   }
 
   private ingressIpv6(pkt: Uint8Array): void {
@@ -636,7 +576,7 @@ export class Interface implements IpSender {
         c.drop('not-for-us');
         return;
       }
-      if (!this.groupIps.has(dk)) {
+      if (!this.groups.hasIpKey(dk)) {
         c.drop('not-joined');
         return;
       }
@@ -811,22 +751,12 @@ export class Interface implements IpSender {
     forceMac: Uint8Array | null,
   ): true | SendFailure {
     const c = this.counters.ipv4;
-    const total = IPV4_HEADER_LEN + payload.length;
-    if (total > 65535) return 'too-big';
+    if (IPV4_HEADER_LEN + payload.length > 65535) return 'too-big';
     const dk = ipv4Key(dst);
     const ident = this.ident4;
     this.ident4 = (this.ident4 + 1) & 0xffff;
-    const ttl = opts?.ttl ?? 64;
-    const tos = opts?.tos ?? 0;
-    if (this.table.isLocalKey(dk) || dst[0] === 127) {
-      const p = new Uint8Array(total);
-      emitIpv4Header({ totalLen: total, ident, protocol, src, dst, ttl, tos }, p, 0);
-      p.set(payload, IPV4_HEADER_LEN);
-      this.loopQueue.push(p);
-      this.counters.loopback.out++;
-      c.out++;
-      return true;
-    }
+    const f: DatagramFields = { protocol, src, dst, ttl: opts?.ttl ?? 64, tos: opts?.tos ?? 0 };
+    if (this.table.isLocalKey(dk) || dst[0] === 127) return this.loopback(f, ident, payload, c);
     let mac = forceMac;
     let hop: Uint8Array | null = null;
     if (!mac) {
@@ -841,50 +771,16 @@ export class Interface implements IpSender {
         mac = this.arp.lookup(ipv4Key(hop), this.now);
       }
     }
-    const frames: Uint8Array[] = [];
     const mtu = this.pathMtu(dst);
-    if (total <= mtu) {
-      const f = new Uint8Array(ETH_HEADER_LEN + total);
-      writeEthernetHeader(f, 0, mac ?? ZERO_MAC, this.mac, ETHERTYPE_IPV4);
-      emitIpv4Header(
-        { totalLen: total, ident, protocol, src, dst, ttl, tos, dontFragment: opts?.dontFragment },
-        f,
-        ETH_HEADER_LEN,
-      );
-      f.set(payload, ETH_HEADER_LEN + IPV4_HEADER_LEN);
-      frames.push(f);
-    } else {
-      if (opts?.dontFragment) {
-        c.drop('too-big');
-        return 'too-big';
-      }
-      // RFC 791 §3.2: every fragment but the last carries a multiple of 8 bytes.
-      const chunk = (mtu - IPV4_HEADER_LEN) & ~7;
+    const fits = IPV4_HEADER_LEN + payload.length <= mtu;
+    if (!fits && opts?.dontFragment) {
+      c.drop('too-big');
+      return 'too-big';
+    }
+    const frames = buildIpv4Frames(f, ident, opts?.dontFragment ?? false, payload, mtu, mac, this.mac);
+    if (!fits) {
       this.counters.fragmentation.in++;
-      for (let off = 0; off < payload.length; off += chunk) {
-        const n = Math.min(chunk, payload.length - off);
-        const more = off + n < payload.length;
-        const f = new Uint8Array(ETH_HEADER_LEN + IPV4_HEADER_LEN + n);
-        writeEthernetHeader(f, 0, mac ?? ZERO_MAC, this.mac, ETHERTYPE_IPV4);
-        emitIpv4Header(
-          {
-            totalLen: IPV4_HEADER_LEN + n,
-            ident,
-            protocol,
-            src,
-            dst,
-            ttl,
-            tos,
-            moreFragments: more,
-            fragOffset: off,
-          },
-          f,
-          ETH_HEADER_LEN,
-        );
-        f.set(payload.subarray(off, off + n), ETH_HEADER_LEN + IPV4_HEADER_LEN);
-        frames.push(f);
-        this.counters.fragmentation.out++;
-      }
+      this.counters.fragmentation.out += frames.length;
     }
     c.out++;
     return this.transmit(frames, mac, hop, this.arp);
@@ -900,22 +796,8 @@ export class Interface implements IpSender {
   ): true | SendFailure {
     const c = this.counters.ipv6;
     if (payload.length > 65535) return 'too-big';
-    const hopLimit = opts?.ttl ?? 64;
-    const trafficClass = opts?.tos ?? 0;
-    const dk = ipKey(dst);
-    if (this.table.isLocalKey(dk) || isLoopbackV6(dst)) {
-      const p = new Uint8Array(IPV6_HEADER_LEN + payload.length);
-      emitIpv6Header(
-        { payloadLen: payload.length, nextHeader: protocol, src, dst, hopLimit, trafficClass },
-        p,
-        0,
-      );
-      p.set(payload, IPV6_HEADER_LEN);
-      this.loopQueue.push(p);
-      this.counters.loopback.out++;
-      c.out++;
-      return true;
-    }
+    const f: DatagramFields = { protocol, src, dst, ttl: opts?.ttl ?? 64, tos: opts?.tos ?? 0 };
+    if (this.table.isLocalKey(ipKey(dst)) || isLoopbackV6(dst)) return this.loopback(f, 0, payload, c);
     let mac = forceMac;
     let hop: Uint8Array | null = null;
     if (!mac) {
@@ -929,47 +811,34 @@ export class Interface implements IpSender {
         mac = this.ndp.lookup(ipKey(hop), this.now);
       }
     }
-    const frames: Uint8Array[] = [];
     const mtu = this.pathMtu(dst);
-    if (IPV6_HEADER_LEN + payload.length <= mtu) {
-      const f = new Uint8Array(ETH_HEADER_LEN + IPV6_HEADER_LEN + payload.length);
-      writeEthernetHeader(f, 0, mac ?? ZERO_MAC, this.mac, ETHERTYPE_IPV6);
-      emitIpv6Header(
-        { payloadLen: payload.length, nextHeader: protocol, src, dst, hopLimit, trafficClass },
-        f,
-        ETH_HEADER_LEN,
-      );
-      f.set(payload, ETH_HEADER_LEN + IPV6_HEADER_LEN);
-      frames.push(f);
-    } else {
-      // IPv6 routers never fragment; hosts fragment at the source (RFC 8200 §4.5) unless the transport
-      // does its own sizing (TCP passes dontFragment).
+    const fits = IPV6_HEADER_LEN + payload.length <= mtu;
+    let ident = 0;
+    if (!fits) {
+      // IPv6 routers never fragment; hosts fragment at the source (RFC 8200 §4.5) unless the transport does
+      // its own sizing (TCP passes dontFragment).
       if (opts?.dontFragment) {
         c.drop('too-big');
         return 'too-big';
       }
-      const chunk = (mtu - IPV6_HEADER_LEN - IPV6_FRAG_HEADER_LEN) & ~7;
-      const ident = this.ident6;
+      ident = this.ident6;
       this.ident6 = (this.ident6 + 1) >>> 0;
+    }
+    const frames = buildIpv6Frames(f, ident, payload, mtu, mac, this.mac);
+    if (!fits) {
       this.counters.fragmentation.in++;
-      for (let off = 0; off < payload.length; off += chunk) {
-        const n = Math.min(chunk, payload.length - off);
-        const more = off + n < payload.length;
-        const f = new Uint8Array(ETH_HEADER_LEN + IPV6_HEADER_LEN + IPV6_FRAG_HEADER_LEN + n);
-        writeEthernetHeader(f, 0, mac ?? ZERO_MAC, this.mac, ETHERTYPE_IPV6);
-        emitIpv6Header(
-          { payloadLen: IPV6_FRAG_HEADER_LEN + n, nextHeader: NH_FRAGMENT, src, dst, hopLimit, trafficClass },
-          f,
-          ETH_HEADER_LEN,
-        );
-        emitIpv6FragmentHeader(protocol, off, more, ident, f, ETH_HEADER_LEN + IPV6_HEADER_LEN);
-        f.set(payload.subarray(off, off + n), ETH_HEADER_LEN + IPV6_HEADER_LEN + IPV6_FRAG_HEADER_LEN);
-        frames.push(f);
-        this.counters.fragmentation.out++;
-      }
+      this.counters.fragmentation.out += frames.length;
     }
     c.out++;
     return this.transmit(frames, mac, hop, this.ndp);
+  }
+
+  /** Queues a datagram to one of our own addresses; it is delivered by the next drain (receive or poll). */
+  private loopback(f: DatagramFields, ident: number, payload: Uint8Array, c: LayerCounters): true {
+    this.loopQueue.push(buildLoopbackPacket(f, ident, payload));
+    this.counters.loopback.out++;
+    c.out++;
+    return true;
   }
 
   /** Sends frames whose destination MAC is known, or queues them on the neighbour entry of `hop`. */
@@ -1068,55 +937,41 @@ export class Interface implements IpSender {
     }
   }
 
-  private takeIcmpToken(): boolean {
-    this.icmpTokens = Math.min(this.icmpBurst, this.icmpTokens + (this.now - this.icmpLast) * this.icmpPerMs);
-    this.icmpLast = this.now;
-    if (this.icmpTokens < 1) return false;
-    this.icmpTokens -= 1;
-    return true;
-  }
-
-  /** Sends an ICMPv4 error about `pkt` (a whole received datagram, header first), under RFC 1122 §3.2.2's rules. */
-  private icmpError4(type: number, code: number, rest: number, pkt: Uint8Array) {
-    const c = this.counters.icmpv4;
-    const src = pkt.subarray(12, 16);
-    // Never about an ICMP error, a non-first fragment, or a datagram whose source is not a unicast host.
-    if (pkt[9] === IPPROTO_ICMP) {
-      const hl = (pkt[0] & 15) * 4;
-      if (pkt.length > hl && isIcmpv4Error(pkt[hl])) return;
+  /** Sends an ICMPv4 error about `pkt` (a whole received datagram, header first). */
+  private icmpError4(type: number, code: number, rest: number, pkt: Uint8Array): void {
+    if (!icmpv4ErrorAllowed(pkt)) return;
+    if (!this.icmpBucket.take(this.now)) {
+      this.counters.icmpv4.drop('rate-limited');
+      return;
     }
-    if (((pkt[6] << 8) | pkt[7]) & 0x1fff) return;
-    if (isUnspecified(src) || (src[0] & 0xf0) >= 0xe0 || src[0] === 127) return;
-    if (!this.takeIcmpToken()) return c.drop('rate-limited');
+    const src = pkt.slice(12, 16);
     const from = this.isLocal(pkt.subarray(16, 20)) ? pkt.slice(16, 20) : this.sourceFor(src);
     if (!from) return;
+    this.counters.icmpv4.out++;
     const msg = emitIcmpv4(type, code, rest, pkt.subarray(0, Math.min(pkt.length, ICMPV4_MAX_QUOTE)));
-    c.out++;
-    this.sendIpv4(IPPROTO_ICMP, from, src.slice(), msg, undefined, null);
+    this.sendIpv4(IPPROTO_ICMP, from, src, msg, undefined, null);
   }
 
-  /** Sends an ICMPv6 error about `pkt` (a whole received packet), under RFC 4443 §2.4's rules. */
-  private icmpError6(type: number, code: number, rest: number, pkt: Uint8Array) {
-    const c = this.counters.icmpv6;
-    const src = pkt.subarray(8, 24);
-    if (pkt[6] === IPPROTO_ICMPV6 && pkt.length > IPV6_HEADER_LEN && isIcmpv6Error(pkt[IPV6_HEADER_LEN]))
+  /** Sends an ICMPv6 error about `pkt` (a whole received packet). */
+  private icmpError6(type: number, code: number, rest: number, pkt: Uint8Array): void {
+    if (!icmpv6ErrorAllowed(pkt)) return;
+    if (!this.icmpBucket.take(this.now)) {
+      this.counters.icmpv6.drop('rate-limited');
       return;
-    if (isUnspecified(src) || src[0] === 0xff) return;
-    if (!this.takeIcmpToken()) return c.drop('rate-limited');
-    const dstOfPkt = pkt.subarray(24, 40);
-    const from = this.isLocal(dstOfPkt) ? dstOfPkt.slice() : this.sourceFor(src);
+    }
+    const src = pkt.slice(8, 24);
+    const from = this.isLocal(pkt.subarray(24, 40)) ? pkt.slice(24, 40) : this.sourceFor(src);
     if (!from) return;
-    const to = src.slice();
+    this.counters.icmpv6.out++;
     const msg = emitIcmpv6(
       type,
       code,
       rest,
       pkt.subarray(0, Math.min(pkt.length, ICMPV6_MAX_QUOTE)),
       from,
-      to,
+      src,
     );
-    c.out++;
-    this.sendIpv6(IPPROTO_ICMPV6, from, to, msg, undefined, null);
+    this.sendIpv6(IPPROTO_ICMPV6, from, src, msg, undefined, null);
   }
 }
 
