@@ -104,6 +104,13 @@ const VL2_VERBS = new Set<number>([
 /** Receive side of a {@link Node}. Internal to src/core. */
 export class Switch {
   private parked: Parked[] = [];
+  /** RENDEZVOUS hints for peers being WHOIS'd (address → where to contact it). */
+  private readonly pendingRendezvous = new Map<
+    number,
+    { socket: number; payload: Uint8Array; time: number }
+  >();
+  /** The upstream that sent the last RENDEZVOUS (replayed hints are attributed to it). */
+  private rendezvousFrom: Peer | undefined;
 
   constructor(private readonly node: Node) {}
 
@@ -642,6 +649,7 @@ export class Switch {
       n.drop('untrusted-rendezvous');
       return;
     }
+    this.rendezvousFrom = peer;
     const d = decodeRendezvous(payload);
     if (!d.ok) {
       n.drop('bad-payload');
@@ -649,9 +657,19 @@ export class Switch {
     }
     const with_ = n.topology.peers.get(d.value.address);
     const at = d.value.peer;
-    if (!with_ || with_.address === n.address) return;
+    if (d.value.address === n.address) return;
     if (at.port === 0 || !n.usableAddress(at)) {
       n.drop('unusable-address');
+      return;
+    }
+    if (!with_) {
+      // The reference ignores a RENDEZVOUS for a peer it does not know yet. It typically
+      // arrives together with that peer's first relayed packet, whose source is being
+      // WHOIS'd right now, so we keep the hint until the identity arrives (≤ 5 s) instead
+      // of waiting 30 s for the root to unite the pair again.
+      if (this.pendingRendezvous.size >= RX_PARK_LIMIT) this.pendingRendezvous.clear();
+      this.pendingRendezvous.set(d.value.address, { socket, payload: payload.slice(), time: now });
+      n.requestWhois(d.value.address, now);
       return;
     }
     const socks = n.socketsFor(at);
@@ -744,6 +762,12 @@ export class Switch {
 
   /** Re-processes the packets parked for `source` (its identity arrived). */
   unpark(source: number, now: number): void {
+    const rv = this.pendingRendezvous.get(source);
+    if (rv) {
+      this.pendingRendezvous.delete(source);
+      const up = this.rendezvousFrom;
+      if (up && now - rv.time < QUEUE_TIMEOUT) this.rendezvous(up, rv.socket, rv.payload, now);
+    }
     const mine = this.parked.filter((p) => p.source === source);
     if (mine.length === 0) return;
     this.parked = this.parked.filter((p) => p.source !== source);

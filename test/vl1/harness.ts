@@ -196,7 +196,7 @@ export function buildTestnet(
     if (p.kind === 'public')
       host = net.addHost(`leaf${i}`, { addresses: [`20.${Math.floor(i / 200)}.${i % 200}.10`] });
     else {
-      const nat = net.addNat(`nat${i}`, { publicIp: `30.${Math.floor(i / 200)}.${i % 200}.1`, type: p.type });
+      const nat = net.addNat(`nat${i}`, { publicIp: `40.${Math.floor(i / 200)}.${i % 200}.1`, type: p.type });
       host = net.addHost(`leaf${i}`, { addresses: [`192.168.1.${10 + (i % 200)}`], behind: nat });
     }
     leaves.push(new SimNode(net, `leaf${i}`, host, testIdentity(1 + i), planet));
