@@ -215,7 +215,19 @@ export function verbSamples(vec: any): [VerbMessage, RegExp][] {
           ],
         },
       },
-      /^MULTICAST_LIKE 2d1d262d72000001:ff:ff:ff:ff:ff:ff\/00000000 /,
+      /^MULTICAST_LIKE nwid=2d1d262d72000001 3 groups: ff:ff:ff:ff:ff:ff\/00000000 ff:ff:ff:ff:ff:ff\/0a93110b 33:33:ff:00:00:0b\/00000000$/,
+    ],
+    [
+      {
+        verb: Verb.MULTICAST_LIKE,
+        value: {
+          subscriptions: [
+            { nwid: NWID, group: BROADCAST_GROUP },
+            { nwid: 0x8056c2e21c000001n, group: BROADCAST_GROUP },
+          ],
+        },
+      },
+      /^MULTICAST_LIKE 2 groups: 2d1d262d72000001 ff:ff:ff:ff:ff:ff\/00000000 8056c2e21c000001 ff:ff/,
     ],
     [
       {

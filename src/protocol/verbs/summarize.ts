@@ -106,8 +106,13 @@ function describe(m: VerbMessage): string {
     }
     case Verb.ECHO:
       return `ECHO ${m.value.data.length}B`;
-    case Verb.MULTICAST_LIKE:
-      return `MULTICAST_LIKE ${list(m.value.subscriptions, (s) => `${formatNetworkId(s.nwid)}:${formatMulticastGroup(s.group)}`, 3)}`;
+    case Verb.MULTICAST_LIKE: {
+      const subs = m.value.subscriptions;
+      const nwids = new Set(subs.map((s) => s.nwid));
+      if (nwids.size === 1)
+        return `MULTICAST_LIKE nwid=${formatNetworkId(subs[0].nwid)} ${subs.length} group${subs.length > 1 ? 's' : ''}: ${list(subs, (s) => formatMulticastGroup(s.group), 3)}`;
+      return `MULTICAST_LIKE ${subs.length} groups: ${list(subs, (s) => `${formatNetworkId(s.nwid)} ${formatMulticastGroup(s.group)}`, 3)}`;
+    }
     case Verb.NETWORK_CREDENTIALS: {
       const c = m.value;
       return `NETWORK_CREDENTIALS com ${c.coms.length} cap ${c.capabilities?.length ?? 0} tag ${c.tags?.length ?? 0} rev ${c.revocations?.length ?? 0} coo ${c.coos?.length ?? 0}`;
