@@ -8,12 +8,17 @@ import { Dictionary } from './dictionary.ts';
 import { Identity } from './identity.ts';
 import { inetAddress, inetAddressToString } from './inet-address.ts';
 import {
+  broadcastEnabled,
+  configTag,
   decodeNetworkConfig,
   emptyNetworkConfig,
   encodeNetworkConfig,
+  isActiveBridge,
   NetconfFlag,
+  ndpEmulationEnabled,
   networkConfigFromDictionary,
   SpecialistFlag,
+  specialistsWith,
 } from './netconf.ts';
 import { RuleType } from './rules.ts';
 
@@ -270,4 +275,20 @@ test("lab capture: the reference controller's netconfs decode, verify and re-enc
   assert.equal(meta.value.getNumber('v'), 7);
   assert.equal(meta.value.getString('o'), 'linux/x86_64');
   assert.equal(toHex(meta.value.encode()), lab.requestMetadata);
+});
+
+test('helpers: specialists by role, active bridges, tag lookup, flag tests', () => {
+  const c = decodeVector();
+  assert.ok(broadcastEnabled(c));
+  assert.equal(ndpEmulationEnabled(c), false);
+  assert.equal(configTag(c, 100)?.value, 42);
+  assert.equal(configTag(c, 99), undefined);
+  c.specialists = [
+    SpecialistFlag.ACTIVE_BRIDGE | 0x1111111111n,
+    SpecialistFlag.MULTICAST_REPLICATOR | SpecialistFlag.ANCHOR | 0x2222222222n,
+  ];
+  assert.deepEqual(specialistsWith(c, SpecialistFlag.ACTIVE_BRIDGE), [0x1111111111]);
+  assert.deepEqual(specialistsWith(c, SpecialistFlag.ANCHOR), [0x2222222222]);
+  assert.ok(isActiveBridge(c, 0x1111111111));
+  assert.equal(isActiveBridge(c, 0x2222222222), false);
 });

@@ -477,3 +477,41 @@ export function networkConfigToDictionary(c: NetworkConfig): Dictionary {
 export function encodeNetworkConfig(c: NetworkConfig): Uint8Array {
   return networkConfigToDictionary(c).encode();
 }
+
+const ADDRESS_MASK = 0xffffffffffn;
+
+/** Addresses of the specialists that have role `flag` ({@link SpecialistFlag}), in config order. */
+export function specialistsWith(c: NetworkConfig, flag: bigint): number[] {
+  const out: number[] = [];
+  for (const s of c.specialists) if ((s & flag) !== 0n) out.push(Number(s & ADDRESS_MASK));
+  return out;
+}
+
+/** True if `address` is an active bridge on this network (may send frames from other MACs, §9.10). */
+export function isActiveBridge(c: NetworkConfig, address: number): boolean {
+  return specialistsWith(c, SpecialistFlag.ACTIVE_BRIDGE).includes(address);
+}
+
+/** Our tag with id `id` (tags are sorted by id), or undefined. */
+export function configTag(c: NetworkConfig, id: number): Tag | undefined {
+  let lo = 0;
+  let hi = c.tags.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const t = c.tags[mid];
+    if (t.id === id) return t;
+    if (t.id < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+/** True if `f` has {@link NetconfFlag.ENABLE_BROADCAST}. */
+export function broadcastEnabled(c: NetworkConfig): boolean {
+  return (c.flags & NetconfFlag.ENABLE_BROADCAST) !== 0;
+}
+
+/** True if `f` has {@link NetconfFlag.ENABLE_IPV6_NDP_EMULATION} (§9.11). */
+export function ndpEmulationEnabled(c: NetworkConfig): boolean {
+  return (c.flags & NetconfFlag.ENABLE_IPV6_NDP_EMULATION) !== 0;
+}
