@@ -142,11 +142,14 @@ export function ipv4Key(b: Uint8Array, off = 0): number {
   return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
 }
 
-/** A map key for either family: IPv4 as a number, IPv6 as a 32-char hex string. */
+/** Two-digit lowercase hex of every byte value, for {@link ipKey}. */
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** A map key for either family: IPv4 as a number, IPv6 as a 32-char hex string (both cheap to build). */
 export function ipKey(a: IpAddress): number | string {
   if (a.length === 4) return ipv4Key(a);
   let s = '';
-  for (let i = 0; i < 16; i++) s += (a[i] < 16 ? '0' : '') + a[i].toString(16);
+  for (let i = 0; i < 16; i++) s += HEX2[a[i]];
   return s;
 }
 
