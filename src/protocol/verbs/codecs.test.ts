@@ -7,7 +7,7 @@ import { Identity } from '../identity.ts';
 import { decodeVerbPayload, encodeVerbPayload, type VerbMessage } from './dispatch.ts';
 import { decodeConfigPushAck, encodeConfigPushAck } from './echo.ts';
 import { decodeError } from './error.ts';
-import { frameView } from './frame.ts';
+import { frameView, writeFrameHeader } from './frame.ts';
 import { splitMulticastLike } from './multicast.ts';
 import {
   type ConfigChunkMeta,
@@ -198,4 +198,14 @@ test('splitMulticastLike keeps every payload under the limit', () => {
     encodeVerbPayload(w, { verb: Verb.MULTICAST_LIKE, value: p });
     assert.ok(w.length <= 10024 - 28);
   }
+});
+
+test('writeFrameHeader writes the same bytes as encodeFrame, in place', () => {
+  const w = new Writer();
+  encodeVerbPayload(w, { verb: Verb.FRAME, value: { nwid: NWID, etherType: 0x86dd, data: ip4 } });
+  const buf = new Uint8Array(28 + 10 + ip4.length);
+  const at = writeFrameHeader(buf, 28, NWID, 0x86dd);
+  buf.set(ip4, at);
+  assert.equal(toHex(buf.subarray(28)), toHex(w.finish()));
+  assert.throws(() => writeFrameHeader(new Uint8Array(9), 0, NWID, 0), RangeError);
 });

@@ -64,6 +64,19 @@ export function frameView(
   return true;
 }
 
+/**
+ * Data-path encoder: writes the 10-byte FRAME header (`nwid`, `etherType`) at `buf[off]`
+ * so the caller can place the Ethernet payload right after it (at `off + FRAME_PAYLOAD`)
+ * in a preallocated packet buffer, with no intermediate copy. Returns that payload offset.
+ */
+export function writeFrameHeader(buf: Uint8Array, off: number, nwid: bigint, etherType: number): number {
+  if (off < 0 || off + FRAME_PAYLOAD > buf.length) throw new RangeError('writeFrameHeader: buffer too small');
+  new DataView(buf.buffer, buf.byteOffset, buf.byteLength).setBigUint64(off, BigInt.asUintN(64, nwid), false);
+  buf[off + 8] = (etherType >> 8) & 0xff;
+  buf[off + 9] = etherType & 0xff;
+  return off + FRAME_PAYLOAD;
+}
+
 /** EXT_FRAME payload. */
 export interface ExtFrame {
   readonly nwid: bigint;
