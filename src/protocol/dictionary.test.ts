@@ -237,3 +237,13 @@ test('a hostile 400 kB key does not throw', () => {
   assert.ok(d.ok);
   assert.equal(d.value.size, 1);
 });
+
+test('entries() lists pairs in order', () => {
+  const d = new Dictionary();
+  d.setString('b', '1');
+  d.setBytes('a', new Uint8Array([0, 61]));
+  assert.deepEqual(d.entries(), [
+    ['b', new Uint8Array([0x31])],
+    ['a', new Uint8Array([0, 61])],
+  ]);
+});

@@ -154,7 +154,7 @@ function asciiBytes(s: string): Uint8Array {
  * (which, as in the reference, counts a terminating NUL).
  */
 export class Dictionary {
-  private readonly entries = new Map<string, Uint8Array>();
+  private readonly map = new Map<string, Uint8Array>();
   private encodedLen = 0;
 
   /** @param capacity maximum encoded size plus one (the reference's buffer size, NUL included). */
@@ -201,7 +201,7 @@ export class Dictionary {
       p++; // the separator
       if (ke === ks) continue;
       const key = latin1(bytes, ks, ke);
-      if (!d.entries.has(key)) d.put(key, value.slice(0, n));
+      if (!d.map.has(key)) d.put(key, value.slice(0, n));
     }
     return ok(d);
   }
@@ -210,7 +210,7 @@ export class Dictionary {
   encode(): Uint8Array {
     const out = new Uint8Array(this.encodedLen);
     let o = 0;
-    for (const [k, v] of this.entries) {
+    for (const [k, v] of this.map) {
       if (o > 0) out[o++] = LF;
       for (let i = 0; i < k.length; i++) out[o++] = k.charCodeAt(i);
       out[o++] = EQ;
@@ -226,25 +226,30 @@ export class Dictionary {
 
   /** Number of keys. */
   get size(): number {
-    return this.entries.size;
+    return this.map.size;
   }
 
   /** Keys in insertion order. */
   keys(): string[] {
-    return [...this.entries.keys()];
+    return [...this.map.keys()];
+  }
+
+  /** `[key, raw value]` pairs in order (values are the stored arrays: do not mutate). */
+  entries(): [string, Uint8Array][] {
+    return [...this.map.entries()];
   }
 
   /** True if `key` is present. */
   has(key: string): boolean {
-    return this.entries.has(key);
+    return this.map.has(key);
   }
 
   /** Removes `key`; true if it was present. */
   delete(key: string): boolean {
-    const v = this.entries.get(key);
+    const v = this.map.get(key);
     if (v === undefined) return false;
-    this.encodedLen -= this.entryLength(key, v) + (this.entries.size > 1 ? 1 : 0);
-    this.entries.delete(key);
+    this.encodedLen -= this.entryLength(key, v) + (this.map.size > 1 ? 1 : 0);
+    this.map.delete(key);
     return true;
   }
 
@@ -254,19 +259,19 @@ export class Dictionary {
 
   /** Stores without key validation (decode already parsed it); returns false if over capacity. */
   private put(key: string, value: Uint8Array): boolean {
-    const old = this.entries.get(key);
+    const old = this.map.get(key);
     let len = this.encodedLen + this.entryLength(key, value);
     if (old !== undefined) len -= this.entryLength(key, old);
-    else if (this.entries.size > 0) len += 1; // the LF before a new entry
+    else if (this.map.size > 0) len += 1; // the LF before a new entry
     if (len > this.capacity - 1) return false;
-    this.entries.set(key, value);
+    this.map.set(key, value);
     this.encodedLen = len;
     return true;
   }
 
   /** The raw (unescaped) value bytes of `key`, or undefined. The returned array is the stored one: do not mutate. */
   getBytes(key: string): Uint8Array | undefined {
-    return this.entries.get(key);
+    return this.map.get(key);
   }
 
   /** Sets raw value bytes (a copy is stored). Binary blobs such as serialized credentials go here. */
@@ -279,7 +284,7 @@ export class Dictionary {
 
   /** The value decoded as UTF-8 (invalid sequences become U+FFFD), or `def` if absent. */
   getString(key: string, def = ''): string {
-    const v = this.entries.get(key);
+    const v = this.map.get(key);
     return v === undefined ? def : utf8Decoder.decode(v);
   }
 
@@ -291,7 +296,7 @@ export class Dictionary {
 
   /** An unsigned 64-bit value parsed like `strtoull(v, 0, 16)`, or `def` if absent. */
   getU64(key: string, def = 0n): bigint {
-    const v = this.entries.get(key);
+    const v = this.map.get(key);
     return v === undefined ? def : parseHexU64(v);
   }
 
@@ -303,13 +308,13 @@ export class Dictionary {
 
   /** {@link getU64} as a number; exact only below 2^53 (all netconf counters, flags and sizes are). */
   getNumber(key: string, def = 0): number {
-    const v = this.entries.get(key);
+    const v = this.map.get(key);
     return v === undefined ? def : Number(parseHexU64(v));
   }
 
   /** A signed 64-bit value (`-` + hex magnitude, or plain hex read as two's complement), or `def`. */
   getI64(key: string, def = 0n): bigint {
-    const v = this.entries.get(key);
+    const v = this.map.get(key);
     return v === undefined ? def : BigInt.asIntN(64, parseHexU64(v));
   }
 
@@ -323,7 +328,7 @@ export class Dictionary {
 
   /** True if the value starts with `1`, `t` or `T` (§8.1); `def` if absent. */
   getBool(key: string, def = false): boolean {
-    const v = this.entries.get(key);
+    const v = this.map.get(key);
     if (v === undefined) return def;
     return v.length > 0 && (v[0] === 0x31 || v[0] === 0x74 || v[0] === 0x54);
   }
@@ -336,7 +341,7 @@ export class Dictionary {
 
   /** A 40-bit ZeroTier address (hex, masked to 40 bits as the reference's `Address` does), or `def`. */
   getAddress(key: string, def = 0): number {
-    const v = this.entries.get(key);
+    const v = this.map.get(key);
     return v === undefined ? def : Number(parseHexU64(v) & MASK40);
   }
 

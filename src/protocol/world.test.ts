@@ -36,6 +36,8 @@ test('lab planet: decodes, its signature verifies, re-encodes byte for byte', ()
     assert.deepEqual(w.roots[0].stableEndpoints.map(inetAddressToString), ['10.77.0.10/9993']);
     assert.ok(w.verify());
     assert.ok(equalBytes(w.toBytes(), bytes));
+    assert.equal(w.root(w.roots[0].identity.address), w.roots[0]);
+    assert.equal(w.root(0x1234567890), undefined);
   }
 });
 

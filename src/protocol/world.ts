@@ -230,6 +230,11 @@ export class World {
     return c25519Verify(key, this.signedBytes(), this.signature);
   }
 
+  /** The root with this address, if the world lists it (moons are accepted from a seed only if it is a root, §7.2). */
+  root(address: number): WorldRoot | undefined {
+    return this.roots.find((r) => r.identity.address === address);
+  }
+
   /**
    * §7.2: true if `update` should replace this (held) world: a null held world is replaced by
    * anything; otherwise same type, same ID, strictly newer timestamp, and a signature that verifies
