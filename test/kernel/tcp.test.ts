@@ -47,6 +47,20 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
   let tcp: TcpLayer;
   let driver: StackDriver;
   const ip = (s: string) => parseIp(s)!;
+  /** Impairment of the wire between Linux and us (netem is not available everywhere): drop/reorder. */
+  const impair = { loss: 0, reorder: 0 };
+  const isIp = (f: Uint8Array) =>
+    f.length > 14 && ((f[12] === 0x08 && f[13] === 0x00) || (f[12] === 0x86 && f[13] === 0xdd));
+  /** Applies `impair` to one frame: calls `deliver` now, later (reordered) or never (lost). */
+  const impaired = (f: Uint8Array, deliver: (f: Uint8Array) => void) => {
+    if (impair.loss > 0 && isIp(f) && Math.random() < impair.loss) return;
+    if (impair.reorder > 0 && isIp(f) && Math.random() < impair.reorder) {
+      const copy = f.slice();
+      setTimeout(() => deliver(copy), 3);
+      return;
+    }
+    deliver(f);
+  };
   /** Brings our layer's clock to the driver's before an API call (sans-I/O: API calls use the last `now`). */
   const sync = () => tcp.poll(driver.now());
 
@@ -55,7 +69,7 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
     stack = new Stack({
       mac: peer.ourMac,
       mtu: peer.mtu,
-      onFrame: (f) => peer.send(f),
+      onFrame: (f) => impaired(f, (g) => peer.send(g)),
       addresses: [{ address: OURS4, prefixLength: 24 }],
       random: (k) => randomBytes(k),
     });
@@ -65,7 +79,17 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
       receiveBufferSize: 1 << 20,
     });
     stack.registerTransport(6, tcp);
-    driver = peer.attach(stack);
+    // Frames from Linux pass the same impairment before reaching the stack.
+    const lossy = {
+      receiveFrame: (f: Uint8Array, now: number) =>
+        impaired(f, (g) => {
+          stack.receiveFrame(g, g === f ? now : driver.now());
+          driver.kick();
+        }),
+      poll: (now: number) => stack.poll(now),
+      nextDeadline: () => stack.nextDeadline(),
+    };
+    driver = peer.attach(lossy);
     // A random file, so a byte-exact transfer cannot pass by accident.
     const data = randomBytes(SIZE);
     writeFileSync(FILE_IN, data);
@@ -247,5 +271,72 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
     await waitFor('ECONNRESET', () => err !== null, 10_000);
     assert.equal(err, 'ECONNRESET');
     l.close();
+  });
+
+  it('2% loss and 1% reordering both ways: 20 MB each way byte-exact (SACK/RACK against Linux)', {
+    timeout: 600_000,
+  }, async () => {
+    const size = Math.min(SIZE, 20 << 20);
+    impair.loss = 0.02;
+    impair.reorder = 0.01;
+    try {
+      // Linux → us.
+      sync();
+      const l = tcp.listen(5011);
+      const h = createHash('sha256');
+      let got = 0;
+      let ended = false;
+      l.onconnection = (c) => {
+        c.ondata = (d) => {
+          if (got + d.length <= size) h.update(d);
+          else h.update(d.subarray(0, size - got));
+          got += d.length;
+        };
+        c.onend = () => {
+          ended = true;
+          c.close();
+          driver.kick();
+        };
+      };
+      const r = peer.exec(['sh', '-c', `head -c ${size} ${FILE_IN} | socat -u - TCP:${OURS4}:5011`], {
+        timeoutMs: 500_000,
+      });
+      await waitFor('the end of the lossy stream', () => ended, 500_000);
+      assert.equal((await r).code, 0);
+      assert.equal(got, size);
+      const want = createHash('sha256');
+      for await (const chunk of createReadStream(FILE_IN, { end: size - 1 })) want.update(chunk as Buffer);
+      assert.equal(h.digest('hex'), want.digest('hex'));
+      l.close();
+      // Us → Linux.
+      rmSync(FILE_OUT, { force: true });
+      const proc = peer.spawn(['socat', '-u', 'TCP-LISTEN:5012,reuseaddr', `CREATE:${FILE_OUT}`]);
+      let exited = false;
+      proc.on('exit', () => {
+        exited = true;
+      });
+      await sleep(300);
+      sync();
+      const c = tcp.connect(ip(LINUX4), 5012);
+      driver.kick();
+      const data = randomBytes(size);
+      let sent = 0;
+      const pump = () => {
+        sent += c.write(data, sent);
+        if (sent === size) c.shutdown();
+        driver.kick();
+      };
+      c.onconnect = pump;
+      c.ondrain = pump;
+      c.onend = () => c.close();
+      await waitFor('socat to exit', () => exited, 500_000);
+      const out = createHash('sha256');
+      out.update(data);
+      assert.equal(await sha256File(FILE_OUT), out.digest('hex'));
+      assert.ok(tcp.counters.retransmits > 0, 'loss must have caused retransmissions');
+    } finally {
+      impair.loss = 0;
+      impair.reorder = 0;
+    }
   });
 });
