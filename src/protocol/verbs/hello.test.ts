@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fromHex, toHex } from '../../util/bytes.ts';
 import { Writer } from '../../util/result.ts';
-import { cryptField, dearmor, SymmetricKey } from '../armor.ts';
+import { armor, cryptField, dearmor, SymmetricKey } from '../armor.ts';
 import { defaultPlanet } from '../default-planet.ts';
 import { Identity } from '../identity.ts';
 import { inetAddressToString, parseInetAddress } from '../inet-address.ts';
@@ -66,6 +66,20 @@ test('hello_wire vector: dearmor + cryptField at helloCryptFieldStart gives the 
   assert.ok(d.ok);
   assert.deepEqual(d.value.moons, [{ type: 127, id: 0xdeadbeefn, timestamp: 0n }]);
   assert.ok(d.value.identity.equals(a.value.publicOnly()));
+});
+
+test('send path: encodeHello + cryptField + cipher-0 armor reproduces hello_wire exactly', () => {
+  const plain = fromHex(vals.hello_plain);
+  const h = decodeHello(plain.subarray(PAYLOAD));
+  assert.ok(h.ok);
+  const w = new Writer();
+  w.bytes(plain.subarray(0, PAYLOAD)); // packet ID, dest, source, flags 0, MAC 0, verb HELLO
+  const start = encodeHello(w, h.value);
+  const pkt = w.finish();
+  const key = new SymmetricKey(fromHex(vals.agree_a_b));
+  cryptField(key, pkt, start, pkt.length - start);
+  armor(pkt, key, 0);
+  assert.equal(toHex(pkt), vals.hello_wire);
 });
 
 test('okhello_plain vector: OK header + OK(HELLO) body decode and re-encode', () => {
