@@ -23,6 +23,7 @@ export type DropReason =
   | 'bad-hello-address'
   | 'bad-hello-identity'
   | 'bad-hello-key'
+  | 'bad-hello-timestamp'
   | 'identity-collision'
   | 'identity-rate-limited'
   | 'hello-rate-limited'

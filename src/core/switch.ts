@@ -66,7 +66,7 @@ import {
 } from './constants.ts';
 import type { Node } from './node.ts';
 import type { Path } from './path.ts';
-import type { Peer } from './peer.ts';
+import { Peer } from './peer.ts';
 
 const FRAG_MIN = 16;
 
@@ -326,7 +326,7 @@ export class Switch {
         inRePacketId: readU64(pkt, PKT_ID),
         code: ErrorCode.IDENTITY_COLLISION,
       });
-      const tmp = { address: source, key, cipher: 1 } as unknown as Peer;
+      const tmp = new Peer(id, key48); // not registered: only carries the new identity's key
       n.sendOn(tmp, socket, from, Verb.ERROR, w.finish(), now, {}, undefined, 1);
       n.drop('identity-collision');
       return undefined;
@@ -536,8 +536,14 @@ export class Switch {
       const b = okm.body;
       const first = peer.protocolVersion === 0;
       peer.setVersion(b.protocolVersion, b.versionMajor, b.versionMinor, b.versionRevision);
+      // Latency = now − echoed timestamp (§6.2), only for zero-hop replies. An echoed time in
+      // the future or older than the activity timeout was not ours to begin with: counted,
+      // and the sample is ignored (the OK itself is authentic and expected).
+      const latency = now - Number(b.timestamp);
+      const sane = latency >= 0 && latency < n.activityTimeout;
+      if (!sane) n.drop('bad-hello-timestamp');
       if (hops === 0 && path) {
-        path.updateLatency(now - Number(b.timestamp));
+        if (sane) path.updateLatency(latency);
         if (b.source) n.recordSurface(peer, socket, b.source, from, now);
       }
       if (b.worlds && b.worlds.length > 0) this.worlds(peer, b.worlds);

@@ -1,0 +1,407 @@
+/**
+ * Hostile input at a node's `receive` (issue 3 "Must show"): packets from unknown identities,
+ * forged MACs, bad HELLOs (wrong address, old protocol, identity failing its proof of work,
+ * identity collision), oversized and bogus fragments, unexpected OKs, relay abuse and garbage
+ * are dropped and counted per reason — and `receive` never throws (fast-check fuzz).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import type { DropReason } from '../../src/core/counters.ts';
+import { Node, type NodeEvent } from '../../src/core/node.ts';
+import { assembleHello, assemblePacket } from '../../src/core/outgoing.ts';
+import { SymmetricKey } from '../../src/protocol/armor.ts';
+import { fragmentPacket } from '../../src/protocol/fragment.ts';
+import { Identity } from '../../src/protocol/identity.ts';
+import { type InetAddress, parseInetAddress } from '../../src/protocol/inet-address.ts';
+import { PKT_FLAGS } from '../../src/protocol/packet.ts';
+import { encodeOk } from '../../src/protocol/verbs/ok.ts';
+import { Verb } from '../../src/protocol/verbs/verb.ts';
+import { SeededRandom } from '../../src/testing/random.ts';
+import { Writer } from '../../src/util/result.ts';
+import { makePlanet, testIdentity } from './harness.ts';
+
+const ROOT = testIdentity(0);
+const LEAF = testIdentity(1);
+const OTHER = testIdentity(2);
+const ROOT_EP = '198.51.100.1/9993';
+const planet = makePlanet([{ identity: ROOT, endpoints: [ROOT_EP] }]);
+const addr = (s: string): InetAddress => parseInetAddress(s) as InetAddress;
+
+function leafNode(seed = 'drops') {
+  const rng = new SeededRandom(seed);
+  const sent: { to: InetAddress; data: Uint8Array; ttl?: number }[] = [];
+  const events: NodeEvent[] = [];
+  const node = new Node(
+    { identity: LEAF, planet, random: (n) => rng.bytes(n), now: 1000 },
+    { send: (_s, to, data, ttl) => sent.push({ to, data: data.slice(), ttl }), event: (e) => events.push(e) },
+  );
+  node.addLocalSocket(0, addr('0.0.0.0/9993'));
+  return { node, sent, events, rng };
+}
+
+const keyBetween = (a: Identity, b: Identity) => new SymmetricKey(a.agree(b) as Uint8Array);
+const pid = (rng: SeededRandom) => rng.bytes(8);
+
+function hello(
+  from: Identity,
+  to: number,
+  key: SymmetricKey,
+  rng: SeededRandom,
+  mutate?: (p: Uint8Array) => void,
+) {
+  const p = assembleHello(
+    {
+      packetId: pid(rng),
+      identity: from,
+      destination: to,
+      timestamp: 5000,
+      to: addr('20.0.0.1/9993'),
+      planetId: planet.id,
+      planetTimestamp: BigInt(planet.timestamp),
+      moons: [],
+    },
+    key,
+  );
+  mutate?.(p);
+  return p;
+}
+
+function expectDrop(node: Node, reason: DropReason, fn: () => void): void {
+  const before = node.counters.dropped(reason);
+  fn();
+  assert.ok(
+    node.counters.dropped(reason) > before,
+    `expected a '${reason}' drop; drops: ${JSON.stringify(node.counters.drops)}`,
+  );
+}
+
+test('packets from unknown identities are parked for WHOIS, then dropped after 5 s', () => {
+  const { node, rng } = leafNode();
+  const key = keyBetween(OTHER, LEAF);
+  const pkt = assemblePacket(
+    {
+      packetId: pid(rng),
+      destination: LEAF.address,
+      source: OTHER.address,
+      verb: Verb.ECHO,
+      payload: new Uint8Array(4),
+    },
+    key,
+    1,
+  );
+  expectDrop(node, 'unknown-source', () => node.receive(0, addr('20.1.1.1/9993'), pkt, 1000));
+  expectDrop(node, 'rx-park-timeout', () => node.poll(7000));
+  // A flood of unknown sources stays bounded (32 parked).
+  for (let i = 0; i < 40; i++) {
+    const p = pkt.slice();
+    p[17] = i; // another source address
+    node.receive(0, addr('20.1.1.1/9993'), p, 8000);
+  }
+  assert.equal(node.counters.dropped('rx-park-evicted'), 8);
+});
+
+test('forged MACs and corrupted packets from a known peer: mac-failed', () => {
+  const { node, rng } = leafNode();
+  const key = keyBetween(ROOT, LEAF);
+  for (const cipher of [0, 1, 3] as const) {
+    const pkt = assemblePacket(
+      {
+        packetId: pid(rng),
+        destination: LEAF.address,
+        source: ROOT.address,
+        verb: Verb.NOP,
+        payload: new Uint8Array(10),
+      },
+      key,
+      cipher,
+    );
+    pkt[pkt.length - 1] ^= 1;
+    expectDrop(node, 'mac-failed', () => node.receive(0, addr(ROOT_EP), pkt, 1000));
+  }
+  // Right MAC under another key (an impostor sending as the root).
+  const forged = assemblePacket(
+    {
+      packetId: pid(rng),
+      destination: LEAF.address,
+      source: ROOT.address,
+      verb: Verb.NOP,
+      payload: new Uint8Array(10),
+    },
+    keyBetween(OTHER, LEAF),
+    3,
+  );
+  expectDrop(node, 'mac-failed', () => node.receive(0, addr(ROOT_EP), forged, 1000));
+  assert.equal(node.counters.received.NOP, undefined, 'nothing was accepted');
+});
+
+test('bad HELLOs: wrong address, old protocol, failing identity, collision, rate limit', () => {
+  const { node, rng, sent } = leafNode();
+  const kO = keyBetween(OTHER, LEAF);
+  // Header source differs from the identity's address.
+  expectDrop(node, 'bad-hello-address', () =>
+    node.receive(
+      0,
+      addr('20.2.0.1/9993'),
+      hello(OTHER, LEAF.address, kO, rng, (p) => (p[17] ^= 1)),
+      1000,
+    ),
+  );
+  // Protocol version 3 (< 4).
+  expectDrop(node, 'bad-hello-protocol', () =>
+    node.receive(
+      0,
+      addr('20.2.1.1/9993'),
+      hello(OTHER, LEAF.address, kO, rng, (p) => (p[28] = 3)),
+      1000,
+    ),
+  );
+  // An identity whose address is not derived from its key (proof of work fails, §2.3).
+  const fake = Identity.fromParts(0x1122334455, OTHER.publicKey, OTHER.privateKey);
+  expectDrop(node, 'bad-hello-identity', () =>
+    node.receive(0, addr('20.2.2.1/9993'), hello(fake, LEAF.address, keyBetween(fake, LEAF), rng), 1000),
+  );
+  // Same /24 within 2 s: the expensive validation is rate limited (§9.2).
+  expectDrop(node, 'identity-rate-limited', () =>
+    node.receive(0, addr('20.2.2.9/9993'), hello(OTHER, LEAF.address, kO, rng), 1500),
+  );
+  assert.equal(node.peer(OTHER.address), undefined);
+  // Later it is accepted.
+  node.receive(0, addr('20.2.2.9/9993'), hello(OTHER, LEAF.address, kO, rng), 4000);
+  assert.ok(node.peer(OTHER.address));
+  // The root's address with another identity: IDENTITY_COLLISION back, packet dropped.
+  const impostor = Identity.fromParts(ROOT.address, OTHER.publicKey, OTHER.privateKey);
+  const n = sent.length;
+  expectDrop(node, 'identity-collision', () =>
+    node.receive(
+      0,
+      addr('20.3.0.1/9993'),
+      hello(impostor, LEAF.address, keyBetween(impostor, LEAF), rng),
+      9000,
+    ),
+  );
+  assert.equal(sent.length, n + 1, 'one ERROR sent');
+  // A HELLO with a broken MAC never costs a validation.
+  expectDrop(node, 'mac-failed', () =>
+    node.receive(
+      0,
+      addr('20.4.0.1/9993'),
+      hello(OTHER, LEAF.address, kO, rng, (p) => (p[40] ^= 0x80)),
+      9000,
+    ),
+  );
+});
+
+test('OK(HELLO) with an absurd echoed timestamp is counted and does not poison latency', () => {
+  const { node, rng, sent } = leafNode();
+  node.poll(1000); // HELLO to the root
+  const h = sent.find((s) => s.data[27] === Verb.HELLO);
+  assert.ok(h);
+  const key = keyBetween(ROOT, LEAF);
+  const w = new Writer(64);
+  encodeOk(w, {
+    inReVerb: Verb.HELLO,
+    inRePacketId: new DataView(h.data.buffer, h.data.byteOffset).getBigUint64(0),
+    kind: 'HELLO',
+    body: {
+      timestamp: 999_999_999n,
+      protocolVersion: 12,
+      versionMajor: 1,
+      versionMinor: 14,
+      versionRevision: 1,
+      source: addr('20.0.0.1/9993'),
+    },
+  });
+  const ok = assemblePacket(
+    {
+      packetId: pid(rng),
+      destination: LEAF.address,
+      source: ROOT.address,
+      verb: Verb.OK,
+      payload: w.finish(),
+    },
+    key,
+    3,
+  );
+  expectDrop(node, 'bad-hello-timestamp', () => node.receive(0, addr(ROOT_EP), ok, 1100));
+  assert.equal(node.online, true, 'the OK itself is authentic and accepted');
+  assert.equal(node.peer(ROOT.address)?.latency, -1);
+});
+
+test('unexpected OKs are dropped (expecting-reply filter, §9.1)', () => {
+  const { node, rng } = leafNode();
+  const w = new Writer(32);
+  encodeOk(w, {
+    inReVerb: Verb.ECHO,
+    inRePacketId: 0x0102030405060708n,
+    kind: 'ECHO',
+    body: new Uint8Array(0),
+  });
+  const ok = assemblePacket(
+    {
+      packetId: pid(rng),
+      destination: LEAF.address,
+      source: ROOT.address,
+      verb: Verb.OK,
+      payload: w.finish(),
+    },
+    keyBetween(ROOT, LEAF),
+    3,
+  );
+  expectDrop(node, 'unexpected-ok', () => node.receive(0, addr(ROOT_EP), ok, 1000));
+  assert.equal(node.peer(ROOT.address)?.paths.length, 0, 'no path learned from an unexpected OK');
+});
+
+test('oversized, bogus and duplicate fragments; oversized datagrams; too-short junk', () => {
+  const { node, rng } = leafNode();
+  const key = keyBetween(ROOT, LEAF);
+  const big = assemblePacket(
+    {
+      packetId: pid(rng),
+      destination: LEAF.address,
+      source: ROOT.address,
+      verb: Verb.NOP,
+      payload: new Uint8Array(5000),
+    },
+    key,
+    3,
+  );
+  const frags = fragmentPacket(big);
+  assert.ok(frags.length > 2);
+  // totalFragments 8 > 7.
+  const f8 = frags[1].slice();
+  f8[14] = (8 << 4) | 1;
+  expectDrop(node, 'fragment-bad-fragment', () => node.receive(0, addr(ROOT_EP), f8, 1000));
+  // Duplicate fragment.
+  node.receive(0, addr(ROOT_EP), frags[1], 1000);
+  expectDrop(node, 'fragment-duplicate', () => node.receive(0, addr(ROOT_EP), frags[1], 1000));
+  // Fragments adding up to more than 10024 bytes.
+  const id = rng.bytes(8);
+  const mk = (no: number) => {
+    const f = new Uint8Array(16 + 1800);
+    f.set(id, 0);
+    f.set(frags[1].subarray(8, 13), 8);
+    f[13] = 0xff;
+    f[14] = (7 << 4) | no;
+    return f;
+  };
+  expectDrop(node, 'fragment-too-large', () => {
+    for (let i = 1; i < 7; i++) node.receive(0, addr(ROOT_EP), mk(i), 1000);
+  });
+  expectDrop(node, 'too-long', () => node.receive(0, addr(ROOT_EP), new Uint8Array(10025), 1000));
+  expectDrop(node, 'too-short', () => node.receive(0, addr(ROOT_EP), new Uint8Array(13), 1000));
+  expectDrop(node, 'fragment-timeout', () => node.poll(10_000));
+  // The real packet still reassembles and authenticates when whole.
+  for (const f of [...frags].reverse()) node.receive(0, addr(ROOT_EP), f.slice(), 20_000);
+  assert.equal(node.counters.received.NOP, 1);
+});
+
+test('relay rules: leaves do not relay, roots stop at 3 hops', () => {
+  const { node, rng } = leafNode();
+  const pkt = assemblePacket(
+    {
+      packetId: pid(rng),
+      destination: OTHER.address,
+      source: ROOT.address,
+      verb: Verb.NOP,
+      payload: new Uint8Array(4),
+    },
+    keyBetween(ROOT, OTHER),
+    3,
+  );
+  expectDrop(node, 'not-relaying', () => node.receive(0, addr(ROOT_EP), pkt, 1000));
+  const rootNode = new Node(
+    { identity: ROOT, planet, random: (n) => rng.bytes(n), now: 1000, role: 'root' },
+    { send: () => {}, event: () => {} },
+  );
+  rootNode.addLocalSocket(0, addr('0.0.0.0/9993'));
+  const hops3 = pkt.slice();
+  hops3[PKT_FLAGS] |= 3;
+  expectDrop(rootNode, 'hops-exceeded', () => rootNode.receive(0, addr('20.0.0.1/9993'), hops3, 1000));
+  expectDrop(rootNode, 'relay-no-path', () => rootNode.receive(0, addr('20.0.0.1/9993'), pkt.slice(), 1000));
+});
+
+test('fuzz: receive never throws, on garbage or on mutations of valid packets', () => {
+  const { node, rng } = leafNode('fuzz');
+  const key = keyBetween(ROOT, LEAF);
+  const valid = [
+    assemblePacket(
+      {
+        packetId: pid(rng),
+        destination: LEAF.address,
+        source: ROOT.address,
+        verb: Verb.ECHO,
+        payload: new Uint8Array(20),
+      },
+      key,
+      3,
+    ),
+    assemblePacket(
+      {
+        packetId: pid(rng),
+        destination: LEAF.address,
+        source: ROOT.address,
+        verb: Verb.RENDEZVOUS,
+        payload: new Uint8Array(13),
+      },
+      key,
+      1,
+    ),
+    hello(OTHER, LEAF.address, keyBetween(OTHER, LEAF), rng),
+    ...fragmentPacket(
+      assemblePacket(
+        {
+          packetId: pid(rng),
+          destination: LEAF.address,
+          source: ROOT.address,
+          verb: Verb.USER_MESSAGE,
+          payload: new Uint8Array(3000),
+        },
+        key,
+        3,
+      ),
+    ),
+  ];
+  let now = 1000;
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ minLength: 0, maxLength: 1600 }),
+        fc
+          .tuple(
+            fc.nat(valid.length - 1),
+            fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+          )
+          .map(([i, muts]) => {
+            const p = valid[i].slice();
+            for (const [at, b] of muts) p[at % p.length] = b;
+            return p;
+          }),
+        // Header of a packet addressed to us with a random tail: exercises every verb path.
+        fc
+          .tuple(
+            fc.integer({ min: 0, max: 31 }),
+            fc.integer({ min: 0, max: 7 }),
+            fc.uint8Array({ maxLength: 200 }),
+          )
+          .map(([verb, cipher, tail]) => {
+            const p = new Uint8Array(28 + tail.length);
+            p.set(valid[0].subarray(0, 18));
+            p[18] = cipher << 3;
+            p[27] = verb;
+            p.set(tail, 28);
+            return p;
+          }),
+      ),
+      fc.boolean(),
+      (d, tick) => {
+        now += 37;
+        node.receive(0, addr(tick ? ROOT_EP : '20.9.9.9/4444'), d, now);
+        if (tick) node.poll(now);
+      },
+    ),
+    { numRuns: 1500, seed: 42 },
+  );
+  assert.equal(node.counters.dropped('internal-error'), 0, JSON.stringify(node.counters.drops));
+  assert.ok(node.counters.totalDrops > 1000);
+});
