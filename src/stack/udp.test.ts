@@ -118,10 +118,24 @@ describe('UDP endpoints', () => {
       run();
       assert.deepEqual(got, ['s2 one']);
       assert.ok(s3.counters().ethernet.dropped['not-subscribed'] >= 1);
+      // Multicast loopback: a member socket on the sending stack gets its own copy (IP_MULTICAST_LOOP).
+      const local: string[] = [];
+      const m1 = s1.udp.open(fam);
+      m1.bind(undefined, 7000);
+      m1.addMembership(ip(group));
+      m1.onMessage = (d) => local.push(Buffer.from(d).toString());
+      tx.send(Buffer.from('loop'), ip(group), 7000);
+      tx.multicastLoopback = false;
+      tx.send(Buffer.from('noloop'), ip(group), 7000);
+      s1.poll(0);
+      run();
+      assert.deepEqual(local, ['loop']);
+      assert.deepEqual(got, ['s2 one', 's2 loop', 's2 noloop']);
+      m1.close();
       m2.dropMembership(ip(group));
       tx.send(Buffer.from('two'), ip(group), 7000);
       run();
-      assert.deepEqual(got, ['s2 one']);
+      assert.deepEqual(got, ['s2 one', 's2 loop', 's2 noloop']);
       assert.throws(() => m2.addMembership(ip(fam === 4 ? '10.0.0.1' : 'fd00::1')), TypeError);
     });
   }

@@ -22,6 +22,10 @@ export interface UdpHost extends IpSender {
   joinGroup(group: IpAddress): void;
   leaveGroup(group: IpAddress): boolean;
   isBroadcast(dst: IpAddress): boolean;
+  /** True when this host joined `group`. */
+  isJoined(group: IpAddress): boolean;
+  /** Delivers a datagram to this host as if received (multicast loopback); it arrives at the next drain. */
+  deliverLocally(protocol: number, src: IpAddress, dst: IpAddress, payload: Uint8Array): void;
 }
 
 /** Where a datagram came from. */
@@ -70,6 +74,8 @@ export class UdpSocket {
   ttl = 64;
   /** TTL / hop limit for multicast (default 1, RFC 1112 §6.1). */
   multicastTtl = 1;
+  /** Also deliver our multicasts to this host's members of the group (IP_MULTICAST_LOOP, default on as in Linux). */
+  multicastLoopback = true;
   /** Incoming datagrams; `data` is a copy the handler owns. */
   onMessage: ((data: Uint8Array, info: UdpRemoteInfo) => void) | null = null;
   /** ICMP errors about datagrams this (connected) socket sent, e.g. 'port-unreachable' (ECONNREFUSED). */
@@ -256,6 +262,8 @@ export class UdpLayer implements TransportProtocol {
     const r = this.host.send(IPPROTO_UDP, src, dst, dgram, {
       ttl: isMulticast(dst) ? s.multicastTtl : s.ttl,
     });
+    if (r === true && s.multicastLoopback && isMulticast(dst) && this.host.isJoined(dst))
+      this.host.deliverLocally(IPPROTO_UDP, src, dst, dgram);
     if (r === true) c.out++;
     else c.drop(r);
     return r;

@@ -247,6 +247,14 @@ export class Interface implements IpSender {
     return dst.length === 4 && (ipv4Key(dst) === 0xffffffff || this.table.isDirectedBroadcast(dst));
   }
 
+  /** Queues a datagram for delivery to ourselves (multicast loopback, RFC 1112 §6.1), as if received. */
+  deliverLocally(protocol: number, src: IpAddress, dst: IpAddress, payload: Uint8Array): void {
+    const ident = this.ident4;
+    this.ident4 = (this.ident4 + 1) & 0xffff;
+    this.loopQueue.push(buildLoopbackPacket({ protocol, src, dst, ttl: 1, tos: 0 }, ident, payload));
+    this.counters.loopback.out++;
+  }
+
   /** True when packets to `group` are accepted. */
   isJoined(group: IpAddress): boolean {
     return this.groups.hasIpKey(ipKey(group));
