@@ -17,6 +17,7 @@
 
 import { readU40, readU64 } from '../util/bytes.ts';
 import { type Decoded, fail, ok } from '../util/result.ts';
+import { FLAG_FRAGMENTED, PACKET_MAX_LENGTH, PACKET_MIN_LENGTH, PKT_FLAGS } from './packet.ts';
 
 /** Offset of the packet ID (both heads and fragments). */
 export const FRAG_PACKET_ID = 0;
@@ -35,20 +36,15 @@ export const FRAG_INDICATOR_VALUE = 0xff;
 /** Receive limit on total fragments, head included (`ZT_MAX_PACKET_FRAGMENTS`). */
 export const MAX_PACKET_FRAGMENTS = 7;
 /** Largest assembled packet (`ZT_PROTO_MAX_PACKET_LENGTH`). */
-export const MAX_PACKET_LENGTH = 10024;
+export const MAX_PACKET_LENGTH = PACKET_MAX_LENGTH;
 /** Shortest packet head: header + verb byte (`ZT_PROTO_MIN_PACKET_LENGTH`). */
-export const MIN_PACKET_LENGTH = 28;
+export const MIN_PACKET_LENGTH = PACKET_MIN_LENGTH;
 /** RX queue timeout (`ZT_RECEIVE_QUEUE_TIMEOUT`). */
 export const FRAGMENT_TIMEOUT_MS = 5000;
 /** RX slots in the reference (`ZT_RX_QUEUE_SIZE`). */
 export const FRAGMENT_SLOTS = 32;
 /** Default physical MTU (`ZT_DEFAULT_PHYSMTU`). */
 export const DEFAULT_PHYS_MTU = 1432;
-
-// Packet header flags byte and its "fragmented" bit (§3.2); duplicated here rather than imported
-// so that this file only depends on the header layout it needs.
-const HEAD_FLAGS = 18;
-const HEAD_FLAG_FRAGMENTED = 0x40;
 
 /** A parsed fragment datagram; `data` is a view into the datagram. */
 export interface Fragment {
@@ -240,7 +236,7 @@ export class Reassembler {
     this.expire(now);
     if (isFragment(datagram)) return this.fragment(datagram, now);
     if (datagram.length < MIN_PACKET_LENGTH) return this.drop('too-short');
-    if ((datagram[HEAD_FLAGS] & HEAD_FLAG_FRAGMENTED) === 0) return { kind: 'complete', packet: datagram };
+    if ((datagram[PKT_FLAGS] & FLAG_FRAGMENTED) === 0) return { kind: 'complete', packet: datagram };
     const id = readU64(datagram, FRAG_PACKET_ID);
     let e = this.entries.get(id);
     if (e?.head) return this.drop('duplicate');
