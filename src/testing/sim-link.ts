@@ -222,7 +222,11 @@ export class SimIpEndpoint implements IpSender {
     readonly mtu = 2800,
   ) {}
 
+  /** Path MTU towards the peer (defaults to `mtu`); lower it to test PMTU handling. */
+  pathMtu = 0;
+
   send(protocol: number, src: IpAddress, dst: IpAddress, payload: Uint8Array): true | SendFailure {
+    if (this.pathMtu > 0 && payload.length + this.headerLen() > this.pathMtu) return 'too-big';
     const d: SimDatagram = { protocol, src: src.slice(), dst: dst.slice(), payload: payload.slice() };
     this.tap?.(d);
     this.net.link.send(this.dir, d, payload.length + this.headerLen(), this.now);
@@ -232,7 +236,7 @@ export class SimIpEndpoint implements IpSender {
     return this.address;
   }
   maxPayload(_dst: IpAddress): number {
-    return this.mtu - this.headerLen();
+    return (this.pathMtu > 0 ? Math.min(this.pathMtu, this.mtu) : this.mtu) - this.headerLen();
   }
   isLocal(addr: IpAddress): boolean {
     return addr.length === this.address.length && addr.every((v, i) => v === this.address[i]);

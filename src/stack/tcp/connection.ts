@@ -126,6 +126,7 @@ export class TcpConnection implements DeadlineEntry {
   /** @internal our window shift */ rcvWscale = 0;
   /** @internal effective MSS for data we send (options excluded) */ mss = 536;
   /** @internal MSS we advertise */ advMss = 536;
+  /** @internal MSS the peer announced (RFC 9293 §3.7.1 default when absent) */ peerMss = 536;
   /** @internal */ readonly sendBuf: SendBuffer;
   /** @internal */ readonly sb = new Scoreboard();
   /** @internal */ readonly rtt: RttEstimator;

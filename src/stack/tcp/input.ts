@@ -54,6 +54,7 @@ export function applySynOptions(ctx: RxContext, c: TcpConnection, o: TcpOptions,
   // RFC 9293 §3.7.1: default send MSS 536 (IPv4) / 1220 (IPv6) when the option is absent.
   const defMss = c.remoteAddress.length === 16 ? 1220 : 536;
   const peerMss = o.mss > 0 ? o.mss : defMss;
+  c.peerMss = peerMss;
   if (o.windowScale >= 0 && ctx.offerWs && ourWs >= 0) {
     c.sndWscale = o.windowScale;
     c.rcvWscale = ourWs;

@@ -55,7 +55,7 @@ import {
 import { applySynOptions, type RxContext, SegmentIn, segmentArrives } from './input.ts';
 import { IsnGenerator } from './isn.ts';
 import { DEFAULTS, type TcpConnectionOptions, TcpCounters, type TcpLayerOptions } from './options.ts';
-import { DF, sendRstFor, sendSyn, transmit } from './output.ts';
+import { DF, pathMtuShrank, sendRstFor, sendSyn, transmit } from './output.ts';
 import { earliestTimer, onTimers } from './timers.ts';
 
 /** A listening endpoint (passive open). */
@@ -366,11 +366,17 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
       return;
     }
     if (kind === 'frag-needed') {
-      if (mtu && mtu > 0) {
-        const hdr = c.remoteAddress.length === 16 ? 40 : 20;
-        const mss = Math.max(536, mtu - hdr - TCP_HEADER_LEN) - (c.tsOk ? 12 : 0);
-        if (mss < c.mss) c.mss = mss;
+      // The IP layer has recorded the new path MTU (its maxPayload reflects it): resend smaller.
+      this.busy = true;
+      try {
+        pathMtuShrank(this, c);
+        transmit(this, c, now);
+        this.schedule(c);
+      } finally {
+        this.busy = false;
       }
+      this.dispatch();
+      void mtu;
       return;
     }
     const code =

@@ -138,8 +138,28 @@ function emit(
     c.ackPending = 0;
     c.delackAt = Number.POSITIVE_INFINITY;
   }
-  if (r !== true) ctx.counters.drop(`send-${r}`);
+  if (r !== true) {
+    ctx.counters.drop(`send-${r}`);
+    if (r === 'too-big') pathMtuShrank(ctx, c);
+  }
   return r === true;
+}
+
+/**
+ * The IP layer's path MTU (RFC 1191 / RFC 8201, fed by ICMP) no longer fits our segments: lower
+ * the MSS and mark every outstanding segment larger than it lost, so it is resent in pieces
+ * (RFC 1191 §6.5, like Linux's "simple retransmit"; no congestion response: nothing was lost).
+ */
+export function pathMtuShrank(ctx: TxContext, c: TcpConnection): void {
+  const mss =
+    Math.min(c.peerMss, ctx.sender.maxPayload(c.remoteAddress) - TCP_HEADER_LEN) - (c.tsOk ? 12 : 0);
+  if (!(mss > 0) || mss >= c.mss) return;
+  c.mss = Math.max(64, mss);
+  const sb = c.sb;
+  for (let i = 0; i < sb.count; i++) {
+    const s = sb.slot(i);
+    if (sb.end[s] - sb.start[s] - (sb.flags[s] & F_FIN ? 1 : 0) > c.mss) sb.markLost(i);
+  }
 }
 
 /** Sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) with the handshake options (RFC 7323, RFC 2018). */
@@ -220,7 +240,13 @@ export function sendProbe(ctx: TxContext, c: TcpConnection, now: number): void {
 /** Resends scoreboard record `i`. */
 function retransmitRecord(ctx: TxContext, c: TcpConnection, i: number, now: number): void {
   const sb = c.sb;
-  const s = sb.slot(i);
+  let s = sb.slot(i);
+  // The MSS may have shrunk since the first transmission (path MTU): resend in pieces.
+  const dataLen0 = sb.end[s] - sb.start[s] - (sb.flags[s] & F_FIN ? 1 : 0);
+  if (dataLen0 > c.mss) {
+    sb.split(i, sb.start[s] + c.mss);
+    s = sb.slot(i);
+  }
   const start = sb.start[s];
   const fin = (sb.flags[s] & F_FIN) !== 0;
   const len = sb.end[s] - start - (fin ? 1 : 0);
@@ -302,6 +328,7 @@ export function transmit(ctx: TxContext, c: TcpConnection, now: number, forceSma
       // The IP layer refused (no route/queue full): keep the data, try again on a timer.
       sb.push(start, end, now, fin);
       c.sndNxt = end;
+      if (len > c.mss) sb.markLost(sb.count - 1); // path MTU shrank: resend it in pieces
       sent = true;
       break;
     }

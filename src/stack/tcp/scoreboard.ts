@@ -223,6 +223,33 @@ export class Scoreboard {
     this.xmit[s] = now;
   }
 
+  /**
+   * Splits logical record `i` at offset `at` (start < at < end) into two records with the same
+   * flags and transmit time; the FIN, if any, stays with the second. Used when the path MTU
+   * shrank and a segment must be resent in smaller pieces (RFC 1191 §6.5). O(n): a rare path.
+   */
+  split(i: number, at: number): void {
+    if (this.count === this.flags.length) this.grow();
+    const s = this.slot(i);
+    if (!(at > this.start[s] && at < this.end[s])) return;
+    for (let k = this.count; k > i + 1; k--) {
+      const d = this.slot(k);
+      const from = this.slot(k - 1);
+      this.start[d] = this.start[from];
+      this.end[d] = this.end[from];
+      this.xmit[d] = this.xmit[from];
+      this.flags[d] = this.flags[from];
+    }
+    const n = this.slot(i + 1);
+    this.start[n] = at;
+    this.end[n] = this.end[s];
+    this.xmit[n] = this.xmit[s];
+    this.flags[n] = this.flags[s];
+    this.end[s] = at;
+    this.flags[s] &= ~F_FIN;
+    this.count++;
+  }
+
   /** Drops every record (connection closing). */
   clear(): void {
     this.count = 0;

@@ -83,3 +83,39 @@ test('small receive buffer and slow reader: window closes, persist probes, trans
   assert.ok(got.every((v, i) => v === (i & 0xff)));
   assert.ok(minWnd < 1000, `the window never closed (min ${minWnd})`);
 });
+
+test('path MTU drops mid-transfer: segments are resent in pieces, transfer completes byte-exact', () => {
+  const p = tcpPair({ delay: 5, bandwidth: 12500 });
+  const l = p.b.listen(80);
+  let got = 0;
+  let bad = 0;
+  let ended = false;
+  l.onconnection = (c) => {
+    c.ondata = (d) => {
+      for (let i = 0; i < d.length; i++) if (d[i] !== ((got + i) & 0xff)) bad++;
+      got += d.length;
+    };
+    c.onend = () => {
+      ended = true;
+    };
+  };
+  const c = p.a.connect(p.net.b.address, 80);
+  const data = new Uint8Array(600_000).map((_, i) => i & 0xff);
+  let w = 0;
+  const pump = () => {
+    w += c.write(data, w);
+    if (w === data.length) c.shutdown();
+  };
+  c.onconnect = pump;
+  c.ondrain = pump;
+  p.net.run(() => got > 100_000, 10_000);
+  const before = c.stats().mss;
+  p.net.a.pathMtu = 1500;
+  assert.ok(
+    p.net.run(() => ended, 120_000),
+    `stuck at ${got}`,
+  );
+  assert.equal(got, data.length);
+  assert.equal(bad, 0);
+  assert.ok(c.stats().mss < before && c.stats().mss <= 1460, `mss ${c.stats().mss}`);
+});
