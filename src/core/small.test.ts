@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { Identity } from '../protocol/identity.ts';
+import { type InetAddress, parseInetAddress } from '../protocol/inet-address.ts';
+import { ExpectingReplies } from './expecting-replies.ts';
+import { decodePeerCache, encodePeerCache } from './peer-cache.ts';
+import { SourceRateGate } from './rate-limit.ts';
+
+const a = (s: string) => parseInetAddress(s) as InetAddress;
+const B = Identity.fromString(
+  '83edc7390e:0:f5330cf1568521bd7300ae4f15de470bc06433116fa0a43c66cb808a590ca411e5afdbf58eb64a55060b91c612fae1bc4ecbe21200c84f450a0eb19d7d1b2716',
+);
+
+test('expecting replies: matches the top 32 bits of recent wire IDs, forgets after 32 per bucket', () => {
+  const e = new ExpectingReplies();
+  const id = Uint8Array.of(0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4);
+  assert.equal(e.expecting(0xdeadbeef00000000n), false);
+  e.expect(id);
+  assert.equal(e.expecting(0xdeadbeef01020304n), true);
+  assert.equal(e.expecting(0xdeadbeefffffffffn), true, 'only the top 32 bits count (as 1.14)');
+  assert.equal(e.expecting(0xdeadbeee01020304n), false);
+  // 32 more IDs in the same bucket (same low byte of the top half) push it out.
+  for (let i = 0; i < 32; i++) e.expect(Uint8Array.of(i, 0, 0, 0xef, 0, 0, 0, 0));
+  assert.equal(e.expecting(0xdeadbeef01020304n), false);
+});
+
+test('peer cache record round-trips (§7.4) and its decoder never throws', () => {
+  assert.ok(B.ok);
+  const rec = {
+    identity: B.value,
+    protocolVersion: 12,
+    versionMajor: 1,
+    versionMinor: 14,
+    versionRevision: 1,
+    paths: [a('20.0.0.1/9993'), a('2001:db8::1/9993')],
+  };
+  const bytes = encodePeerCache(rec);
+  assert.equal(bytes[0], 2);
+  assert.equal(bytes.length, 1 + 71 + 8 + 2 + 7 + 19);
+  const d = decodePeerCache(bytes);
+  assert.ok(d.ok);
+  assert.ok(d.value.identity.equals(B.value));
+  assert.deepEqual(d.value.paths, rec.paths);
+  assert.equal(d.value.protocolVersion, 12);
+  assert.equal(decodePeerCache(bytes.subarray(0, 50)).ok, false);
+  assert.equal(decodePeerCache(Uint8Array.of(3, ...bytes.subarray(1))).ok, false);
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), (b) => {
+      decodePeerCache(b);
+    }),
+  );
+});
+
+test('identity-validation gate: one per 2 s per /24 bucket, fixed memory', () => {
+  const g = new SourceRateGate();
+  assert.equal(g.allow(a('20.1.2.3/1'), 0), true);
+  assert.equal(g.allow(a('20.1.2.99/7'), 1999), false, 'same /24');
+  assert.equal(g.allow(a('20.1.2.99/7'), 2000), true);
+  let other = 0;
+  for (let i = 0; i < 256; i++) if (g.allow(a(`20.1.${i === 2 ? 3 : i}.1/1`), 2500)) other++;
+  assert.ok(other > 0 && other <= 64, `at most one per bucket (${other})`);
+  assert.equal(g.bucket(a('2001:db8::1/1')), g.bucket(a('2001:db8::ffff/2')), 'IPv6: per /64');
+});
