@@ -95,6 +95,32 @@ test('decompress rejects malformed blocks with stable reasons', () => {
   assert.equal(toHex(d.value), `${'aa'.repeat(20)}bb`);
 });
 
+/**
+ * Checks the format's end-of-block rules on one of our blocks (real decoders may rely on
+ * them): the last 5 bytes are literals and the last match starts ≥ 12 bytes before the end.
+ */
+function endOfBlockOk(block: Uint8Array, n: number): boolean {
+  let i = 0;
+  let o = 0;
+  let lastMatchStart = -1;
+  let lastMatchEnd = 0;
+  for (;;) {
+    const t = block[i++];
+    let lit = t >> 4;
+    if (lit === 15) for (let b = 255; b === 255; lit += b) b = block[i++];
+    i += lit;
+    o += lit;
+    if (i >= block.length) break;
+    i += 2;
+    let ml = (t & 15) + 4;
+    if ((t & 15) === 15) for (let b = 255; b === 255; ml += b) b = block[i++];
+    lastMatchStart = o;
+    o += ml;
+    lastMatchEnd = o;
+  }
+  return lastMatchStart < 0 || (lastMatchStart <= n - 12 && n - lastMatchEnd >= 5);
+}
+
 test('property: compress/decompress round-trip on random and repetitive data', () => {
   const data = fc.oneof(
     fc.uint8Array({ maxLength: 3000 }),
@@ -109,7 +135,9 @@ test('property: compress/decompress round-trip on random and repetitive data', (
   );
   fc.assert(
     fc.property(data, (src) => {
-      const d = lz4Decompress(lz4Compress(src), Math.max(1, src.length));
+      const c = lz4Compress(src);
+      assert.ok(endOfBlockOk(c, src.length), 'end-of-block rules');
+      const d = lz4Decompress(c, Math.max(1, src.length));
       assert.ok(d.ok);
       assert.deepEqual(d.value, src);
     }),
@@ -206,4 +234,37 @@ test('interop: the lz4 tool decodes our blocks and we decode its blocks', {
     assert.ok(d.ok);
     assert.deepEqual(d.value, src);
   }
+});
+
+test('interop: the lz4 tool decodes 300 random blocks of ours (one multi-block frame)', {
+  skip: !haveLz4 && 'no lz4 tool',
+}, () => {
+  const inputs = fc.sample(
+    fc.oneof(
+      fc.uint8Array({ maxLength: 2000 }),
+      fc.array(fc.constantFrom(0, 1, 2, 255), { maxLength: 5000 }).map((a) => Uint8Array.from(a)),
+      fc
+        .tuple(fc.uint8Array({ minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 200 }))
+        .map(([u, n]) => Uint8Array.from({ length: u.length * n }, (_, i) => u[i % u.length])),
+    ),
+    { numRuns: 300, seed: 42 },
+  );
+  const parts: Uint8Array[] = [
+    Uint8Array.of(0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, (xxh32(Uint8Array.of(0x60, 0x40)) >>> 8) & 0xff),
+  ];
+  for (const src of inputs) {
+    if (src.length === 0) continue; // a zero-size block would read as the end mark
+    const block = lz4Compress(src);
+    const size = new Uint8Array(4);
+    new DataView(size.buffer).setUint32(0, block.length, true);
+    parts.push(size, block);
+  }
+  parts.push(new Uint8Array(4)); // end mark
+  const frame = Buffer.concat(parts);
+  const plain = execFileSync('lz4', ['-d', '-c'], {
+    input: frame,
+    stdio: ['pipe', 'pipe', 'ignore'],
+    maxBuffer: 1 << 26,
+  });
+  assert.deepEqual(new Uint8Array(plain), new Uint8Array(Buffer.concat(inputs)));
 });
