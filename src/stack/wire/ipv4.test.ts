@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { toHex } from '../../util/bytes.ts';
 import { internetChecksum } from './checksum.ts';
 import { formatIp } from './ip-address.ts';
-import { emitIpv4Header, IPPROTO_ICMP, IPPROTO_UDP, parseIpv4, parseIpv4Quote } from './ipv4.ts';
+import { emitIpv4Header, IPPROTO_ICMP, IPPROTO_UDP, Ipv4View, parseIpv4, parseIpv4Quote } from './ipv4.ts';
 import { frame, frames } from './testdata/frames.ts';
 
 describe('ipv4', () => {
@@ -121,5 +121,26 @@ describe('ipv4', () => {
         parseIpv4Quote(b);
       }),
     );
+  });
+
+  it('Ipv4View reads fields in place and rewrites TTL with a valid checksum', () => {
+    const ip = frame('icmpv4-echo').subarray(14).slice();
+    const r = Ipv4View.check(ip);
+    assert.ok(r.ok);
+    const v = r.value;
+    assert.deepEqual(
+      [v.headerLen, v.totalLen, v.ident, v.dontFragment, v.moreFragments, v.fragOffset, v.ttl, v.protocol],
+      [20, 36, 0x87, true, false, 0, 64, 1],
+    );
+    assert.equal(v.checksum, 0x25b6);
+    assert.equal(formatIp(v.src), '10.77.0.1');
+    assert.equal(v.payload.length, 16);
+    assert.ok(v.verifyChecksum());
+    v.ttl = 63;
+    assert.ok(!v.verifyChecksum());
+    v.fillChecksum();
+    assert.ok(v.verifyChecksum());
+    assert.equal(ip[8], 63, 'the view writes through to the buffer');
+    assert.equal(Ipv4View.check(ip.subarray(0, 30)).ok, false);
   });
 });

@@ -149,3 +149,92 @@ export function parseIpv4Quote(b: Uint8Array): Decoded<Ipv4Quote> {
     dst: b.subarray(F.DST, F.DST + 4),
   });
 }
+
+/**
+ * A zero-copy read/write view over an IPv4 header (smoltcp's `Packet<T>` shape). {@link Ipv4View.check}
+ * guarantees every accessor stays in bounds; it does not verify the checksum (see {@link verifyChecksum}).
+ */
+export class Ipv4View {
+  private constructor(readonly buf: Uint8Array) {}
+
+  /** Checks version, IHL and total length against `buf`; never throws. */
+  static check(buf: Uint8Array): Decoded<Ipv4View> {
+    const r = parseIpv4(buf, false);
+    return r.ok ? ok(new Ipv4View(buf)) : fail(r.reason);
+  }
+
+  /** Header length in bytes (IHL × 4). */
+  get headerLen(): number {
+    return (this.buf[F.VER_IHL] & 0x0f) * 4;
+  }
+  /** Type of service / DSCP+ECN byte. */
+  get tos(): number {
+    return this.buf[F.TOS];
+  }
+  set tos(v: number) {
+    this.buf[F.TOS] = v;
+  }
+  /** Total length (header + payload). */
+  get totalLen(): number {
+    return (this.buf[F.TOTAL_LEN] << 8) | this.buf[F.TOTAL_LEN + 1];
+  }
+  /** Identification. */
+  get ident(): number {
+    return (this.buf[F.IDENT] << 8) | this.buf[F.IDENT + 1];
+  }
+  set ident(v: number) {
+    this.buf[F.IDENT] = (v >> 8) & 0xff;
+    this.buf[F.IDENT + 1] = v & 0xff;
+  }
+  /** Don't Fragment flag. */
+  get dontFragment(): boolean {
+    return (this.buf[F.FLAGS_FRAG] & 0x40) !== 0;
+  }
+  /** More Fragments flag. */
+  get moreFragments(): boolean {
+    return (this.buf[F.FLAGS_FRAG] & 0x20) !== 0;
+  }
+  /** Fragment offset in bytes. */
+  get fragOffset(): number {
+    return (((this.buf[F.FLAGS_FRAG] & 0x1f) << 8) | this.buf[F.FLAGS_FRAG + 1]) * 8;
+  }
+  /** Time to live. */
+  get ttl(): number {
+    return this.buf[F.TTL];
+  }
+  set ttl(v: number) {
+    this.buf[F.TTL] = v;
+  }
+  /** Protocol number of the payload. */
+  get protocol(): number {
+    return this.buf[F.PROTOCOL];
+  }
+  /** The header checksum field. */
+  get checksum(): number {
+    return (this.buf[F.CHECKSUM] << 8) | this.buf[F.CHECKSUM + 1];
+  }
+  /** Source address (view). */
+  get src(): Uint8Array {
+    return this.buf.subarray(F.SRC, F.SRC + 4);
+  }
+  /** Destination address (view). */
+  get dst(): Uint8Array {
+    return this.buf.subarray(F.DST, F.DST + 4);
+  }
+  /** The payload (view), without any link-layer padding. */
+  get payload(): Uint8Array {
+    return this.buf.subarray(this.headerLen, this.totalLen);
+  }
+  /** True when the header checksum is right. */
+  verifyChecksum(): boolean {
+    return internetChecksum(this.buf, 0, this.headerLen) === 0;
+  }
+  /** Recomputes the header checksum (after changing TTL, TOS or ident through the setters). */
+  fillChecksum(): void {
+    this.buf[F.CHECKSUM] = 0;
+    this.buf[F.CHECKSUM + 1] = 0;
+    const c = internetChecksum(this.buf, 0, this.headerLen);
+    this.buf[F.CHECKSUM] = c >> 8;
+    this.buf[F.CHECKSUM + 1] = c & 0xff;
+  }
+}

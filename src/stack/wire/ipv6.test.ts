@@ -4,7 +4,14 @@ import fc from 'fast-check';
 import { toHex } from '../../util/bytes.ts';
 import { formatIp, parseIp } from './ip-address.ts';
 import { IPPROTO_ICMPV6, IPPROTO_UDP } from './ipv4.ts';
-import { emitIpv6FragmentHeader, emitIpv6Header, NH_FRAGMENT, parseIpv6, parseIpv6Quote } from './ipv6.ts';
+import {
+  emitIpv6FragmentHeader,
+  emitIpv6Header,
+  Ipv6View,
+  NH_FRAGMENT,
+  parseIpv6,
+  parseIpv6Quote,
+} from './ipv6.ts';
 import { frame, frames } from './testdata/frames.ts';
 
 describe('ipv6', () => {
@@ -108,5 +115,22 @@ describe('ipv6', () => {
         parseIpv6Quote(b);
       }),
     );
+  });
+
+  it('Ipv6View reads the fixed header in place', () => {
+    const ip = frame('udp6').subarray(14).slice();
+    const r = Ipv6View.check(ip);
+    assert.ok(r.ok);
+    const v = r.value;
+    assert.deepEqual(
+      [v.trafficClass, v.flowLabel, v.payloadLen, v.nextHeader, v.hopLimit],
+      [0, 0x16da2, 13, 17, 64],
+    );
+    assert.equal(formatIp(v.dst), 'fd00::2');
+    assert.equal(v.payload.length, 13);
+    v.hopLimit = 1;
+    assert.equal(ip[7], 1);
+    assert.deepEqual(Ipv6View.check(ip.subarray(0, 50)), { ok: false, reason: 'truncated' });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 60 }), (b) => void Ipv6View.check(b)));
   });
 });

@@ -208,3 +208,53 @@ export function parseIpv6Quote(b: Uint8Array): Decoded<Ipv6Quote> {
     dst: b.subarray(F.DST, F.DST + 16),
   });
 }
+
+/** A zero-copy read/write view over the fixed IPv6 header. {@link Ipv6View.check} keeps accessors in bounds. */
+export class Ipv6View {
+  private constructor(readonly buf: Uint8Array) {}
+
+  /** Checks the version and that the payload length fits `buf`; never throws. */
+  static check(buf: Uint8Array): Decoded<Ipv6View> {
+    if (buf.length < IPV6_HEADER_LEN) return fail('truncated');
+    if (buf[F.VTF] >> 4 !== 6) return fail('bad-version');
+    if (IPV6_HEADER_LEN + ((buf[F.PAYLOAD_LEN] << 8) | buf[F.PAYLOAD_LEN + 1]) > buf.length)
+      return fail('truncated');
+    return ok(new Ipv6View(buf));
+  }
+
+  /** Traffic class. */
+  get trafficClass(): number {
+    return ((this.buf[0] & 0x0f) << 4) | (this.buf[1] >> 4);
+  }
+  /** Flow label (20 bits). */
+  get flowLabel(): number {
+    return ((this.buf[1] & 0x0f) << 16) | (this.buf[2] << 8) | this.buf[3];
+  }
+  /** Payload length (everything after the fixed header). */
+  get payloadLen(): number {
+    return (this.buf[F.PAYLOAD_LEN] << 8) | this.buf[F.PAYLOAD_LEN + 1];
+  }
+  /** The first Next Header value. */
+  get nextHeader(): number {
+    return this.buf[F.NEXT_HEADER];
+  }
+  /** Hop limit. */
+  get hopLimit(): number {
+    return this.buf[F.HOP_LIMIT];
+  }
+  set hopLimit(v: number) {
+    this.buf[F.HOP_LIMIT] = v;
+  }
+  /** Source address (view). */
+  get src(): Uint8Array {
+    return this.buf.subarray(F.SRC, F.SRC + 16);
+  }
+  /** Destination address (view). */
+  get dst(): Uint8Array {
+    return this.buf.subarray(F.DST, F.DST + 16);
+  }
+  /** Everything after the fixed header (view; extension headers included). */
+  get payload(): Uint8Array {
+    return this.buf.subarray(IPV6_HEADER_LEN, IPV6_HEADER_LEN + this.payloadLen);
+  }
+}

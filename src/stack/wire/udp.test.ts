@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { toHex } from '../../util/bytes.ts';
 import { parseIp } from './ip-address.ts';
 import { frame } from './testdata/frames.ts';
-import { emitUdp, parseUdp, udpPorts } from './udp.ts';
+import { emitUdp, parseUdp, UdpView, udpPorts } from './udp.ts';
 
 describe('udp', () => {
   const v4 = frame('udp4').subarray(14);
@@ -75,5 +75,22 @@ describe('udp', () => {
         assert.deepEqual([r.value.srcPort, r.value.dstPort, r.value.payload], [sp, dp, p]);
       }),
     );
+  });
+
+  it('UdpView reads and rewrites a datagram in place (port rewrite + checksum)', () => {
+    const u = v4.subarray(20).slice();
+    const r = UdpView.check(u);
+    assert.ok(r.ok);
+    const v = r.value;
+    assert.deepEqual([v.srcPort, v.dstPort, v.length, v.checksum], [5000, 7000, 13, 0x7885]);
+    assert.equal(Buffer.from(v.payload).toString(), 'hello');
+    assert.ok(v.verifyChecksum(s4, d4));
+    v.dstPort = 7001;
+    assert.ok(!v.verifyChecksum(s4, d4));
+    v.fillChecksum(s4, d4);
+    assert.ok(v.verifyChecksum(s4, d4));
+    assert.equal(toHex(u), toHex(emitUdp(5000, 7001, Buffer.from('hello'), s4, d4)));
+    assert.deepEqual(UdpView.check(u.subarray(0, 12)), { ok: false, reason: 'truncated' });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 30 }), (b) => void UdpView.check(b)));
   });
 });

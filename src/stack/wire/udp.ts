@@ -74,3 +74,66 @@ export function emitUdp(
   b[F.CHECKSUM + 1] = ck & 0xff;
   return b;
 }
+
+/** A zero-copy read/write view over a UDP datagram. {@link UdpView.check} keeps accessors in bounds. */
+export class UdpView {
+  private constructor(readonly buf: Uint8Array) {}
+
+  /** Checks the header and the length field against `buf` (not the checksum); never throws. */
+  static check(buf: Uint8Array): Decoded<UdpView> {
+    if (buf.length < UDP_HEADER_LEN) return fail('truncated');
+    const len = (buf[F.LENGTH] << 8) | buf[F.LENGTH + 1];
+    if (len < UDP_HEADER_LEN) return fail('bad-length');
+    if (len > buf.length) return fail('truncated');
+    return ok(new UdpView(buf));
+  }
+
+  /** Source port. */
+  get srcPort(): number {
+    return (this.buf[F.SRC_PORT] << 8) | this.buf[F.SRC_PORT + 1];
+  }
+  set srcPort(v: number) {
+    this.buf[F.SRC_PORT] = v >> 8;
+    this.buf[F.SRC_PORT + 1] = v & 0xff;
+  }
+  /** Destination port. */
+  get dstPort(): number {
+    return (this.buf[F.DST_PORT] << 8) | this.buf[F.DST_PORT + 1];
+  }
+  set dstPort(v: number) {
+    this.buf[F.DST_PORT] = v >> 8;
+    this.buf[F.DST_PORT + 1] = v & 0xff;
+  }
+  /** Length field (header + payload). */
+  get length(): number {
+    return (this.buf[F.LENGTH] << 8) | this.buf[F.LENGTH + 1];
+  }
+  /** Checksum field (0 = none, IPv4 only). */
+  get checksum(): number {
+    return (this.buf[F.CHECKSUM] << 8) | this.buf[F.CHECKSUM + 1];
+  }
+  /** The payload (view). */
+  get payload(): Uint8Array {
+    return this.buf.subarray(UDP_HEADER_LEN, this.length);
+  }
+  /** True when the checksum is right for `src`/`dst` (a zero checksum counts as right only over IPv4). */
+  verifyChecksum(src: Uint8Array, dst: Uint8Array): boolean {
+    if (this.checksum === 0) return src.length === 4;
+    return (
+      finishChecksum(
+        sumWords(this.buf, 0, this.length, pseudoHeaderSum(src, dst, IPPROTO_UDP, this.length)),
+      ) === 0
+    );
+  }
+  /** Recomputes the checksum for `src`/`dst` (after changing ports or payload in place). */
+  fillChecksum(src: Uint8Array, dst: Uint8Array): void {
+    this.buf[F.CHECKSUM] = 0;
+    this.buf[F.CHECKSUM + 1] = 0;
+    let c = finishChecksum(
+      sumWords(this.buf, 0, this.length, pseudoHeaderSum(src, dst, IPPROTO_UDP, this.length)),
+    );
+    if (c === 0) c = 0xffff;
+    this.buf[F.CHECKSUM] = c >> 8;
+    this.buf[F.CHECKSUM + 1] = c & 0xff;
+  }
+}
