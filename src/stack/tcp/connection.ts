@@ -345,9 +345,14 @@ export class TcpConnection implements DeadlineEntry {
     this.shutdownRequested = true;
     switch (this.state) {
       case 'SynSent':
-        // Nothing sent yet beyond SYN: just go away (RFC 9293 §3.10.4, SYN-SENT).
-        this.host.release(this);
-        this.finish(null);
+        if (this.appClosed && this.sendBuf.length === 0) {
+          // close() before the handshake with nothing to send: delete the TCB (RFC 9293 §3.10.4).
+          this.host.release(this);
+          this.finish(null);
+          return;
+        }
+        // Queue the FIN behind any data written before the handshake completed.
+        this.finOff = this.sndBufOff + this.sendBuf.length;
         return;
       case 'SynReceived':
       case 'Established':

@@ -334,7 +334,14 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
     s.dataLen = payload.length - hl;
     const srcPort = tcpSrcPort(payload);
     const dstPort = tcpDstPort(payload);
-    const c = this.lookup(dst, dstPort, src, srcPort);
+    let c = this.lookup(dst, dstPort, src, srcPort);
+    if (c && c.state === 'TimeWait' && s.flags & SYN && !(s.flags & (ACK_FLAG | RST)) && this.reopens(c, s)) {
+      // RFC 6191 / RFC 9293 §3.10.7.4: a new SYN beyond the old connection's sequence space (or
+      // with a newer timestamp) may reuse a 4-tuple in TIME-WAIT; the old TCB goes.
+      this.release(c);
+      c.state = 'Closed';
+      c = null;
+    }
     if (c) {
       segmentArrives(this, c, s, now);
       this.schedule(c);
@@ -630,6 +637,12 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
     const e = new Error('connect: no free ephemeral port') as Error & { code: string };
     e.code = 'EADDRNOTAVAIL';
     throw e;
+  }
+
+  /** May SYN `s` reopen TIME-WAIT connection `c` (RFC 6191 §2)? */
+  private reopens(c: TcpConnection, s: SegmentIn): boolean {
+    if (c.tsOk && s.opts.hasTimestamp) return ((s.opts.tsVal - c.tsRecent) | 0) > 0;
+    return ((s.seq - c.rcvSeq(c.rcvNxt)) | 0) > 0;
   }
 
   /** LISTEN state processing (RFC 9293 §3.10.7.2). */

@@ -700,3 +700,42 @@ test('fuzz: random segments to a listener and a connection never throw', () => {
   }
   assert.ok(tcp.counters.segmentsIn > 5000);
 });
+
+test('shutdown() before the handshake completes: data then FIN follow the SYN-ACK', () => {
+  const { ip, tcp, inject } = setup();
+  const c = tcp.connect(R, 80, { localPort: 40000 });
+  const syn = ip.one();
+  c.write(new Uint8Array([1, 2, 3]));
+  c.shutdown();
+  ip.none('nothing before the handshake');
+  inject(
+    { srcPort: 80, dstPort: 40000, seq: PEER_ISN, ack: syn.seq + 1, flags: SYN | ACK_FLAG, window: 65535 },
+    5,
+  );
+  const segs = ip.out.splice(0);
+  const data = segs.find((s) => s.payload.length === 3);
+  const fin = segs.find((s) => s.flags & FIN);
+  assert.ok(data && fin, segs.map((s) => flagsToString(s.flags)).join(' '));
+  assert.equal(fin.seq + fin.payload.length, syn.seq + 4, 'FIN right after the 3 data bytes');
+  assert.equal(c.state, 'FinWait1');
+});
+
+test('TIME-WAIT: a new SYN with a higher sequence number reopens the 4-tuple (RFC 6191)', () => {
+  const { ip, tcp, inject, c, iss } = established();
+  const l = tcp.listen(40000);
+  const accepted: TcpConnection[] = [];
+  l.onconnection = (x) => accepted.push(x);
+  c.shutdown();
+  ip.one();
+  inject(
+    { srcPort: 80, dstPort: 40000, seq: PEER_ISN + 1, ack: iss + 2, flags: FIN | ACK_FLAG, window: 1000 },
+    30,
+  );
+  ip.one();
+  assert.equal(c.state, 'TimeWait');
+  inject({ srcPort: 80, dstPort: 40000, seq: PEER_ISN + 100_000, flags: SYN, window: 1000 }, 40);
+  const sa = ip.one('SYN-ACK from the listener');
+  assert.equal(sa.flags, SYN | ACK_FLAG);
+  assert.equal(sa.ack, PEER_ISN + 100_001);
+  assert.equal(c.state, 'Closed');
+});
