@@ -74,7 +74,13 @@ export class SimNode {
     readonly host: SimHost,
     identity: Identity,
     planet: World,
-    opts: { role?: 'leaf' | 'root'; port?: number; seed?: string; peerCache?: Uint8Array[] } = {},
+    opts: {
+      role?: 'leaf' | 'root';
+      port?: number;
+      seed?: string;
+      peerCache?: Uint8Array[];
+      bindAddress?: string;
+    } = {},
   ) {
     const rng = new SeededRandom(opts.seed ?? `node:${name}`);
     const clock = net.clock;
@@ -101,12 +107,12 @@ export class SimNode {
       },
     );
     this.timer = clock.timer(() => this.tick(), `node:${name}`);
-    this.bind(opts.port ?? 9993);
+    this.bind(opts.port ?? 9993, opts.bindAddress ?? '0.0.0.0');
   }
 
-  /** Binds a socket on every IPv4 address of the host and registers it with the node. */
-  bind(port: number): void {
-    const s = this.host.bind({ port, address: '0.0.0.0' });
+  /** Binds a socket (default: every IPv4 address of the host) and registers it with the node. */
+  bind(port: number, address = '0.0.0.0'): void {
+    const s = this.host.bind({ port, address });
     const id = this.sockets.length;
     this.sockets.push(s);
     s.onMessage = (data, from) => {
