@@ -147,7 +147,7 @@ test('ERROR codes: nwid only where the code carries one; trailing bytes preserve
     reason: 'error-truncated',
   });
   assert.equal(errorCodeName(ErrorCode.UNSUPPORTED_OPERATION), 'UNSUPPORTED_OPERATION');
-  assert.equal(errorCodeName(0x42), 'ERROR_0x42');
+  assert.equal(errorCodeName(0x42), 'unknown(0x42)');
 });
 
 test('frameView reads FRAME without allocating a Frame', () => {

@@ -416,10 +416,10 @@ export function verbSamples(vec: any): [VerbMessage, RegExp][] {
       { verb: Verb.PATH_NEGOTIATION_REQUEST, value: { utility: -5 } },
       /^PATH_NEGOTIATION_REQUEST utility -5$/,
     ],
-    [{ verb: 'unknown', number: 0x11, value: Uint8Array.of(1, 2) }, /^VERB_0x11 2B$/],
+    [{ verb: 'unknown', number: 0x11, value: Uint8Array.of(1, 2) }, /^unknown\(0x11\) 2B$/],
     [
       { verb: Verb.OK, value: { inReVerb: 0x1f, inRePacketId: 15n, kind: 'raw', body: Uint8Array.of(9) } },
-      /^OK\(VERB_0x1f\) re 000000000000000f 1B$/,
+      /^OK\(unknown\(0x1f\)\) re 000000000000000f 1B$/,
     ],
   ];
 }

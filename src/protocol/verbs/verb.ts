@@ -37,9 +37,9 @@ export { VERB_FLAG_COMPRESSED, VERB_MASK } from '../packet.ts';
 const VERB_NAMES: Record<number, string> = {};
 for (const [name, n] of Object.entries(Verb)) VERB_NAMES[n] = name;
 
-/** `HELLO`, `EXT_FRAME`…; unknown numbers print as `VERB_0x11`. */
+/** `HELLO`, `EXT_FRAME`…; unknown numbers print as `unknown(0x11)`. */
 export function verbName(verb: number): string {
-  return VERB_NAMES[verb] ?? `VERB_0x${(verb & 0xff).toString(16).padStart(2, '0')}`;
+  return VERB_NAMES[verb] ?? `unknown(0x${(verb & 0xff).toString(16).padStart(2, '0')})`;
 }
 
 /** True for the verb numbers this module knows. */
@@ -66,7 +66,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 const ERROR_NAMES: Record<number, string> = {};
 for (const [name, n] of Object.entries(ErrorCode)) ERROR_NAMES[n] = name;
 
-/** `OBJ_NOT_FOUND`…; unknown codes print as `ERROR_0x2a`. */
+/** `OBJ_NOT_FOUND`…; unknown codes print as `unknown(0x2a)`. */
 export function errorCodeName(code: number): string {
-  return ERROR_NAMES[code] ?? `ERROR_0x${(code & 0xff).toString(16).padStart(2, '0')}`;
+  return ERROR_NAMES[code] ?? `unknown(0x${(code & 0xff).toString(16).padStart(2, '0')})`;
 }
