@@ -121,14 +121,50 @@ export function kernelSkipReason(): string | null {
 }
 
 const live = new Set<{ ns: string; procs: ChildProcess[] }>();
-process.on('exit', () => {
+
+/** Synchronous teardown of everything still alive (process exit, or a signal that ends the run). */
+function cleanupAll(): void {
   for (const l of live) {
     for (const p of l.procs) p.kill('SIGKILL');
     try {
       execFileSync('ip', ['netns', 'del', l.ns], { stdio: 'ignore' });
     } catch {}
   }
-});
+  live.clear();
+}
+process.on('exit', cleanupAll);
+// 'exit' does not run when a signal kills the process (the test runner's timeout sends SIGTERM): clean up,
+// then die of the same signal's usual exit code.
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(sig, () => {
+    cleanupAll();
+    process.exit(code);
+  });
+}
+
+/** Deletes namespaces left by earlier runs that died without cleaning up (only ours: `ztk-<dead pid>-…`). */
+function reapStale(): void {
+  let list = '';
+  try {
+    list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  } catch {
+    return;
+  }
+  for (const line of list.split('\n')) {
+    const m = /^(ztk-(\d+)-[0-9a-f]+)\b/.exec(line.trim());
+    if (!m || Number(m[2]) === process.pid) continue;
+    try {
+      process.kill(Number(m[2]), 0);
+      continue; // that run is still alive
+    } catch {}
+    try {
+      execFileSync('ip', ['netns', 'del', m[1]], { stdio: 'ignore' });
+    } catch {}
+  }
+}
 
 function run(cmd: string, argv: string[], timeoutMs = 20_000, input?: string): Promise<ExecResult> {
   return new Promise((resolve) => {
@@ -169,6 +205,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Creates the namespace, the TAP (through socat) and Linux's addresses. Throws (after cleaning up) on failure. */
 export async function createKernelPeer(opts: KernelPeerOptions): Promise<KernelPeer> {
+  reapStale();
+  // socat's UDP port is picked free then handed over, so another process can take it in between: retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !String(e).includes('socat did not create')) throw e;
+    }
+  }
+}
+
+async function createOnce(opts: KernelPeerOptions): Promise<KernelPeer> {
   const id = randomBytes(3).toString('hex');
   const ns = `ztk-${process.pid}-${id}`;
   const tap = `ztk${id}`; // IFNAMSIZ is 16: keep it short
