@@ -87,7 +87,7 @@ test('text forms', () => {
     assert.equal(parseInetAddress(bad), null, bad);
 });
 
-test('IP scopes per §9.3', () => {
+test('IP scopes as ZeroTier 1.14 classifies them (§9.3)', () => {
   const cases: [string, IpScope][] = [
     ['0.0.0.0', IpScope.NONE],
     ['255.255.255.255', IpScope.NONE],
@@ -97,7 +97,13 @@ test('IP scopes per §9.3', () => {
     ['192.168.1.1', IpScope.PRIVATE],
     ['127.0.0.1', IpScope.LOOPBACK],
     ['169.254.3.4', IpScope.LINK_LOCAL],
-    ['100.64.0.1', IpScope.SHARED],
+    ['100.64.0.1', IpScope.PRIVATE],
+    ['255.1.2.3', IpScope.NONE],
+    ['192.0.2.7', IpScope.PRIVATE],
+    ['198.19.255.1', IpScope.PRIVATE],
+    ['198.51.100.7', IpScope.PRIVATE],
+    ['203.0.113.5', IpScope.PRIVATE],
+    ['198.20.0.1', IpScope.GLOBAL],
     ['100.128.0.1', IpScope.GLOBAL],
     ['224.0.0.1', IpScope.MULTICAST],
     ['240.0.0.1', IpScope.PSEUDO_PRIVATE],
@@ -105,7 +111,10 @@ test('IP scopes per §9.3', () => {
     ['104.194.8.134', IpScope.GLOBAL],
     ['::', IpScope.NONE],
     ['::1', IpScope.LOOPBACK],
-    ['fe80::1', IpScope.LINK_LOCAL],
+    ['fe80::1', IpScope.LOOPBACK],
+    ['fe80::2', IpScope.LINK_LOCAL],
+    ['fec0::1', IpScope.GLOBAL],
+    ['::ffff:127.0.0.1', IpScope.LOOPBACK],
     ['fd80:56c2:e21c::1', IpScope.PRIVATE],
     ['ff02::1', IpScope.MULTICAST],
     ['2605:9880:200:1200:30:571:e34:51', IpScope.GLOBAL],

@@ -271,30 +271,41 @@ const V4_PSEUDO_PRIVATE_8 = new Set([6, 11, 21, 22, 25, 26, 28, 29, 30, 51, 55, 
 
 /** Classifies an address into a §9.3 IP scope (port ignored). */
 export function ipScope(a: InetAddress | null): IpScope {
+  // Classification as ZeroTier 1.14 does it (it differs from IANA's in places: 100.64/10 and the
+  // documentation/benchmark ranges count as private, all of 255/8 as none, fe80::1 as loopback).
   if (a === null) return IpScope.NONE;
   const b = a.ip;
   if (a.family === 4) {
-    const v = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
-    if (b[0] === 0) return IpScope.NONE; // 0.0.0.0/8 "this network"
-    if (v === 0xffffffff) return IpScope.NONE; // limited broadcast
+    if (b[0] === 0 || b[0] === 255) return IpScope.NONE; // 0/8 "this network", 255/8 broadcast/unusable
     if (b[0] === 10) return IpScope.PRIVATE; // RFC 1918
     if (b[0] === 127) return IpScope.LOOPBACK;
-    if (b[0] === 100 && (b[1] & 0xc0) === 64) return IpScope.SHARED; // 100.64/10, RFC 6598 CGNAT
+    if (b[0] === 100 && (b[1] & 0xc0) === 64) return IpScope.PRIVATE; // 100.64/10 (CGNAT), private in 1.14
     if (b[0] === 169 && b[1] === 254) return IpScope.LINK_LOCAL;
     if (b[0] === 172 && (b[1] & 0xf0) === 16) return IpScope.PRIVATE; // 172.16/12
     if (b[0] === 192 && b[1] === 168) return IpScope.PRIVATE; // 192.168/16
+    if (b[0] === 192 && b[1] === 0 && b[2] === 2) return IpScope.PRIVATE; // 192.0.2/24 TEST-NET-1
+    if (b[0] === 198 && (b[1] & 0xfe) === 18) return IpScope.PRIVATE; // 198.18/15 benchmarking
+    if (b[0] === 198 && b[1] === 51 && b[2] === 100) return IpScope.PRIVATE; // 198.51.100/24 TEST-NET-2
+    if (b[0] === 203 && b[1] === 0 && b[2] === 113) return IpScope.PRIVATE; // 203.0.113/24 TEST-NET-3
     if ((b[0] & 0xf0) === 0xe0) return IpScope.MULTICAST; // 224/4
     if ((b[0] & 0xf0) === 0xf0) return IpScope.PSEUDO_PRIVATE; // 240/4 reserved, unrouted
     if (V4_PSEUDO_PRIVATE_8.has(b[0])) return IpScope.PSEUDO_PRIVATE;
     return IpScope.GLOBAL;
   }
   if (b[0] === 0xff) return IpScope.MULTICAST; // ff00::/8
-  if (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) return IpScope.LINK_LOCAL; // fe80::/10
-  if (b[0] === 0xfe && (b[1] & 0xc0) === 0xc0) return IpScope.PRIVATE; // fec0::/10 (old site-local)
+  if (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) {
+    // fe80::1 is treated as loopback, the rest of fe80::/10 as link-local.
+    let rest = 0;
+    for (let i = 2; i < 15; i++) rest |= b[i];
+    return rest === 0 && b[15] === 1 ? IpScope.LOOPBACK : IpScope.LINK_LOCAL;
+  }
   if ((b[0] & 0xfe) === 0xfc) return IpScope.PRIVATE; // fc00::/7 ULA (RFC 4193)
-  let zeroTo15 = true;
-  for (let i = 0; i < 15; i++) if (b[i] !== 0) zeroTo15 = false;
-  if (zeroTo15 && b[15] === 1) return IpScope.LOOPBACK; // ::1
-  if (zeroTo15 && b[15] === 0) return IpScope.NONE; // ::
+  let zeroTo9 = 0;
+  for (let i = 0; i < 10; i++) zeroTo9 |= b[i];
+  if (zeroTo9 === 0 && b[10] === 0xff && b[11] === 0xff && b[12] === 127) return IpScope.LOOPBACK; // ::ffff:127/104
+  let zeroTo15 = zeroTo9;
+  for (let i = 10; i < 15; i++) zeroTo15 |= b[i];
+  if (zeroTo15 === 0 && b[15] === 1) return IpScope.LOOPBACK; // ::1
+  if (zeroTo15 === 0 && b[15] === 0) return IpScope.NONE; // ::
   return IpScope.GLOBAL;
 }
