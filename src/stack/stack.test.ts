@@ -219,6 +219,20 @@ describe('Stack: two stacks over an in-memory link', () => {
     assert.equal(a.ip.maxPayload(ip('10.0.0.2')), 2780, 'expired after 10 minutes');
   });
 
+  it('reports multicast subscription changes and accepts a new MTU', () => {
+    const { a } = pair();
+    let changes = 0;
+    a.onMulticastChange = () => changes++;
+    a.addAddress('10.0.0.9', 24);
+    a.udp.open(4).addMembership(ip('239.0.0.9'));
+    assert.equal(changes, 2);
+    a.mtu = 1500;
+    assert.equal(a.ip.maxPayload(ip('10.0.0.2')), 1480);
+    assert.throws(() => {
+      a.mtu = 1000;
+    }, RangeError);
+  });
+
   it('registerTransport dispatches protocol 6 and refuses built-ins', () => {
     const { a, b, run } = pair();
     const seen: string[] = [];

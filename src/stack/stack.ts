@@ -148,6 +148,22 @@ export class Stack {
     return this.iface.onEchoReply;
   }
 
+  /** Called whenever {@link multicastSubscriptions} changes (addresses added/removed, groups joined/left). */
+  set onMulticastChange(h: (() => void) | null) {
+    this.iface.onMulticastChange = h;
+  }
+  get onMulticastChange(): (() => void) | null {
+    return this.iface.onMulticastChange;
+  }
+
+  /** The link MTU (a ZeroTier network config's `mtu`, protocol.md §8.2); 1280..65535. */
+  get mtu(): number {
+    return this.iface.mtu;
+  }
+  set mtu(v: number) {
+    this.iface.mtu = v;
+  }
+
   /** What the link layer must subscribe to (protocol.md §1.4). */
   multicastSubscriptions(): MulticastSubscription[] {
     return this.iface.multicastSubscriptions();
