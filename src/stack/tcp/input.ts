@@ -108,6 +108,24 @@ export function segmentArrives(ctx: RxContext, c: TcpConnection, seg: SegmentIn,
     return;
   }
 
+  // Simultaneous open (RFC 9293 figure 8, line 6): our SYN-ACK crossed theirs. Its SYN is old, but
+  // its ACK of our SYN completes the handshake; we ACK their SYN-ACK.
+  if (c.state === 'SynReceived' && flags & SYN && flags & ACK_FLAG && !(flags & RST) && seg.seq === c.irs) {
+    if (seqDiff(seg.ack, c.iss) !== 1) {
+      ctx.sendBareReset(c, seg.ack);
+      return;
+    }
+    if (c.rtt.backoffs === 0) c.rtt.sample(now - c.unackedSince);
+    established(ctx, c, now);
+    c.sndWnd = seg.window; // a SYN's window is not scaled
+    c.maxSndWnd = Math.max(c.maxSndWnd, c.sndWnd);
+    c.sndWl1 = seg.seq;
+    c.sndWl2 = seg.ack;
+    c.ackNow = true;
+    transmit(ctx, c, now);
+    return;
+  }
+
   // First: sequence number acceptability (RFC 9293 §3.10.7.4, the four cases).
   const wnd = Math.max(0, c.rcvAdvEdge - rcvNxt);
   let acceptable: boolean;

@@ -119,3 +119,68 @@ test('path MTU drops mid-transfer: segments are resent in pieces, transfer compl
   assert.equal(bad, 0);
   assert.ok(c.stats().mss < before && c.stats().mss <= 1460, `mss ${c.stats().mss}`);
 });
+
+test('simultaneous open and simultaneous close between two layers', () => {
+  const p = tcpPair({ delay: 10 });
+  const ca = p.a.connect(p.net.b.address, 5000, { localPort: 6000 });
+  const cb = p.b.connect(p.net.a.address, 6000, { localPort: 5000 });
+  const got: number[] = [];
+  cb.ondata = (d) => got.push(...d);
+  assert.ok(p.net.run(() => ca.state === 'Established' && cb.state === 'Established', 10_000));
+  ca.write(new Uint8Array([9, 8, 7]));
+  p.net.run(() => got.length === 3, 10_000);
+  assert.deepEqual(got, [9, 8, 7]);
+  // Both close at the same instant: FIN-WAIT-1 → CLOSING → TIME-WAIT on both sides.
+  ca.shutdown();
+  cb.shutdown();
+  assert.ok(
+    p.net.run(() => ca.state === 'TimeWait' && cb.state === 'TimeWait', 10_000),
+    `${ca.state} ${cb.state}`,
+  );
+  assert.ok(p.net.run(() => p.a.connectionCount === 0 && p.b.connectionCount === 0, 200_000));
+});
+
+test('push mode with pause(): the window closes, resume() drains and the transfer completes', () => {
+  const p = tcpPair({ delay: 2 }, { receiveBufferSize: 16384 });
+  const l = p.b.listen(80);
+  let server: import('./connection.ts').TcpConnection | null = null;
+  let got = 0;
+  l.onconnection = (c) => {
+    server = c;
+    c.pause();
+    c.ondata = (d) => {
+      got += d.length;
+    };
+  };
+  const c = p.a.connect(p.net.b.address, 80);
+  const data = new Uint8Array(100_000);
+  let w = 0;
+  const pump = () => {
+    w += c.write(data, w);
+    if (w === data.length) c.shutdown();
+  };
+  c.onconnect = pump;
+  c.ondrain = pump;
+  p.net.run(() => false, 5000);
+  assert.equal(got, 0, 'paused: nothing delivered');
+  assert.equal(c.stats().sendWindow, 0, 'the window closed');
+  assert.ok((server as unknown as { readableLength: number }).readableLength >= 16384 - 2760);
+  (server as unknown as { resume(): void }).resume();
+  assert.ok(
+    p.net.run(() => got === data.length, 60_000),
+    `got ${got}`,
+  );
+});
+
+test('keepalive probes are answered: an idle connection stays up for hours', () => {
+  const p = tcpPair({ delay: 5 });
+  const l = p.b.listen(80);
+  l.onconnection = () => {};
+  const c = p.a.connect(p.net.b.address, 80, { keepAlive: true, keepAliveDelay: 60_000 });
+  p.net.run(() => c.state === 'Established', 5000);
+  const out0 = p.a.counters.segmentsOut;
+  p.net.run(() => false, 3 * 3600_000);
+  assert.equal(c.state, 'Established');
+  const probes = p.a.counters.segmentsOut - out0;
+  assert.ok(probes >= 150 && probes <= 200, `about one probe a minute, got ${probes}`);
+});
