@@ -13,10 +13,16 @@
  *   `socket.bind(port, address)`; resolve once `'listening'` fires. Port 0 = ephemeral.
  * - `localAddress`: `{ ip: socket.address().address, port: socket.address().port }`.
  * - `onMessage`: `socket.on('message', (msg, rinfo) => b.onMessage?.(msg, { ip, port: rinfo.port }, b))`.
- * - `send(data, to, { ttl })`: `socket.send(data, to.port, to.ip)`; for `ttl`, `setTTL(ttl)` before
- *   and `setTTL(64)` after (the send is issued synchronously on a bound socket). Send failures
- *   (EHOSTUNREACH, EMSGSIZE…) are counted and dropped, never thrown: UDP is best-effort.
+ * - `send(data, to, { ttl })`: `socket.send(Buffer.from(data), to.port, ip, cb)`. Two traps,
+ *   both caught by `udp-binding-compliance.ts` when run on real sockets: dgram reads the bytes
+ *   only after an asynchronous address lookup, so the adapter must copy (this interface promises
+ *   the caller may reuse `data` at once); and a dual-stack `udp6` socket cannot send to a bare
+ *   IPv4 string, so `ip` is `::ffff:a.b.c.d` there. For `ttl`, `setTTL(ttl)` before and
+ *   `setTTL(64)` after. Send failures (the callback's error: EHOSTUNREACH, EMSGSIZE…) are
+ *   counted and dropped, never thrown: UDP is best-effort.
  * - `close()`: `socket.close()`; later sends throw `ERR_SOCKET_DGRAM_NOT_RUNNING` like Node.
+ *
+ * A minimal adapter along these lines passes `defineUdpBindingCompliance` on 127.0.0.1.
  * @module
  */
 
