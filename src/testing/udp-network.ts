@@ -19,6 +19,22 @@
  * IP TTL is modelled as router hops: the sender's NAT, the core, and the receiver's NAT each
  * count one (same-LAN and loopback traffic crosses none). A datagram needs `ttl` > hops to arrive,
  * so RENDEZVOUS's TTL-2 junk datagram (protocol.md §6.6) opens the sender's NAT and dies in the core.
+ *
+ * @example
+ * ```ts
+ * const net = new UdpNetwork({ seed: 7, defaults: { delayMs: 20, jitterMs: 5, loss: 0.01 } });
+ * const root = net.addHost('root', { addresses: ['198.51.100.1', '2001:db8::1'] });
+ * const home = net.addNat('home', { type: 'port-restricted', publicIp: '203.0.113.1' });
+ * const leaf = net.addHost('leaf', { addresses: ['10.0.0.2'], behind: home });
+ * const r = root.bind(9993);
+ * r.onMessage = (data, from, sock) => sock.send(data, from); // echo: from is 203.0.113.1:<mapped>
+ * const l = leaf.bind(0);
+ * l.onMessage = (data, from) => { ... };
+ * l.send(new Uint8Array([1]), { ip: '198.51.100.1', port: 9993 });
+ * net.run(1000);                 // or net.clock.advance(1000): deliveries and node timers interleave
+ * net.cut('leaf', 'root');       // later: net.restore('leaf', 'root')
+ * net.stats.dropped['nat-filter'];
+ * ```
  * @module
  */
 
