@@ -45,6 +45,3 @@ export class BufferPool {
     this.pooledBytes += n;
   }
 }
-
-/** A pool for buffers created without a layer (tests). */
-export const DEFAULT_POOL = new BufferPool();

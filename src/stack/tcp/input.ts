@@ -370,6 +370,7 @@ function processAck(ctx: RxContext, c: TcpConnection, seg: SegmentIn, ackOff: nu
     c.sndUna = ackOff;
     c.bytesAcked += acked;
     c.dupAcks = 0;
+    c.extraSend = 0;
     c.tlpOut = false;
     c.unackedSince = now;
     if (c.needDrain && c.sendBuf.length <= c.sendBuf.capacity >> 1) {

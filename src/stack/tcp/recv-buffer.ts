@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type BufferPool, DEFAULT_POOL } from './buffer-pool.ts';
+import { BufferPool } from './buffer-pool.ts';
 
 const MIN_STORAGE = 4096;
 const EMPTY = new Uint8Array(0);
@@ -32,7 +32,8 @@ export class RecvBuffer {
   /** @param capacity the receive buffer size: the most bytes held, readable plus out-of-order. */
   constructor(
     public capacity: number,
-    private readonly pool: BufferPool = DEFAULT_POOL,
+    /** Storage source; by default a private pool that keeps nothing (no module-level state). */
+    private readonly pool: BufferPool = new BufferPool(0),
   ) {}
 
   /** Stream offset just past the in-order data: RCV.NXT as an offset. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type BufferPool, DEFAULT_POOL } from './buffer-pool.ts';
+import { BufferPool } from './buffer-pool.ts';
 
 const MIN_STORAGE = 4096;
 const EMPTY = new Uint8Array(0);
@@ -21,7 +21,8 @@ export class SendBuffer {
   /** @param capacity the most bytes it will hold (the socket's send buffer size). */
   constructor(
     public capacity: number,
-    private readonly pool: BufferPool = DEFAULT_POOL,
+    /** Storage source; by default a private pool that keeps nothing (no module-level state). */
+    private readonly pool: BufferPool = new BufferPool(0),
   ) {}
 
   /** Room left before `capacity`. */
