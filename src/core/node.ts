@@ -41,7 +41,7 @@ import { Peer, type PeerRole } from './peer.ts';
 import { decodePeerCache, encodePeerCache } from './peer-cache.ts';
 import { SourceRateGate } from './rate-limit.ts';
 import { Switch } from './switch.ts';
-import { Topology } from './topology.ts';
+import { moonKey, Topology } from './topology.ts';
 
 /** Options of a {@link Node}. */
 export interface NodeOptions {
@@ -242,6 +242,26 @@ export class Node {
   removeLocalSocket(id: number): void {
     this.sockets.delete(id);
     for (const p of this.topology.peers.values()) p.paths = p.paths.filter((x) => x.socket !== id);
+  }
+
+  /**
+   * Orbits a moon (§7.2, `zerotier-cli orbit`): the moon is requested from `seed` (its ID is
+   * usually the seed's address) in HELLOs until it arrives; it is then persisted and its roots
+   * become upstreams.
+   */
+  orbit(moonId: bigint, seed: number, now: number): void {
+    if (this.topology.moons.has(moonId)) return;
+    this.topology.wantedMoons.set(moonId, seed);
+    this.lastPingCheck = Math.min(this.lastPingCheck, now - PING_CHECK_INTERVAL);
+  }
+
+  /** Leaves a moon: forgets it and emits `persist` with null data for its file. */
+  deorbit(moonId: bigint): void {
+    this.topology.wantedMoons.delete(moonId);
+    if (this.topology.moons.delete(moonId)) {
+      this.topology.rebuild();
+      this.emit({ type: 'persist', key: moonKey(moonId), data: null });
+    }
   }
 
   /** Local interface addresses to advertise in PUSH_DIRECT_PATHS (§9.4 step 3). */
@@ -797,6 +817,13 @@ export class Node {
       }
       this.cachedPaths.clear();
     }
+    // Moons asked for and not yet obtained: reach the seed (WHOIS via a root if need be) and
+    // HELLO it every tick; the HELLO lists the moon with timestamp 0 (§7.2).
+    for (const seed of this.topology.wantedMoons.values()) {
+      const p = this.topology.peers.get(seed);
+      if (p) this.sendHello(p, now);
+      else this.requestWhois(seed, now);
+    }
     const upstreams = new Set(this.topology.upstreamAddresses());
     for (const a of upstreams) {
       const p = this.topology.peers.get(a);
@@ -808,18 +835,31 @@ export class Node {
         for (const e of eps) this.sendHello(p, now, e);
         if (eps.length === 0) this.keepalive(p, now);
       } else this.keepalive(p, now);
+      this.announcePeer(p, now);
+      this.announcePreferred(p, now);
     }
     for (const p of [...this.topology.peers.values()]) {
       if (upstreams.has(p.address)) continue;
       this.expirePaths(p, now);
       if (now - p.lastActivity < this.activityTimeout) this.keepalive(p, now);
       this.announcePeer(p, now);
+      this.announcePreferred(p, now);
       if (p.paths.length === 0 && now - p.lastReceive >= PEER_FORGET_AFTER && !this.whois.has(p.address))
         this.topology.peers.delete(p.address);
     }
     for (const [k, t] of this.unites) if (now - t >= MIN_UNITE_INTERVAL) this.unites.delete(k);
     for (const [k, s] of this.surface) if (now - s.time >= SURFACE_ADDRESS_EXPIRATION) this.surface.delete(k);
     this.updateOnline(now);
+  }
+
+  /** Emits `path … preferred` when the path `sendToPeer` would use changes. */
+  private announcePreferred(p: Peer, now: number): void {
+    const best = p.bestPath(now, true);
+    const key = best?.key;
+    if (key === p.announcedPreferred) return;
+    p.announcedPreferred = key;
+    if (best)
+      this.emit({ type: 'path', address: formatAddress(p.address), path: best.text, state: 'preferred' });
   }
 
   private expirePaths(p: Peer, now: number): void {

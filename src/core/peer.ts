@@ -55,6 +55,8 @@ export class Peer {
   private readonly confirms = new Map<string, number>();
   /** Whether the last `peer` event said it was direct. */
   announcedDirect: boolean | undefined;
+  /** Key of the path the last `path … preferred` event named. */
+  announcedPreferred: string | undefined;
 
   constructor(
     /** Its identity (public part). */

@@ -162,8 +162,15 @@ export class Switch {
     }
     const destAddr = readU40(d, frag ? FRAG_DEST : PKT_DEST);
     const dest = n.topology.peers.get(destAddr);
-    const path = dest?.bestPath(now, true) ?? dest?.bestPath(now);
-    if (!dest || !path) {
+    let path = dest?.bestPath(now, true) ?? dest?.bestPath(now);
+    if (!path) {
+      // §3.4: no direct path to the destination: hand it to our own best upstream (another
+      // root of a multi-root planet), never back to where it came from.
+      const srcAddr = frag ? -1 : readU40(d, PKT_SOURCE);
+      const up = n.bestUpstream(now, srcAddr);
+      path = up && up.address !== destAddr ? up.bestPath(now, true) : undefined;
+    }
+    if (!path) {
       n.drop('relay-no-path');
       return;
     }
@@ -176,7 +183,8 @@ export class Switch {
     n.counters.datagramsSent++;
     n.io.send(path.socket, path.address, d);
     path.lastSend = now;
-    if (!frag) this.maybeUnite(readU40(d, PKT_SOURCE), dest, now);
+    if (!frag && dest && path.key === dest.bestPath(now)?.key)
+      this.maybeUnite(readU40(d, PKT_SOURCE), dest, now);
   }
 
   /**
@@ -568,7 +576,9 @@ export class Switch {
   /** World updates in OK(HELLO), honoured only from upstreams (§7.2). */
   private worlds(peer: Peer, bytes: Uint8Array): void {
     const n = this.node;
-    if (!n.topology.isUpstream(peer.address)) {
+    const upstream = n.topology.isUpstream(peer.address);
+    const seed = [...n.topology.wantedMoons.values()].includes(peer.address);
+    if (!upstream && !seed) {
       n.drop('untrusted-world');
       return;
     }
@@ -579,7 +589,8 @@ export class Switch {
     }
     let changed = false;
     for (const w of d.value) {
-      const key = n.topology.applyWorldUpdate(w);
+      const key =
+        (upstream ? n.topology.applyWorldUpdate(w) : null) ?? n.topology.acceptWantedMoon(w, peer.address);
       if (key !== null) {
         changed = true;
         n.emit({ type: 'persist', key, data: w.toBytes() });

@@ -102,13 +102,35 @@ export class Topology {
     return false;
   }
 
-  /** Moons as HELLO lists them (§6.2): type, ID, timestamp held. */
+  /** Moons requested with `orbit` and not yet obtained: moon ID → seed address (§7.2). */
+  readonly wantedMoons = new Map<bigint, number>();
+
+  /**
+   * Moons as HELLO lists them (§6.2): those held with their timestamp, and those wanted with
+   * timestamp 0.
+   */
   helloMoons(): { type: number; id: bigint; timestamp: bigint }[] {
-    return [...this.moons.values()].map((m) => ({
-      type: WorldType.MOON,
+    const out = [...this.moons.values()].map((m) => ({
+      type: WorldType.MOON as number,
       id: m.id,
       timestamp: BigInt(m.timestamp),
     }));
+    for (const id of this.wantedMoons.keys()) out.push({ type: WorldType.MOON, id, timestamp: 0n });
+    return out;
+  }
+
+  /**
+   * A moon from its seed (§7.2): accepted only if we asked for it, it came from that seed, and
+   * one of its roots has the seed's address. Returns the persist key, or null.
+   */
+  acceptWantedMoon(w: World, from: number): string | null {
+    if (w.type !== WorldType.MOON || this.wantedMoons.get(w.id) !== from) return null;
+    if (!w.roots.some((r) => r.identity.address === from)) return null;
+    if (!w.verify()) return null;
+    this.wantedMoons.delete(w.id);
+    this.moons.set(w.id, w);
+    this.rebuild();
+    return moonKey(w.id);
   }
 
   /**
@@ -150,8 +172,13 @@ export class Topology {
       if (!held?.shouldBeReplacedBy(w)) return null;
       this.moons.set(w.id, w);
       this.rebuild();
-      return `moons.d/${w.id.toString(16).padStart(16, '0')}.moon`;
+      return moonKey(w.id);
     }
     return null;
   }
+}
+
+/** Persist key of a moon: `moons.d/<16 hex>.moon` (§7.4). */
+export function moonKey(id: bigint): string {
+  return `moons.d/${id.toString(16).padStart(16, '0')}.moon`;
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Identity } from '../../src/protocol/identity.ts';
 import { type InetAddress, parseInetAddress } from '../../src/protocol/inet-address.ts';
+import { World, WorldType } from '../../src/protocol/world.ts';
 import { UdpNetwork } from '../../src/testing/udp-network.ts';
 import { buildTestnet, makePlanet, SimNode, type SimNode as SimNodeT, testIdentity } from './harness.ts';
 
@@ -197,4 +198,40 @@ test('OFFLINE when the root goes silent, ONLINE again when it returns', () => {
     runUntil(net, () => a.node.online, 30_000),
     'online again',
   );
+});
+
+test('orbit: a moon is fetched from its seed, persisted, and its root becomes an upstream (§7.2)', () => {
+  const net = new UdpNetwork({ seed: 'moon' });
+  const { leaves, planet } = buildTestnet(net, 1);
+  const [a] = leaves;
+  const seedId = testIdentity(9);
+  const moon = World.create({
+    type: WorldType.MOON,
+    id: BigInt(seedId.address),
+    timestamp: 1234,
+    roots: [
+      {
+        identity: seedId.publicOnly(),
+        stableEndpoints: [parseInetAddress('20.0.99.10/9993') as InetAddress],
+      },
+    ],
+    signingKey: { publicKey: seedId.publicKey, privateKey: seedId.privateKey as Uint8Array },
+  });
+  const seedHost = net.addHost('seed', { addresses: ['20.0.99.10'] });
+  const seed = new SimNode(net, 'seed', seedHost, seedId, planet, { moons: [moon] });
+  assert.ok(runUntil(net, () => a.node.online && seed.node.online, 20_000));
+  a.node.orbit(moon.id, seedId.address, net.clock.now());
+  a.rearm();
+  assert.ok(
+    runUntil(net, () => a.node.moons.length === 1, 30_000),
+    'moon obtained',
+  );
+  const ev = a.events.find(
+    (e) => e.type === 'persist' && e.key === `moons.d/${moon.id.toString(16).padStart(16, '0')}.moon`,
+  );
+  assert.ok(ev);
+  assert.ok(runUntil(net, () => a.peerInfo(seed)?.role === 'moon' && a.directTo(seed), 30_000));
+  a.node.deorbit(moon.id);
+  assert.equal(a.node.moons.length, 0);
+  assert.equal(a.peerInfo(seed)?.role, 'leaf');
 });

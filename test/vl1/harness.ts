@@ -80,6 +80,7 @@ export class SimNode {
       seed?: string;
       peerCache?: Uint8Array[];
       bindAddress?: string;
+      moons?: World[];
     } = {},
   ) {
     const rng = new SeededRandom(opts.seed ?? `node:${name}`);
@@ -92,6 +93,7 @@ export class SimNode {
         now: clock.now(),
         role: opts.role,
         peerCache: opts.peerCache,
+        moons: opts.moons,
       },
       {
         send: (socket, to, data, ttl) => {
