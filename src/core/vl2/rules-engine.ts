@@ -17,8 +17,6 @@
 
 import type { Rule } from '../../protocol/rules.ts';
 import { RULE_MAX_ACTION_TYPE, RuleType } from '../../protocol/rules.ts';
-import type { PeerCredentials, RulesConfig } from './rules-types.ts';
-import { characteristicsOf } from './rules-ownership.ts';
 import {
   ETHERTYPE_IPV4,
   ETHERTYPE_IPV6,
@@ -31,6 +29,8 @@ import {
   V4,
   V6,
 } from './frame-classify.ts';
+import { characteristicsOf } from './rules-ownership.ts';
+import type { PeerCredentials, RulesConfig } from './rules-types.ts';
 
 export type { PeerCredentials, RulesConfig } from './rules-types.ts';
 
@@ -286,7 +286,13 @@ function b(x: boolean): number {
  * True if `frame[off..off+n)` is inside `ip/bits`. `bits` 0 contains everything; bits beyond the
  * address width are clamped (the reference's shift would be undefined there).
  */
-export function prefixContains(ip: Uint8Array, bits: number, n: number, frame: Uint8Array, off: number): boolean {
+export function prefixContains(
+  ip: Uint8Array,
+  bits: number,
+  n: number,
+  frame: Uint8Array,
+  off: number,
+): boolean {
   let rem = Math.min(bits, n * 8);
   let i = 0;
   while (rem >= 8) {
@@ -332,7 +338,14 @@ function hasPorts(proto: number): boolean {
  * protocol, too short) → plain 0, so a NOT-ed port rule matches it. IPv4 accepts port 0
  * (`p ≥ 0`), IPv6 does not (`p > 0`) — a reference quirk kept for compatibility.
  */
-function matchPort(dest: boolean, start: number, end: number, f: Uint8Array, et: number, hardNo: number): number {
+function matchPort(
+  dest: boolean,
+  start: number,
+  end: number,
+  f: Uint8Array,
+  et: number,
+  hardNo: number,
+): number {
   const len = f.length;
   if (et === ETHERTYPE_IPV4 && len >= IPV4_MIN_HEADER) {
     const off = ipv4HeaderLength(f) + (dest ? 2 : 0);
@@ -362,7 +375,14 @@ function tagValue(tags: ReadonlyArray<{ id: number; value: number }> | undefined
  * MATCH_TAGS_* (§8.8): our tag missing → hardNo. The other member's tag missing → hardNo when
  * receiving (unless super-accepting), else fail open: hardYes and skip the next DROP.
  */
-function matchTags(type: number, id: number, v: number, ctx: RulesContext, hardYes: number, hardNo: number): number {
+function matchTags(
+  type: number,
+  id: number,
+  v: number,
+  ctx: RulesContext,
+  hardYes: number,
+  hardNo: number,
+): number {
   const l = tagValue(ctx.config.tags, id);
   if (l < 0) return hardNo;
   const r = tagValue(ctx.peer?.tags, id);
@@ -427,7 +447,13 @@ const U64 = 0xffffffffffffffffn;
  * The range: the wire carries absolute `start`/`end`, but 1.14 keeps `end − start` in a u32 and
  * compares `start ≤ x ≤ start + width` (u64 wrap-around), so widths ≥ 2^32 wrap.
  */
-export function matchIntegerRange(start: bigint, end: bigint, index: number, format: number, f: Uint8Array): number {
+export function matchIntegerRange(
+  start: bigint,
+  end: bigint,
+  index: number,
+  format: number,
+  f: Uint8Array,
+): number {
   const bits = (format & 63) + 1;
   const bytes = (bits + 7) >> 3;
   let x = 0n;
@@ -442,7 +468,7 @@ export function matchIntegerRange(start: bigint, end: bigint, index: number, for
     if (eof <= f.length) while (idx < eof) x = (x >> 8n) | (BigInt(f[idx++]) << 56n);
     x >>= BigInt(64 - bits);
   }
-  const width = ((end - start) & U64) & 0xffffffffn;
+  const width = (end - start) & U64 & 0xffffffffn;
   const hi = (start + width) & U64;
   return b(x >= start && x <= hi);
 }
