@@ -753,7 +753,7 @@ export class Node {
     if (up && !up.equals(r.identity)) return; // the world is authoritative for roots
     const p = this.addPeer(r.identity);
     if (!p) return;
-    if (p.protocolVersion === 0)
+    if (p.protocolVersion === 0 && r.protocolVersion > 0)
       p.setVersion(r.protocolVersion, r.versionMajor, r.versionMinor, r.versionRevision);
     this.cachedPaths.set(p.address, [...r.paths]);
   }

@@ -89,18 +89,34 @@ export function tcp6(src: string, dst: string, sport: number, dport: number, fla
 }
 
 /** An ICMPv6 message. */
-export function icmp6(src: string, dst: string, type: number, code: number, body = new Uint8Array(8)): Uint8Array {
+export function icmp6(
+  src: string,
+  dst: string,
+  type: number,
+  code: number,
+  body = new Uint8Array(8),
+): Uint8Array {
   return ipv6(src, dst, 58, emitIcmpv6(type, code, 0, body, ip(src), ip(dst)));
 }
 
 /** A Neighbor Solicitation for `target` (RFC 4861 §4.3) from `src` with source link-layer option `mac`. */
-export function neighborSolicitation(src: string, dst: string, target: Uint8Array, mac: Uint8Array): Uint8Array {
+export function neighborSolicitation(
+  src: string,
+  dst: string,
+  target: Uint8Array,
+  mac: Uint8Array,
+): Uint8Array {
   const body = emitNeighborMessage(target, 1, mac);
   return ipv6(src, dst, 58, emitIcmpv6(135, 0, 0, body, ip(src), ip(dst)));
 }
 
 /** A Neighbor Advertisement for `target`. */
-export function neighborAdvertisement(src: string, dst: string, target: Uint8Array, mac: Uint8Array): Uint8Array {
+export function neighborAdvertisement(
+  src: string,
+  dst: string,
+  target: Uint8Array,
+  mac: Uint8Array,
+): Uint8Array {
   const body = emitNeighborMessage(target, 2, mac);
   return ipv6(src, dst, 58, emitIcmpv6(136, 0, 0x60000000, body, ip(src), ip(dst)));
 }
