@@ -16,13 +16,13 @@ test('SeededRandom is deterministic and uniform enough', () => {
   const b = new SeededRandom(42);
   let sum = 0;
   for (let i = 0; i < 10_000; i++) {
-    const x = a.next();
-    assert.equal(x, b.next());
+    const x = a.float();
+    assert.equal(x, b.float());
     assert.ok(x >= 0 && x < 1);
     sum += x;
   }
   assert.ok(Math.abs(sum / 10_000 - 0.5) < 0.02);
-  assert.notEqual(new SeededRandom(1).next(), new SeededRandom(2).next());
+  assert.notEqual(new SeededRandom(1).float(), new SeededRandom(2).float());
 });
 
 test('clean link: FIFO per direction, exact delay', () => {

@@ -11,28 +11,10 @@
  */
 
 import type { IpAddress, IpSender, SendFailure, TransportProtocol } from '../stack/types.ts';
+import { SeededRandom } from './random.ts';
 
-/** A small, fast, seeded PRNG (mulberry32): the same seed gives the same run. */
-export class SeededRandom {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** `n` random bytes (for `random` options of sans-I/O components). */
-  bytes(n: number): Uint8Array {
-    const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = (this.next() * 256) | 0;
-    return b;
-  }
-}
+/** The PRNG the link draws from (re-exported from random.ts for convenience). */
+export { SeededRandom };
 
 /** Impairments of one direction (or both) of a SimLink. */
 export interface SimLinkOptions {
@@ -117,12 +99,12 @@ export class SimLink<T> {
       depart = start + size / o.bandwidth;
       this.busyUntil[dir] = depart;
     }
-    if (o.loss > 0 && this.rng.next() < o.loss) {
+    if (o.loss > 0 && this.rng.float() < o.loss) {
       this.stats.lost++;
       return true;
     }
     this.schedule(dir, item, depart);
-    if (o.duplicate > 0 && this.rng.next() < o.duplicate) {
+    if (o.duplicate > 0 && this.rng.float() < o.duplicate) {
       this.stats.duplicated++;
       this.schedule(dir, item, depart);
     }
@@ -132,8 +114,8 @@ export class SimLink<T> {
   private schedule(dir: 0 | 1, item: T, depart: number): void {
     const o = this.o;
     let at = depart + o.delay;
-    if (o.jitter > 0) at += this.rng.next() * o.jitter;
-    if (o.reorder > 0 && this.rng.next() < o.reorder) {
+    if (o.jitter > 0) at += this.rng.float() * o.jitter;
+    if (o.reorder > 0 && this.rng.float() < o.reorder) {
       this.stats.reordered++;
       at += o.reorderDelay;
     }

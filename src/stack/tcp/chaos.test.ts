@@ -13,17 +13,17 @@ for (let seed = 1; seed <= 12; seed++) {
     const rng = new SeededRandom(seed * 7919);
     const p = tcpPair(
       {
-        delay: 1 + rng.next() * 20,
-        jitter: rng.next() * 5,
-        loss: rng.next() * 0.15,
-        reorder: rng.next() * 0.1,
-        duplicate: rng.next() * 0.05,
-        bandwidth: 1000 + rng.next() * 20_000,
+        delay: 1 + rng.float() * 20,
+        jitter: rng.float() * 5,
+        loss: rng.float() * 0.15,
+        reorder: rng.float() * 0.1,
+        duplicate: rng.float() * 0.05,
+        bandwidth: 1000 + rng.float() * 20_000,
         seed,
       },
       {
-        receiveBufferSize: 4096 + Math.floor(rng.next() * 100_000),
-        congestionControl: rng.next() < 0.5 ? 'cubic' : 'newreno',
+        receiveBufferSize: 4096 + Math.floor(rng.float() * 100_000),
+        congestionControl: rng.float() < 0.5 ? 'cubic' : 'newreno',
       },
     );
     const l = p.b.listen(80);
@@ -44,7 +44,7 @@ for (let seed = 1; seed <= 12; seed++) {
     const clients = [0, 1, 2].map(() => track(p.a.connect(p.net.b.address, 80)));
     const buf = new Uint8Array(20_000);
     const write = (e: { c: TcpConnection; sent: number }) => {
-      const n = 1 + Math.floor(rng.next() * buf.length);
+      const n = 1 + Math.floor(rng.float() * buf.length);
       for (let i = 0; i < n; i++) buf[i] = patternByte(e.sent + i);
       try {
         e.sent += e.c.write(buf, 0, n);
@@ -54,10 +54,10 @@ for (let seed = 1; seed <= 12; seed++) {
     };
     let t = 0;
     for (let step = 0; step < 200; step++) {
-      t += rng.next() * 200;
+      t += rng.float() * 200;
       p.net.run(() => false, t);
-      const e = conns[Math.floor(rng.next() * conns.length)];
-      const r = rng.next();
+      const e = conns[Math.floor(rng.float() * conns.length)];
+      const r = rng.float();
       if (r < 0.6) write(e);
       else if (r < 0.7) e.c.pause();
       else if (r < 0.8) e.c.resume();

@@ -673,23 +673,23 @@ test('fuzz: random segments to a listener and a connection never throw', () => {
   tcp.listen(80);
   const rng = new SeededRandom(9);
   for (let i = 0; i < 5000; i++) {
-    const n = (rng.next() * 80) | 0;
+    const n = (rng.float() * 80) | 0;
     const b = rng.bytes(n);
-    if (n >= 4 && rng.next() < 0.5) {
+    if (n >= 4 && rng.float() < 0.5) {
       b[0] = 0;
       b[1] = 80;
       b[2] = 0x9c;
       b[3] = 0x40;
     }
     tcp.receive(R, L, b, i);
-    if (rng.next() < 0.3) {
-      const f = (rng.next() * 256) | 0;
+    if (rng.float() < 0.3) {
+      const f = (rng.float() * 256) | 0;
       inject(
         {
           srcPort: 80,
           dstPort: 40000,
-          seq: (rng.next() * 2 ** 32) >>> 0,
-          ack: (rng.next() * 2 ** 32) >>> 0,
+          seq: (rng.float() * 2 ** 32) >>> 0,
+          ack: (rng.float() * 2 ** 32) >>> 0,
           flags: f,
           window: 100,
           payload: rng.bytes(5),
