@@ -192,3 +192,49 @@ test('roaming: a host moves behind another NAT; old paths die, NAT reboot forget
   assert.equal(net.stats.dropped['no-route'], before + 1);
   assert.throws(() => net.moveHost('mover', { addresses: ['192.0.2.1'] }), /already in use/);
 });
+
+test('double NAT: a home router behind carrier-grade NAT', () => {
+  const net = new UdpNetwork({ seed: 4 });
+  const cgnat = net.addNat('cgnat', { type: 'symmetric', publicIp: '203.0.113.50' });
+  const home = net.addNat('home', { type: 'port-restricted', publicIp: '100.64.0.2', behind: cgnat });
+  const host = net.addHost('pc', { addresses: ['192.168.1.10'], behind: home });
+  const neighbour = net.addHost('nb', { addresses: ['100.64.0.9'], behind: cgnat }).bind(7000);
+  const srv = net.addHost('srv', { addresses: ['192.0.2.1'] }).bind(9993);
+  const pc = host.bind(9993);
+  const atSrv = collect(srv);
+  const atPc = collect(pc);
+  const atNb = collect(neighbour);
+  assert.equal(host.publicIp(4), '203.0.113.50');
+  assert.throws(
+    () => net.addNat('bad', { type: 'full-cone', publicIp: '100.64.0.2', behind: cgnat }),
+    /already in use/,
+  );
+
+  pc.send(new Uint8Array([1]), { ip: '192.0.2.1', port: 9993 });
+  net.run(1);
+  assert.equal(atSrv.length, 1);
+  assert.equal(atSrv[0].ip, '203.0.113.50');
+  srv.send(new Uint8Array([2]), atSrv[0]); // through both NATs back to the pc
+  net.run(2);
+  assert.deepEqual(atPc, [{ ip: '192.0.2.1', port: 9993 }]);
+
+  // Routers on the way out: home (1), CGNAT (2), core (3).
+  const home0 = home.table.mappings(2).length;
+  const cg0 = cgnat.table.mappings(2).length;
+  pc.send(new Uint8Array([3]), { ip: '192.0.2.1', port: 4444 }, { ttl: 2 });
+  net.run(3);
+  assert.equal(home.table.mappings(3).length, home0, 'EIM: same home mapping');
+  assert.equal(cgnat.table.mappings(3).length, cg0, 'dropped at the CGNAT before translation');
+  pc.send(new Uint8Array([4]), { ip: '192.0.2.1', port: 4444 }, { ttl: 3 });
+  net.run(4);
+  assert.equal(cgnat.table.mappings(4).length, cg0 + 1, 'translated, then dropped in the core');
+  assert.equal(net.stats.dropped.ttl, 2);
+
+  // Inside the CGNAT's LAN, the home router's outside address is reachable directly.
+  pc.send(new Uint8Array([5]), { ip: '100.64.0.9', port: 7000 });
+  net.run(5);
+  assert.deepEqual(atNb, [{ ip: '100.64.0.2', port: 9993 }]);
+  neighbour.send(new Uint8Array([6]), atNb[0]);
+  net.run(6);
+  assert.deepEqual(atPc.at(-1), { ip: '100.64.0.9', port: 7000 });
+});

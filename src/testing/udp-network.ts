@@ -8,6 +8,7 @@
  *   addresses, reachable directly only from the same LAN; everything else leaves through the NAT,
  *   which rewrites the source to its public IP and a mapped port and filters what comes back
  *   (see `nat.ts`). Addresses of the other family are public (the usual NAT44 + global IPv6 home).
+ *   Hosts can move (`moveHost`) and NATs reboot (`reboot`), as laptops and home routers do.
  * - Impairments (`link-conditions.ts`) apply per host (access link), per host pair (directional)
  *   or network-wide, and can change at run time; `cut` drops everything between two hosts (or
  *   around one) until `restore`.
@@ -15,10 +16,12 @@
  *   datagrams in time order (FIFO among equal times) and fires the nodes' own deadlines in between.
  *   Arrival times are rounded up to whole milliseconds, so `now` stays an integer for code that
  *   writes it into packets. Randomness comes from one seed, so a run is a function of the seed.
+ * - NATs nest (`addNat(..., { behind })`): a home router behind carrier-grade NAT.
  *
- * IP TTL is modelled as router hops: the sender's NAT, the core, and the receiver's NAT each
- * count one (same-LAN and loopback traffic crosses none). A datagram needs `ttl` > hops to arrive,
- * so RENDEZVOUS's TTL-2 junk datagram (protocol.md §6.6) opens the sender's NAT and dies in the core.
+ * IP TTL is modelled per router: each NAT crossed and the core take one, and a router drops a
+ * datagram whose TTL runs out before forwarding (so before translating it); same-LAN and loopback
+ * traffic crosses none. RENDEZVOUS's TTL-2 junk datagram (protocol.md §6.6) thus opens the
+ * sender's NAT and dies in the core.
  *
  * @example
  * ```ts
@@ -175,8 +178,13 @@ export interface HostOptions {
 
 /** Options of {@link UdpNetwork.addNat}. */
 export interface NatOptions extends NatBehaviour {
-  /** The NAT's public address; its family is the family it translates. */
+  /**
+   * The NAT's outside address; its family is the family it translates. Public, or — with
+   * `behind` — an address in the outer NAT's LAN.
+   */
   publicIp: string;
+  /** An outer NAT this one sits behind (double NAT, e.g. a home router behind carrier-grade NAT). */
+  behind?: SimNat;
   /** Let inside hosts reach each other through the public address (default false). */
   hairpin?: boolean;
   /** Core conditions between hosts of this NAT's LAN (default: perfect). */
@@ -201,8 +209,10 @@ export class SimNat {
   readonly table: NatTable;
   /** Whether inside hosts can reach each other through the public address. */
   hairpin: boolean;
-  /** @internal LAN address → host. */
-  readonly lan = new Map<string, SimHost>();
+  /** @internal LAN address → host, or inner NAT by its outside address. */
+  readonly lan = new Map<string, SimHost | SimNat>();
+  /** The NAT this one sits behind, if any. */
+  readonly outer: SimNat | undefined;
   private lanCond: Readonly<LinkConditions> | undefined;
 
   /** @internal Use {@link UdpNetwork.addNat}. */
@@ -213,26 +223,39 @@ export class SimNat {
   ) {
     this.publicIp = requireIp(opts.publicIp, 'addNat publicIp');
     this.family = familyOf(this.publicIp);
+    this.outer = opts.behind;
+    if (this.outer && this.outer.family !== this.family)
+      throw new TypeError('addNat: a NAT behind another must translate the same family');
     this.table = new NatTable(opts, random);
     this.hairpin = opts.hairpin ?? false;
     this.lanCond = opts.lanConditions ? validateConditions(opts.lanConditions) : undefined;
   }
 
   /**
-   * The host a datagram to public `port` is headed for, as far as can be told when it is sent
+   * The host a datagram to outside `port` is headed for, as far as can be told when it is sent
    * (its conditions and cuts apply in flight): the host of the live mapping, else the only host
-   * of the LAN, else unknown (the datagram then crosses the network defaults). Whether it is let
-   * in is decided on arrival.
+   * of the LAN, else unknown (the datagram then crosses the network defaults). Looks through
+   * inner NATs. Whether it is let in is decided on arrival.
    */
-  likelyHost(port: number, now: number): SimHost | undefined {
-    const inside = this.table.peek(port, now);
-    if (inside) return this.lan.get(inside.ip);
-    let only: SimHost | undefined;
-    for (const h of this.lan.values()) {
-      if (only && h !== only) return undefined;
-      only = h;
+  likelyHost(port: number | undefined, now: number): SimHost | undefined {
+    let e: SimHost | SimNat | undefined;
+    let next: number | undefined;
+    const inside = port === undefined ? undefined : this.table.peek(port, now);
+    if (inside) {
+      e = this.lan.get(inside.ip);
+      next = inside.port;
+    } else {
+      for (const x of this.lan.values()) {
+        if (e && x !== e) return undefined;
+        e = x;
+      }
     }
-    return only;
+    return e instanceof SimNat ? e.likelyHost(next, now) : e;
+  }
+
+  /** The address the internet sees this NAT's traffic from (the outermost NAT's). */
+  get internetIp(): string {
+    return this.outer ? this.outer.internetIp : this.publicIp;
   }
 
   /** Forgets every mapping, as a NAT reboot does. */
@@ -363,11 +386,11 @@ export class SimHost implements UdpStack {
   }
 
   /**
-   * The address the rest of the network reaches this host at for `family`: its NAT's public IP
-   * for the NAT's family, else its own first address of that family.
+   * The address the rest of the network reaches this host at for `family`: its (outermost) NAT's
+   * public IP for the NAT's family, else its own first address of that family.
    */
   publicIp(family: IpFamily = 4): string | undefined {
-    if (this.nat && this.nat.family === family) return this.nat.publicIp;
+    if (this.nat && this.nat.family === family) return this.nat.internetIp;
     return this.addresses.find((a) => familyOf(a) === family);
   }
 
@@ -471,19 +494,20 @@ export class SimHost implements UdpStack {
 
 /** Where a datagram is headed once routed. */
 interface Route {
-  /** Final host as far as known at send time (for NAT inbound: {@link SimNat.likelyHost}). */
+  /** Final host as far as known at send time (through NATs: {@link SimNat.likelyHost}). */
   peer: SimHost | undefined;
-  /** Deliver to `peer` at `ip` (`nat` unset), or filter through `nat` at public `port`. */
+  /** What the datagram is addressed to in the scope where it ends: a host, or a NAT to enter. */
+  entity: SimHost | SimNat;
+  /** Destination address at `entity`. */
   ip: string;
   port: number;
-  nat: SimNat | undefined;
-  /** Source as the receiver will see it. */
+  /** Source as the receiver will see it (after outbound NATs). */
   from: UdpAddress;
-  /** Routers crossed (TTL). */
-  hops: number;
+  /** TTL left on reaching `entity` (each inbound NAT takes one more on arrival). */
+  ttl: number;
   /** Loopback or to itself: no impairments, no cut. */
   local: boolean;
-  /** LAN the traffic stays in, if any (selects the LAN core conditions). */
+  /** LAN the datagram ends in (selects that LAN's core conditions); undefined = the internet. */
   lan: SimNat | undefined;
 }
 
@@ -559,10 +583,12 @@ export class UdpNetwork {
   /** Adds a NAT device. Its public IP must not be used by anything else. */
   addNat(name: string, opts: NatOptions): SimNat {
     if (this.natsByName.has(name)) throw new Error(`addNat: a NAT named "${name}" exists`);
+    if (opts.behind && this.natsByName.get(opts.behind.name) !== opts.behind)
+      throw new Error('addNat: behind must be a NAT of this network');
     const nat = new SimNat(name, opts, this.random.fork(`nat:${name}`));
-    if (this.publicIps.has(nat.publicIp))
-      throw new Error(`addNat: address ${nat.publicIp} is already in use`);
-    this.publicIps.set(nat.publicIp, nat);
+    const scope = nat.outer ? nat.outer.lan : this.publicIps;
+    if (scope.has(nat.publicIp)) throw new Error(`addNat: address ${nat.publicIp} is already in use`);
+    scope.set(nat.publicIp, nat);
     this.natsByName.set(name, nat);
     return nat;
   }
@@ -736,16 +762,12 @@ export class UdpNetwork {
       this.drop(d, 'no-route');
       return;
     }
-    const route = this.route(src, { ip: srcIp, port: sock.localAddress.port }, to, now);
+    const route = this.route(src, { ip: srcIp, port: sock.localAddress.port }, to, ttl, now);
     if (typeof route === 'string') {
       this.drop(d, route);
       return;
     }
     d.route = route;
-    if (ttl <= route.hops) {
-      this.drop(d, 'ttl');
-      return;
-    }
     let arrival = now;
     let duplicate = false;
     if (!route.local) {
@@ -802,93 +824,93 @@ export class UdpNetwork {
     }
   }
 
-  private route(src: SimHost, from: UdpAddress, to: UdpAddress, now: number): Route | DropReason {
+  /**
+   * Walks the datagram out of its LAN(s): within a scope (a NAT's LAN, or the internet) it goes
+   * straight to the entity owning the address; otherwise it leaves through the scope's NAT,
+   * which translates the source. Each router (NAT or the core) takes one TTL and, like a real
+   * router, drops the datagram before forwarding (so before translating) when the TTL runs out.
+   */
+  private route(
+    src: SimHost,
+    from: UdpAddress,
+    to: UdpAddress,
+    ttl: number,
+    now: number,
+  ): Route | DropReason {
     if (isLoopback(to.ip) || src.hasAddress(to.ip)) {
-      return {
-        peer: src,
-        ip: to.ip,
-        port: to.port,
-        nat: undefined,
-        from,
-        hops: 0,
-        local: true,
-        lan: undefined,
-      };
+      return { peer: src, entity: src, ip: to.ip, port: to.port, from, ttl, local: true, lan: undefined };
     }
-    let hops = 0;
-    const nat = src.nat;
-    if (nat && src.isLanAddress(from.ip)) {
-      const neighbour = nat.lan.get(to.ip);
-      if (neighbour) {
-        return {
-          peer: neighbour,
-          ip: to.ip,
-          port: to.port,
-          nat: undefined,
-          from,
-          hops,
-          local: false,
-          lan: nat,
-        };
+    let scope = src.isLanAddress(from.ip) ? src.nat : undefined;
+    for (;;) {
+      if (scope === undefined) {
+        const e = this.publicIps.get(to.ip);
+        if (e === undefined) return 'no-route';
+        if (ttl <= 1) return 'ttl'; // the core router
+        return this.routeTo(e, to, from, ttl - 1, undefined, now);
       }
-      const port = nat.table.outbound(from, to, now);
+      const e = scope.lan.get(to.ip);
+      if (e !== undefined) return this.routeTo(e, to, from, ttl, scope, now); // same LAN: no router
+      if (ttl <= 1) return 'ttl';
+      ttl--;
+      if (to.ip === scope.publicIp) {
+        // Hairpin: out through the NAT and straight back in. Arrival processing will take a TTL
+        // for entering the NAT again; it is one router, so give that one back.
+        if (!scope.hairpin) return 'nat-filter';
+        const port = scope.table.outbound(from, to, now);
+        if (port === undefined) return 'nat-filter';
+        return this.routeTo(scope, to, { ip: scope.publicIp, port }, ttl + 1, scope, now);
+      }
+      const port = scope.table.outbound(from, to, now);
       if (port === undefined) return 'nat-filter'; // public ports exhausted
-      from = { ip: nat.publicIp, port };
-      hops = 1;
-      if (to.ip === nat.publicIp) {
-        if (!nat.hairpin) return 'nat-filter';
-        return {
-          peer: nat.likelyHost(to.port, now),
-          ip: to.ip,
-          port: to.port,
-          nat,
-          from,
-          hops,
-          local: false,
-          lan: nat,
-        };
-      }
+      from = { ip: scope.publicIp, port };
+      scope = scope.outer;
     }
-    const dst = this.publicIps.get(to.ip);
-    if (dst === undefined) return 'no-route';
-    if (dst instanceof SimHost) {
-      return {
-        peer: dst,
-        ip: to.ip,
-        port: to.port,
-        nat: undefined,
-        from,
-        hops: hops + 1,
-        local: false,
-        lan: undefined,
-      };
-    }
-    const peer = dst.likelyHost(to.port, now);
-    return { peer, ip: to.ip, port: to.port, nat: dst, from, hops: hops + 2, local: false, lan: undefined };
+  }
+
+  private routeTo(
+    e: SimHost | SimNat,
+    to: UdpAddress,
+    from: UdpAddress,
+    ttl: number,
+    lan: SimNat | undefined,
+    now: number,
+  ): Route {
+    const peer = e instanceof SimNat ? e.likelyHost(to.port, now) : e;
+    return { peer, entity: e, ip: to.ip, port: to.port, from, ttl, local: false, lan };
   }
 
   private deliver(d: InFlight): void {
     const now = this.clock.now();
     const r = d.route;
-    let host = r.peer;
+    let e = r.entity;
     let ip = r.ip;
     let port = r.port;
-    if (r.nat) {
+    let ttl = r.ttl;
+    if (!r.local && !(e instanceof SimNat)) {
+      // Still the owner of that address? (The host may have moved while this was in flight.)
+      if ((r.lan ? r.lan.lan.get(ip) : this.publicIps.get(ip)) !== e) {
+        this.drop(d, 'no-route');
+        return;
+      }
+    }
+    while (e instanceof SimNat) {
       // Filtering happens on arrival: the mapping may have opened or expired while in flight.
-      const inside = r.nat.table.inbound(r.port, r.from, now);
-      host = inside && r.nat.lan.get(inside.ip);
-      if (!inside || !host) {
+      if (ttl <= 1) {
+        this.drop(d, 'ttl');
+        return;
+      }
+      ttl--;
+      const inside = e.table.inbound(port, r.from, now);
+      const next = inside && e.lan.get(inside.ip);
+      if (!inside || !next) {
         this.drop(d, 'nat-filter');
         return;
       }
       ip = inside.ip;
       port = inside.port;
+      e = next;
     }
-    const stillThere = r.nat || r.local || (r.lan ? r.lan.lan.get(ip) : this.publicIps.get(ip)) === host;
-    if (!host || !stillThere) {
-      this.drop(d, 'no-route'); // (or the host moved away while the datagram was in flight)
-      return;
-    }
+    const host = e;
     if (!r.local && this.cutBetween(d.src.name, host.name)) {
       this.drop(d, 'cut');
       return;
