@@ -11,10 +11,10 @@
  * @module
  */
 import { formatAddress, isReservedAddress } from '../protocol/address.ts';
-import { cryptField, dearmor, SymmetricKey } from '../protocol/armor.ts';
-import { FRAG_DEST, FRAG_HOPS, isFragment } from '../protocol/fragment.ts';
+import { dearmor, SymmetricKey } from '../protocol/armor.ts';
+import { FRAG_DEST, isFragment } from '../protocol/fragment.ts';
 import { Identity } from '../protocol/identity.ts';
-import { type InetAddress, IpScope, inetAddressToString, ipScope } from '../protocol/inet-address.ts';
+import type { InetAddress } from '../protocol/inet-address.ts';
 import { lz4Decompress } from '../protocol/lz4.ts';
 import {
   CIPHER_AES_GMAC_SIV,
@@ -31,42 +31,17 @@ import {
   VERB_FLAG_COMPRESSED,
   VERB_MASK,
 } from '../protocol/packet.ts';
-import { decodeError, encodeError } from '../protocol/verbs/error.ts';
-import {
-  decodeHello,
-  decodeOkHelloWorlds,
-  encodeOkHelloWorlds,
-  HELLO_IDENTITY,
-  HELLO_PROTOCOL_VERSION,
-  helloCryptFieldStart,
-  MIN_PROTOCOL_VERSION,
-} from '../protocol/verbs/hello.ts';
-import { decodeOk, decodeOkHeader, encodeOk } from '../protocol/verbs/ok.ts';
-import { decodePushDirectPaths, PUSH_FLAG_CLUSTER_REDIRECT } from '../protocol/verbs/push-direct-paths.ts';
-import { decodeRendezvous, encodeRendezvous } from '../protocol/verbs/rendezvous.ts';
+import { encodeError } from '../protocol/verbs/error.ts';
+import { HELLO_IDENTITY, HELLO_PROTOCOL_VERSION, MIN_PROTOCOL_VERSION } from '../protocol/verbs/hello.ts';
 import { decodeUserMessage } from '../protocol/verbs/user-message.ts';
 import { ErrorCode, Verb } from '../protocol/verbs/verb.ts';
-import { decodeWhois } from '../protocol/verbs/whois.ts';
 import { readU40, readU64 } from '../util/bytes.ts';
 import { Reader, Writer } from '../util/result.ts';
-import {
-  ECHO_RATE_LIMIT,
-  MIN_UNITE_INTERVAL,
-  PEER_WHOIS_RATE_LIMIT,
-  PROTOCOL_VERSION,
-  PUSH_DIRECT_PATHS_CUTOFF_LIMIT,
-  PUSH_DIRECT_PATHS_CUTOFF_TIME,
-  PUSH_DIRECT_PATHS_MAX_PER_SCOPE,
-  QUEUE_TIMEOUT,
-  RELAY_MAX_HOPS,
-  RENDEZVOUS_JUNK_LENGTH,
-  RENDEZVOUS_JUNK_TTL,
-  RX_PARK_LIMIT,
-  SOFTWARE_VERSION,
-} from './constants.ts';
+import { QUEUE_TIMEOUT, RX_PARK_LIMIT } from './constants.ts';
 import type { Node } from './node.ts';
-import type { Path } from './path.ts';
 import { Peer } from './peer.ts';
+import { Relay } from './relay.ts';
+import { toVl2, Vl1Verbs } from './vl1-verbs.ts';
 
 const FRAG_MIN = 16;
 
@@ -104,15 +79,13 @@ const VL2_VERBS = new Set<number>([
 /** Receive side of a {@link Node}. Internal to src/core. */
 export class Switch {
   private parked: Parked[] = [];
-  /** RENDEZVOUS hints for peers being WHOIS'd (address → where to contact it). */
-  private readonly pendingRendezvous = new Map<
-    number,
-    { socket: number; payload: Uint8Array; time: number }
-  >();
-  /** The upstream that sent the last RENDEZVOUS (replayed hints are attributed to it). */
-  private rendezvousFrom: Peer | undefined;
+  private readonly relayer: Relay;
+  private readonly verbs: Vl1Verbs;
 
-  constructor(private readonly node: Node) {}
+  constructor(private readonly node: Node) {
+    this.relayer = new Relay(node);
+    this.verbs = new Vl1Verbs(node);
+  }
 
   /** Entry point for one datagram (the node wraps it in try/catch). */
   receive(socket: number, from: InetAddress, d: Uint8Array, now: number): void {
@@ -128,7 +101,7 @@ export class Switch {
     }
     if (isFragment(d)) {
       if (readU40(d, FRAG_DEST) !== n.address) {
-        this.relay(socket, from, d, true, now);
+        this.relayer.relay(socket, from, d, true, now);
         return;
       }
     } else {
@@ -137,96 +110,13 @@ export class Switch {
         return;
       }
       if (readU40(d, PKT_DEST) !== n.address) {
-        this.relay(socket, from, d, false, now);
+        this.relayer.relay(socket, from, d, false, now);
         return;
       }
     }
     const r = n.reassembler.receive(d, now);
     n.syncFragmentDrops(now);
     if (r.kind === 'complete') this.packet(socket, from, r.packet, now);
-  }
-
-  // ---- relaying (§3.4, §9.4) -----------------------------------------------------------------
-
-  private relay(socket: number, from: InetAddress, d: Uint8Array, frag: boolean, now: number): void {
-    const n = this.node;
-    if (!n.isRoot) {
-      // Leaves relay only on trust-established paths (§3.4); this core does not (see report).
-      n.drop('not-relaying');
-      return;
-    }
-    const hopsAt = frag ? FRAG_HOPS : PKT_FLAGS;
-    if ((d[hopsAt] & FLAGS_HOPS_MASK) >= RELAY_MAX_HOPS) {
-      n.drop('hops-exceeded');
-      return;
-    }
-    const destAddr = readU40(d, frag ? FRAG_DEST : PKT_DEST);
-    const dest = n.topology.peers.get(destAddr);
-    let path = dest?.bestPath(now, true) ?? dest?.bestPath(now);
-    if (!path) {
-      // §3.4: no direct path to the destination: hand it to our own best upstream (another
-      // root of a multi-root planet), never back to where it came from.
-      const srcAddr = frag ? -1 : readU40(d, PKT_SOURCE);
-      const up = n.bestUpstream(now, srcAddr);
-      path = up && up.address !== destAddr ? up.bestPath(now, true) : undefined;
-    }
-    if (!path) {
-      n.drop('relay-no-path');
-      return;
-    }
-    if (path.socket === socket && path.text === inetAddressToString(from)) {
-      n.drop('relay-no-path'); // never back to the source
-      return;
-    }
-    d[hopsAt] = (d[hopsAt] & ~FLAGS_HOPS_MASK) | (((d[hopsAt] & FLAGS_HOPS_MASK) + 1) & FLAGS_HOPS_MASK);
-    n.counters.relayed++;
-    n.counters.datagramsSent++;
-    n.io.send(path.socket, path.address, d);
-    path.lastSend = now;
-    if (!frag && dest && path.key === dest.bestPath(now)?.key)
-      this.maybeUnite(readU40(d, PKT_SOURCE), dest, now);
-  }
-
-  /**
-   * §9.4 step 1: introduce `a` and `b` (RENDEZVOUS to each with the other's address), at most
-   * once per 30 s per pair. Per IP scope, each side's best path per family; scan scopes from
-   * private (7) down, IPv6 before IPv4, and take the first scope/family both sides have.
-   */
-  private maybeUnite(aAddr: number, b: Peer, now: number): void {
-    const n = this.node;
-    const a = n.topology.peers.get(aAddr);
-    if (!a || a === b) return;
-    const key = aAddr < b.address ? `${aAddr}:${b.address}` : `${b.address}:${aAddr}`;
-    const last = n.unites.get(key);
-    if (last !== undefined && now - last < MIN_UNITE_INTERVAL) return;
-    const pick = bestPerScopeFamily(a, now);
-    const pickB = bestPerScopeFamily(b, now);
-    let pa: Path | undefined;
-    let pb: Path | undefined;
-    for (let scope = 7; scope >= 0 && !pa; scope--) {
-      for (const fam of [6, 4]) {
-        const x = pick.get(`${scope}|${fam}`);
-        const y = pickB.get(`${scope}|${fam}`);
-        if (x && y) {
-          pa = x;
-          pb = y;
-          break;
-        }
-      }
-    }
-    if (!pa || !pb) return;
-    n.unites.set(key, now);
-    n.counters.united++;
-    const toA = rendezvousPayload(b.address, pb.address);
-    const toB = rendezvousPayload(a.address, pa.address);
-    // The two RENDEZVOUS go in random order (§9.4).
-    if ((n.random(1)[0] & 1) === 0) {
-      n.sendRouted(a, Verb.RENDEZVOUS, toA, now);
-      n.sendRouted(b, Verb.RENDEZVOUS, toB, now);
-    } else {
-      n.sendRouted(b, Verb.RENDEZVOUS, toB, now);
-      n.sendRouted(a, Verb.RENDEZVOUS, toA, now);
-    }
   }
 
   // ---- packets addressed to us ------------------------------------------------------------------
@@ -373,25 +263,25 @@ export class Switch {
     if (ACTIVITY_VERBS.has(verb)) peer.lastActivity = now;
     switch (verb) {
       case Verb.HELLO:
-        this.hello(peer, socket, from, pkt, hops, now);
+        this.verbs.hello(peer, socket, from, pkt, hops, now);
         break;
       case Verb.OK:
-        if (!this.ok(peer, socket, from, payload, pkt, hops, now)) return;
+        if (!this.verbs.ok(peer, socket, from, payload, pkt, hops, now)) return;
         break;
       case Verb.ERROR:
-        this.error(peer, payload, pkt, hops, now);
+        this.verbs.error(peer, payload, pkt, hops, now);
         break;
       case Verb.WHOIS:
-        this.whois(peer, socket, from, payload, pkt, hops, now);
+        this.verbs.whois(peer, socket, from, payload, pkt, hops, now);
         break;
       case Verb.RENDEZVOUS:
-        this.rendezvous(peer, socket, payload, now);
+        this.verbs.rendezvous(peer, socket, payload, now);
         break;
       case Verb.ECHO:
-        this.echo(peer, socket, from, payload, pkt, hops, now);
+        this.verbs.echo(peer, socket, from, payload, pkt, hops, now);
         break;
       case Verb.PUSH_DIRECT_PATHS:
-        this.pushDirectPaths(peer, socket, payload, now);
+        this.verbs.pushDirectPaths(peer, socket, payload, now);
         break;
       case Verb.USER_MESSAGE: {
         const m = decodeUserMessage(payload);
@@ -408,7 +298,7 @@ export class Switch {
         break;
       }
       default:
-        if (VL2_VERBS.has(verb)) this.toVl2(peer, verb, payload, pkt, hops, now);
+        if (VL2_VERBS.has(verb)) toVl2(n, peer, verb, payload, pkt, hops, now);
       // NOP, bonding verbs, REMOTE_TRACE and unknown verbs: counted, nothing else (§6, §6.19).
     }
     this.pathSeen(peer, socket, from, verb, hops, now);
@@ -440,325 +330,6 @@ export class Switch {
     if (peer.gateConfirm(socket, from, now)) n.sendHello(peer, now, from, socket);
   }
 
-  private toVl2(
-    peer: Peer,
-    verb: number,
-    payload: Uint8Array,
-    pkt: Uint8Array,
-    hops: number,
-    now: number,
-  ): void {
-    this.node.vl2?.({ peer: peer.address, verb, payload, packetId: readU64(pkt, PKT_ID), hops, now });
-  }
-
-  // ---- verb handlers -----------------------------------------------------------------------------
-
-  /** HELLO (§6.2 steps 4–6), already authenticated. */
-  private hello(
-    peer: Peer,
-    socket: number,
-    from: InetAddress,
-    pkt: Uint8Array,
-    hops: number,
-    now: number,
-  ): void {
-    const n = this.node;
-    const start = helloCryptFieldStart(pkt.subarray(PKT_PAYLOAD));
-    if (start !== null) cryptField(peer.key, pkt, PKT_PAYLOAD + start, pkt.length - PKT_PAYLOAD - start);
-    const h = decodeHello(pkt.subarray(PKT_PAYLOAD));
-    if (!h.ok) {
-      n.drop('bad-payload');
-      return;
-    }
-    const hello = h.value;
-    if (!peer.gateHelloReply(now)) {
-      n.drop('hello-rate-limited');
-      return;
-    }
-    if (hops === 0 && hello.destination) n.recordSurface(peer, socket, hello.destination, from, now);
-    const worlds = n.topology.worldsNewerFor(hello.planetId, hello.planetTimestamp, hello.moons);
-    const src: InetAddress = hello.protocolVersion < 5 ? { ...from, port: 0 } : from;
-    const w = new Writer(64);
-    encodeOk(w, {
-      inReVerb: Verb.HELLO,
-      inRePacketId: readU64(pkt, PKT_ID),
-      kind: 'HELLO',
-      body: {
-        timestamp: hello.timestamp,
-        protocolVersion: PROTOCOL_VERSION,
-        versionMajor: SOFTWARE_VERSION.major,
-        versionMinor: SOFTWARE_VERSION.minor,
-        versionRevision: SOFTWARE_VERSION.revision,
-        source: src,
-        worlds: encodeOkHelloWorlds(worlds),
-      },
-    });
-    // §6.2 quirk: armored with the cipher the version known BEFORE this HELLO implies.
-    const body = w.finish();
-    if (hops === 0) n.sendOn(peer, socket, from, Verb.OK, body, now);
-    else n.sendRouted(peer, Verb.OK, body, now);
-    const wasUnknown = peer.protocolVersion === 0;
-    peer.setVersion(hello.protocolVersion, hello.versionMajor, hello.versionMinor, hello.versionRevision);
-    if (wasUnknown) n.announcePeer(peer, now, true);
-  }
-
-  /** OK (§6.4). Returns false if it was dropped (not expected). */
-  private ok(
-    peer: Peer,
-    socket: number,
-    from: InetAddress,
-    payload: Uint8Array,
-    pkt: Uint8Array,
-    hops: number,
-    now: number,
-  ): boolean {
-    const n = this.node;
-    const hdr = decodeOkHeader(payload);
-    if (!hdr.ok) {
-      n.drop('bad-payload');
-      return false;
-    }
-    if (!n.expecting.expecting(hdr.value.inRePacketId)) {
-      n.drop('unexpected-ok');
-      return false;
-    }
-    // §9.3: paths are learned only from authenticated zero-hop OKs.
-    let path = hops === 0 ? peer.findPath(socket, from) : undefined;
-    if (hops === 0 && !path && n.usableAddress(from) && n.topology.allowedPathFor(peer.address, from)) {
-      const r = peer.learnPath(socket, from, now);
-      path = r.path;
-      if (r.added) n.pathLearned(peer, path, now);
-    }
-    const v = hdr.value.inReVerb;
-    if (v !== Verb.HELLO && v !== Verb.WHOIS && v !== Verb.ECHO) {
-      this.toVl2(peer, Verb.OK, payload, pkt, hops, now);
-      return true;
-    }
-    const d = decodeOk(payload);
-    if (!d.ok) {
-      n.drop('bad-payload');
-      return true;
-    }
-    const okm = d.value;
-    if (okm.kind === 'HELLO') {
-      const b = okm.body;
-      const first = peer.protocolVersion === 0;
-      peer.setVersion(b.protocolVersion, b.versionMajor, b.versionMinor, b.versionRevision);
-      // Latency = now − echoed timestamp (§6.2), only for zero-hop replies. An echoed time in
-      // the future or older than the activity timeout was not ours to begin with: counted,
-      // and the sample is ignored (the OK itself is authentic and expected).
-      const latency = now - Number(b.timestamp);
-      const sane = latency >= 0 && latency < n.activityTimeout;
-      if (!sane) n.drop('bad-hello-timestamp');
-      if (hops === 0 && path) {
-        if (sane) path.updateLatency(latency);
-        if (b.source) n.recordSurface(peer, socket, b.source, from, now);
-      }
-      if (b.worlds && b.worlds.length > 0) this.worlds(peer, b.worlds);
-      n.announcePeer(peer, now, first);
-    } else if (okm.kind === 'WHOIS') {
-      // §6.4: only from an upstream, first identity only, no locallyValidate (as 1.14).
-      if (!n.topology.isUpstream(peer.address)) {
-        n.drop('untrusted-whois-reply');
-        return true;
-      }
-      const id = okm.body.identities[0];
-      if (id && id.address !== n.address && !n.topology.peers.has(id.address)) {
-        const up = n.topology.upstreamIdentity(id.address);
-        if (up && !up.equals(id)) return true;
-        const p = n.addPeer(id);
-        if (p) n.identityLearned(p, now);
-      }
-    }
-    return true;
-  }
-
-  /** World updates in OK(HELLO), honoured only from upstreams (§7.2). */
-  private worlds(peer: Peer, bytes: Uint8Array): void {
-    const n = this.node;
-    const upstream = n.topology.isUpstream(peer.address);
-    const seed = [...n.topology.wantedMoons.values()].includes(peer.address);
-    if (!upstream && !seed) {
-      n.drop('untrusted-world');
-      return;
-    }
-    const d = decodeOkHelloWorlds(bytes);
-    if (!d.ok) {
-      n.drop('bad-payload');
-      return;
-    }
-    let changed = false;
-    for (const w of d.value) {
-      const key =
-        (upstream ? n.topology.applyWorldUpdate(w) : null) ?? n.topology.acceptWantedMoon(w, peer.address);
-      if (key !== null) {
-        changed = true;
-        n.emit({ type: 'persist', key, data: w.toBytes() });
-      }
-    }
-    if (changed) n.worldsChanged();
-  }
-
-  /** ERROR (§6.3): IDENTITY_COLLISION in re HELLO from an upstream is fatal; the rest is VL2's. */
-  private error(peer: Peer, payload: Uint8Array, pkt: Uint8Array, hops: number, now: number): void {
-    const n = this.node;
-    const d = decodeError(payload);
-    if (!d.ok) {
-      n.drop('bad-payload');
-      return;
-    }
-    if (d.value.code === ErrorCode.IDENTITY_COLLISION) {
-      if (d.value.inReVerb === Verb.HELLO && n.topology.isUpstream(peer.address))
-        n.emit({ type: 'identity-collision' });
-      return;
-    }
-    this.toVl2(peer, Verb.ERROR, payload, pkt, hops, now);
-  }
-
-  /** WHOIS (§6.5): reply with the identities we know; roots answer everyone without rate limit. */
-  private whois(
-    peer: Peer,
-    socket: number,
-    from: InetAddress,
-    payload: Uint8Array,
-    pkt: Uint8Array,
-    hops: number,
-    now: number,
-  ): void {
-    const n = this.node;
-    if (!n.isRoot) {
-      if (now - peer.lastWhoisIn < PEER_WHOIS_RATE_LIMIT) {
-        n.drop('whois-rate-limited');
-        return;
-      }
-      peer.lastWhoisIn = now;
-    }
-    const d = decodeWhois(payload);
-    if (!d.ok) {
-      n.drop('bad-payload');
-      return;
-    }
-    const ids: Identity[] = [];
-    for (const a of d.value.addresses.slice(0, 128)) {
-      if (a === n.address) ids.push(n.identity.publicOnly());
-      else {
-        const p = n.topology.peers.get(a);
-        if (p) ids.push(p.identity);
-        else if (!n.isRoot) n.requestWhois(a, now);
-      }
-    }
-    if (ids.length === 0) return;
-    const w = new Writer(16 + ids.length * 71);
-    encodeOk(w, {
-      inReVerb: Verb.WHOIS,
-      inRePacketId: readU64(pkt, PKT_ID),
-      kind: 'WHOIS',
-      body: { identities: ids },
-    });
-    if (hops === 0) n.sendOn(peer, socket, from, Verb.OK, w.finish(), now);
-    else n.sendRouted(peer, Verb.OK, w.finish(), now);
-  }
-
-  /** RENDEZVOUS (§6.6): only from upstreams; junk TTL-2 datagram, then ECHO/HELLO to the address. */
-  private rendezvous(peer: Peer, socket: number, payload: Uint8Array, now: number): void {
-    const n = this.node;
-    if (!n.topology.isUpstream(peer.address)) {
-      n.drop('untrusted-rendezvous');
-      return;
-    }
-    this.rendezvousFrom = peer;
-    const d = decodeRendezvous(payload);
-    if (!d.ok) {
-      n.drop('bad-payload');
-      return;
-    }
-    const with_ = n.topology.peers.get(d.value.address);
-    const at = d.value.peer;
-    if (d.value.address === n.address) return;
-    if (at.port === 0 || !n.usableAddress(at)) {
-      n.drop('unusable-address');
-      return;
-    }
-    if (!with_) {
-      // The reference ignores a RENDEZVOUS for a peer it does not know yet. It typically
-      // arrives together with that peer's first relayed packet, whose source is being
-      // WHOIS'd right now, so we keep the hint until the identity arrives (≤ 5 s) instead
-      // of waiting 30 s for the root to unite the pair again.
-      if (this.pendingRendezvous.size >= RX_PARK_LIMIT) this.pendingRendezvous.clear();
-      this.pendingRendezvous.set(d.value.address, { socket, payload: payload.slice(), time: now });
-      n.requestWhois(d.value.address, now);
-      return;
-    }
-    const socks = n.socketsFor(at);
-    const s = socks.includes(socket) ? socket : socks[0];
-    if (s === undefined) {
-      n.drop('no-socket');
-      return;
-    }
-    n.counters.datagramsSent++;
-    n.io.send(s, at, n.random(RENDEZVOUS_JUNK_LENGTH), RENDEZVOUS_JUNK_TTL);
-    // First contact with a peer whose version is unknown is a HELLO (§9.4 step 2).
-    n.contact(with_, s, at, now, with_.protocolVersion === 0);
-  }
-
-  /** ECHO (§6.9): echo the payload in OK(ECHO), rate-limited per path. */
-  private echo(
-    peer: Peer,
-    socket: number,
-    from: InetAddress,
-    payload: Uint8Array,
-    pkt: Uint8Array,
-    hops: number,
-    now: number,
-  ): void {
-    const n = this.node;
-    const path = hops === 0 ? peer.findPath(socket, from) : undefined;
-    const gate = path ?? peer;
-    const last = (gate as { lastEchoReply?: number }).lastEchoReply ?? Number.NEGATIVE_INFINITY;
-    if (now - last < ECHO_RATE_LIMIT) {
-      n.drop('echo-rate-limited');
-      return;
-    }
-    (gate as { lastEchoReply?: number }).lastEchoReply = now;
-    const w = new Writer(9 + payload.length);
-    encodeOk(w, { inReVerb: Verb.ECHO, inRePacketId: readU64(pkt, PKT_ID), kind: 'ECHO', body: payload });
-    if (hops === 0) n.sendOn(peer, socket, from, Verb.OK, w.finish(), now);
-    else n.sendRouted(peer, Verb.OK, w.finish(), now);
-  }
-
-  /** PUSH_DIRECT_PATHS (§6.16): > 8 in 30 s ignored; contact new usable addresses, ≤ 8 per scope/family. */
-  private pushDirectPaths(peer: Peer, socket: number, payload: Uint8Array, now: number): void {
-    const n = this.node;
-    if (now - peer.pushWindowStart >= PUSH_DIRECT_PATHS_CUTOFF_TIME) {
-      peer.pushWindowStart = now;
-      peer.pushWindowCount = 0;
-    }
-    if (++peer.pushWindowCount > PUSH_DIRECT_PATHS_CUTOFF_LIMIT) {
-      n.drop('push-rate-limited');
-      return;
-    }
-    const d = decodePushDirectPaths(payload);
-    if (!d.ok) {
-      n.drop('bad-payload');
-      return;
-    }
-    const perScope = new Map<string, number>();
-    for (const p of d.value.paths) {
-      const a = p.address;
-      if (!a) continue;
-      if (!n.usableAddress(a) || !n.topology.allowedPathFor(peer.address, a)) continue;
-      if (peer.paths.some((x) => x.text === inetAddressToString(a))) continue;
-      const k = `${ipScope(a)}|${a.family}`;
-      const c = (perScope.get(k) ?? 0) + 1;
-      perScope.set(k, c);
-      if (c > PUSH_DIRECT_PATHS_MAX_PER_SCOPE) continue;
-      const socks = n.socketsFor(a);
-      const s = socks.includes(socket) ? socket : socks[0];
-      if (s === undefined) continue;
-      n.contact(peer, s, a, now, (p.flags & PUSH_FLAG_CLUSTER_REDIRECT) !== 0);
-    }
-  }
-
   // ---- parking of packets from unknown sources (§4.5) ------------------------------------------
 
   private park(socket: number, from: InetAddress, pkt: Uint8Array, source: number, now: number): void {
@@ -779,12 +350,7 @@ export class Switch {
 
   /** Re-processes the packets parked for `source` (its identity arrived). */
   unpark(source: number, now: number): void {
-    const rv = this.pendingRendezvous.get(source);
-    if (rv) {
-      this.pendingRendezvous.delete(source);
-      const up = this.rendezvousFrom;
-      if (up && now - rv.time < QUEUE_TIMEOUT) this.rendezvous(up, rv.socket, rv.payload, now);
-    }
+    this.verbs.replayRendezvous(source, now);
     const mine = this.parked.filter((p) => p.source === source);
     if (mine.length === 0) return;
     this.parked = this.parked.filter((p) => p.source !== source);
@@ -803,22 +369,4 @@ export class Switch {
   parkDeadline(): number | undefined {
     return this.parked.length > 0 ? this.parked[0].time + QUEUE_TIMEOUT : undefined;
   }
-}
-
-/** Per (scope, family), the peer's best alive path. */
-function bestPerScopeFamily(p: Peer, now: number): Map<string, Path> {
-  const m = new Map<string, Path>();
-  for (const x of p.paths) {
-    if (!x.alive(now) || x.scope === IpScope.NONE) continue;
-    const k = `${x.scope}|${x.address.family}`;
-    const cur = m.get(k);
-    if (!cur || x.quality(now) <= cur.quality(now)) m.set(k, x);
-  }
-  return m;
-}
-
-function rendezvousPayload(address: number, at: InetAddress): Uint8Array {
-  const w = new Writer(32);
-  encodeRendezvous(w, { flags: 0, address, peer: at });
-  return w.finish();
 }
