@@ -59,6 +59,12 @@ test('cancel, runNext, runAll and the re-armable timer', () => {
   assert.equal(t.armedAt, undefined);
   t.arm(130);
   t.disarm();
+  t.arm(140);
+  t.arm(Number.POSITIVE_INFINITY); // "no deadline" disarms
+  assert.equal(t.armedAt, undefined);
+  t.arm(150);
+  t.arm(undefined);
+  assert.throws(() => c.schedule(Number.POSITIVE_INFINITY, () => {}), RangeError);
   c.advance(100);
   assert.deepEqual(hits, [40]);
 

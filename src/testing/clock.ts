@@ -104,7 +104,8 @@ export class FakeClock implements Scheduler {
    * after everything already due now). `label` only appears in {@link EventLimitError} messages.
    */
   schedule(atMs: number, fn: () => void, label?: string): TimerId {
-    if (Number.isNaN(atMs)) throw new RangeError('FakeClock.schedule: time is NaN');
+    // Infinity would fire in runAll() and leave the clock at Infinity: refuse it loudly.
+    if (!Number.isFinite(atMs)) throw new RangeError(`FakeClock.schedule: time must be finite, got ${atMs}`);
     if (typeof fn !== 'function') throw new TypeError('FakeClock.schedule: fn must be a function');
     const e: Entry = {
       at: Math.max(atMs, this.t),
@@ -259,10 +260,14 @@ export class ReArmableTimer {
     return this.at;
   }
 
-  /** Arms (or re-arms) the timer for `atMs`; re-arming for the same time is a no-op. */
-  arm(atMs: number): void {
+  /**
+   * Arms (or re-arms) the timer for `atMs`; re-arming for the same time is a no-op. `undefined`
+   * or a non-finite time (a node saying "no deadline") disarms it.
+   */
+  arm(atMs: number | undefined): void {
     if (this.at === atMs && this.id) return;
     this.disarm();
+    if (atMs === undefined || !Number.isFinite(atMs)) return;
     this.at = atMs;
     this.id = this.scheduler.schedule(
       atMs,
