@@ -305,9 +305,12 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export function fastSum(b: Uint8Array): number {
   const n = b.length;
   const off = b.byteOffset;
-  if (!LITTLE_ENDIAN || (off & 3) !== 0 || n < 64) return sumWords(b, 0, n);
-  const words = n >>> 2;
-  const w = new Uint32Array(b.buffer, off, words);
+  // Odd offsets would split 16-bit words across 32-bit reads: use the plain loop.
+  if (!LITTLE_ENDIAN || (off & 1) !== 0 || n < 64) return sumWords(b, 0, n);
+  // From an offset of 2 mod 4 (TCP in an Ethernet frame sits at 34), take one word first.
+  const lead = (off & 3) === 2 ? 2 : 0;
+  const words = (n - lead) >>> 2;
+  const w = new Uint32Array(b.buffer, off + lead, words);
   // Sum whole 32-bit words in a double (RFC 1071 §2(C): larger words fold to the same 16-bit sum);
   // 2^14 words of < 2^32 stay far below 2^53, so the sum is exact. Four accumulators for ILP.
   let s0 = 0;
@@ -326,7 +329,8 @@ export function fastSum(b: Uint8Array): number {
   while (sum > 0xffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
   // Native little-endian words hold byte-swapped big-endian words: swap the folded sum back.
   sum = ((sum & 0xff) << 8) | (sum >>> 8);
-  return sumWords(b, words * 4, n, sum);
+  if (lead) sum += (b[0] << 8) | b[1];
+  return sumWords(b, lead + words * 4, n, sum);
 }
 
 /** The checksum over `seg` (whole segment, checksum field included) with its pseudo-header: 0 when valid. */
