@@ -11,8 +11,7 @@
 import { formatAddress } from '../protocol/address.ts';
 import { fragmentPacket, Reassembler } from '../protocol/fragment.ts';
 import type { Identity } from '../protocol/identity.ts';
-import { type InetAddress, IpScope, inetAddressToString, ipScope } from '../protocol/inet-address.ts';
-import { encodePushDirectPaths, type PushedPath } from '../protocol/verbs/push-direct-paths.ts';
+import { type InetAddress, IpScope, ipScope } from '../protocol/inet-address.ts';
 import { encodeUserMessage } from '../protocol/verbs/user-message.ts';
 import { Verb } from '../protocol/verbs/verb.ts';
 import { encodeWhois } from '../protocol/verbs/whois.ts';
@@ -20,127 +19,23 @@ import type { World } from '../protocol/world.ts';
 import { Writer } from '../util/result.ts';
 import {
   DEFAULT_ACTIVITY_TIMEOUT,
-  DIRECT_PATH_PUSH_INTERVAL,
-  DIRECT_PATH_PUSH_INTERVAL_HAVEPATH,
   MAX_WHOIS_RETRIES,
-  MIN_UNITE_INTERVAL,
-  PEER_FORGET_AFTER,
-  PEER_PING_PERIOD,
   PING_CHECK_INTERVAL,
   QUEUE_TIMEOUT,
-  SURFACE_ADDRESS_EXPIRATION,
-  TRUST_EXPIRATION,
   TX_QUEUE_LIMIT,
   WHOIS_RETRY_DELAY,
 } from './constants.ts';
 import { Counters, type DropReason } from './counters.ts';
 import { ExpectingReplies } from './expecting-replies.ts';
+import type { NodeEvent, NodeIo, NodeOptions, PeerInfo, SendOptions, Vl2Handler } from './node-types.ts';
 import { assembleHello, assemblePacket } from './outgoing.ts';
 import type { Path } from './path.ts';
-import { Peer, type PeerRole } from './peer.ts';
+import { Peer } from './peer.ts';
 import { decodePeerCache, encodePeerCache } from './peer-cache.ts';
+import { pingTick } from './ping.ts';
 import { SourceRateGate } from './rate-limit.ts';
 import { Switch } from './switch.ts';
 import { moonKey, Topology } from './topology.ts';
-
-/** Options of a {@link Node}. */
-export interface NodeOptions {
-  /** Our identity; must include the private key. */
-  identity: Identity;
-  /** The planet (the default planet from `default-planet.ts`, or a custom one). */
-  planet: World;
-  /** Moons we orbit (their roots become upstreams too). */
-  moons?: World[];
-  /** Injected randomness: `n` random bytes (packet IDs, choices). */
-  random: (n: number) => Uint8Array;
-  /** Creation time (ms). */
-  now: number;
-  /**
-   * `root`: our identity is a root of the planet (or a moon): answer WHOIS for everyone, relay
-   * between leaves and unite them with RENDEZVOUS (§9.4). Default `leaf` (a node that finds
-   * itself among the planet's roots behaves as a root anyway).
-   */
-  role?: 'leaf' | 'root';
-  /** `peers.d/*.peer` records to preload (§7.4): identities and versions are trusted, paths only re-tried. */
-  peerCache?: Uint8Array[];
-  /** Peer activity timeout (ms), default 30000 as in ZT_SDK builds (§9.1). */
-  activityTimeoutMs?: number;
-  /** Accept loopback addresses as paths (default true: several embedded nodes on one machine). */
-  allowLoopbackPaths?: boolean;
-}
-
-/** Something the node wants the host to know. */
-export type NodeEvent =
-  | { type: 'online' }
-  | { type: 'offline' }
-  | { type: 'peer'; address: string; role: PeerRole; direct: boolean; latency: number; version?: string }
-  | { type: 'path'; address: string; path: string; state: 'learned' | 'expired' | 'preferred' }
-  | { type: 'user-message'; from: string; typeId: bigint; data: Uint8Array }
-  | { type: 'persist'; key: string; data: Uint8Array | null }
-  | { type: 'identity-collision' }
-  | { type: 'trace'; message: string };
-
-/** The host side of a node: datagram output and events. Must not call back into the node synchronously. */
-export interface NodeIo {
-  /** Sends one datagram from local socket `socket` to `to`; `ttl` only for RENDEZVOUS junk (§6.6). */
-  send(socket: number, to: InetAddress, data: Uint8Array, ttl?: number): void;
-  /** Receives an event. */
-  event(e: NodeEvent): void;
-}
-
-/** One path of a peer as `peers()` reports it (like `GET /peer`, §10.1). */
-export interface PathInfo {
-  /** `ip/port`. */
-  address: string;
-  localSocket: number;
-  lastSend: number;
-  lastReceive: number;
-  /** Alive (heard within 19 s). */
-  active: boolean;
-  expired: boolean;
-  /** The path `sendToPeer` would use now. */
-  preferred: boolean;
-  latency: number;
-}
-
-/** A peer as `peers()` reports it (like `zerotier-cli peers`). */
-export interface PeerInfo {
-  /** 10 hex digits. */
-  address: string;
-  role: PeerRole;
-  /** `major.minor.rev`, or undefined while unknown. */
-  version?: string;
-  protocolVersion: number;
-  /** Latency of the best path (ms), -1 if unknown. */
-  latency: number;
-  /** True if some path is alive. */
-  direct: boolean;
-  paths: PathInfo[];
-}
-
-/** What VL2 gets for each packet of a verb VL1 does not handle (§6.7–§6.15), and OK/ERROR in re those. */
-export interface Vl2Packet {
-  /** Sender address. */
-  readonly peer: number;
-  readonly verb: number;
-  /** Payload (decompressed); valid only during the call. */
-  readonly payload: Uint8Array;
-  /** The packet's wire ID (what an OK/ERROR in re it must quote). */
-  readonly packetId: bigint;
-  readonly hops: number;
-  readonly now: number;
-}
-
-/** Handler VL2 registers with {@link Node.setVl2Handler}. */
-export type Vl2Handler = (p: Vl2Packet) => void;
-
-/** Options of {@link Node.sendToPeer}. */
-export interface SendOptions {
-  /** LZ4-compress if it helps (§5: VL2 control verbs, USER_MESSAGE; not unicast frames). */
-  compress?: boolean;
-  /** Record the wire ID so an OK in re it is accepted (§9.1). */
-  expectReply?: boolean;
-}
 
 interface QueuedTx {
   readonly dest: number;
@@ -159,6 +54,17 @@ interface SurfaceEntry {
   readonly address: InetAddress;
   readonly time: number;
 }
+
+export type {
+  NodeEvent,
+  NodeIo,
+  NodeOptions,
+  PathInfo,
+  PeerInfo,
+  SendOptions,
+  Vl2Handler,
+  Vl2Packet,
+} from './node-types.ts';
 
 /** A ZeroTier VL1 node. See the module documentation. */
 export class Node {
@@ -188,10 +94,12 @@ export class Node {
   /** @internal External addresses reported by peers (§9.6), key = reporter|socket|scope|family. */
   readonly surface = new Map<string, SurfaceEntry>();
   private readonly txQueue: QueuedTx[] = [];
-  private interfaceAddresses: InetAddress[] = [];
+  /** @internal Local interface addresses to advertise (§9.4 step 3). */
+  interfaceAddresses: InetAddress[] = [];
   private lastPingCheck = Number.NEGATIVE_INFINITY;
   private isOnline = false;
-  private cachedPaths = new Map<number, InetAddress[]>();
+  /** @internal Peer-cache paths to try once at the first tick (§7.4). */
+  readonly cachedPaths = new Map<number, InetAddress[]>();
   private lastNow: number;
 
   /** @throws TypeError if the identity has no private key. */
@@ -672,63 +580,6 @@ export class Node {
     }
   }
 
-  /** @internal Records an external address reported by `reporter` (§9.6). */
-  recordSurface(
-    reporter: Peer,
-    socket: number,
-    reported: InetAddress,
-    reporterAddr: InetAddress,
-    now: number,
-  ): void {
-    const scope = ipScope(reported);
-    if (scope === IpScope.NONE || scope === IpScope.LOOPBACK || scope === IpScope.MULTICAST) return;
-    if (scope !== ipScope(reporterAddr)) return;
-    const key = `${reporter.address}|${socket}|${scope}|${reported.family}`;
-    const prev = this.surface.get(key);
-    this.surface.set(key, { address: reported, time: now });
-    if (
-      prev &&
-      this.topology.isUpstream(reporter.address) &&
-      now - prev.time < SURFACE_ADDRESS_EXPIRATION &&
-      inetAddressToString(prev.address) !== inetAddressToString(reported)
-    ) {
-      // Our external address changed (NAT rebooted / we moved): every path in that scope and
-      // family is suspect; re-probe them and treat them as not alive until heard (§9.6).
-      for (const p of this.topology.peers.values())
-        for (const x of p.paths)
-          if (x.scope === scope && x.address.family === reported.family) {
-            x.lastReceive = Math.min(x.lastReceive, now - 19000);
-            this.contact(p, x.socket, x.address, now, true);
-          }
-    }
-  }
-
-  /**
-   * @internal PUSH_DIRECT_PATHS to a trust-established peer (§9.4 step 3), triggered by a packet
-   * from it: at most every 15 s if the trigger was relayed, 120 s if direct; sent back over the
-   * path the trigger arrived on.
-   */
-  maybePushDirectPaths(peer: Peer, socket: number, from: InetAddress, hops: number, now: number): void {
-    if (now - peer.trustEstablished >= TRUST_EXPIRATION) return;
-    const interval = hops > 0 ? DIRECT_PATH_PUSH_INTERVAL : DIRECT_PATH_PUSH_INTERVAL_HAVEPATH;
-    if (now - peer.lastDirectPathPush < interval) return;
-    const seen = new Set<string>();
-    const paths: PushedPath[] = [];
-    const add = (a: InetAddress) => {
-      const k = inetAddressToString(a);
-      if (seen.has(k) || !this.usableAddress(a) || paths.length >= 64) return;
-      seen.add(k);
-      paths.push({ flags: 0, extension: new Uint8Array(0), address: a });
-    };
-    for (const a of this.interfaceAddresses) add(a);
-    for (const s of this.surface.values()) if (now - s.time < SURFACE_ADDRESS_EXPIRATION) add(s.address);
-    if (paths.length === 0) return;
-    peer.lastDirectPathPush = now;
-    const w = new Writer(256);
-    encodePushDirectPaths(w, { paths });
-    this.sendOn(peer, socket, from, Verb.PUSH_DIRECT_PATHS, w.finish(), now, { compress: true });
-  }
-
   // ---- housekeeping ------------------------------------------------------------------------------
 
   private ensureUpstreamPeers(): void {
@@ -783,7 +634,7 @@ export class Node {
     }
     if (now - this.lastPingCheck >= PING_CHECK_INTERVAL) {
       this.lastPingCheck = now;
-      this.pingTick(now);
+      pingTick(this, now);
     }
   }
 
@@ -799,88 +650,5 @@ export class Node {
         d[k] = 0;
       }
     }
-  }
-
-  /** §9.2: the 5 s tick. */
-  private pingTick(now: number): void {
-    if (this.sockets.size === 0) {
-      this.updateOnline(now);
-      return;
-    }
-    // Peer cache paths are tried once, with HELLO (they are hints, never trusted: §7.4).
-    if (this.cachedPaths.size > 0) {
-      for (const [a, paths] of this.cachedPaths) {
-        const p = this.topology.peers.get(a);
-        if (!p) continue;
-        for (const to of paths)
-          if (this.usableAddress(to) && this.topology.allowedPathFor(a, to)) this.sendHello(p, now, to);
-      }
-      this.cachedPaths.clear();
-    }
-    // Moons asked for and not yet obtained: reach the seed (WHOIS via a root if need be) and
-    // HELLO it every tick; the HELLO lists the moon with timestamp 0 (§7.2).
-    for (const seed of this.topology.wantedMoons.values()) {
-      const p = this.topology.peers.get(seed);
-      if (p) this.sendHello(p, now);
-      else this.requestWhois(seed, now);
-    }
-    const upstreams = new Set(this.topology.upstreamAddresses());
-    for (const a of upstreams) {
-      const p = this.topology.peers.get(a);
-      if (!p) continue;
-      this.expirePaths(p, now);
-      if (!p.hasAlivePath(now)) {
-        // Not connected: HELLO every stable endpoint every tick until one answers (§9.2, scale 0).
-        const eps = this.topology.stableEndpoints(a).filter((e) => this.usableAddress(e));
-        for (const e of eps) this.sendHello(p, now, e);
-        if (eps.length === 0) this.keepalive(p, now);
-      } else this.keepalive(p, now);
-      this.announcePeer(p, now);
-      this.announcePreferred(p, now);
-    }
-    for (const p of [...this.topology.peers.values()]) {
-      if (upstreams.has(p.address)) continue;
-      this.expirePaths(p, now);
-      if (now - p.lastActivity < this.activityTimeout) this.keepalive(p, now);
-      this.announcePeer(p, now);
-      this.announcePreferred(p, now);
-      if (p.paths.length === 0 && now - p.lastReceive >= PEER_FORGET_AFTER && !this.whois.has(p.address))
-        this.topology.peers.delete(p.address);
-    }
-    for (const [k, t] of this.unites) if (now - t >= MIN_UNITE_INTERVAL) this.unites.delete(k);
-    for (const [k, s] of this.surface) if (now - s.time >= SURFACE_ADDRESS_EXPIRATION) this.surface.delete(k);
-    this.updateOnline(now);
-  }
-
-  /** Emits `path … preferred` when the path `sendToPeer` would use changes. */
-  private announcePreferred(p: Peer, now: number): void {
-    const best = p.bestPath(now, true);
-    const key = best?.key;
-    if (key === p.announcedPreferred) return;
-    p.announcedPreferred = key;
-    if (best)
-      this.emit({ type: 'path', address: formatAddress(p.address), path: best.text, state: 'preferred' });
-  }
-
-  private expirePaths(p: Peer, now: number): void {
-    for (const x of p.expirePaths(now))
-      this.emit({ type: 'path', address: formatAddress(p.address), path: x.text, state: 'expired' });
-  }
-
-  /**
-   * §9.2 keepalive: full HELLO on every path once a minute, otherwise ECHO (or HELLO for old
-   * peers) on paths where nothing was sent for 14 s.
-   */
-  private keepalive(p: Peer, now: number): void {
-    const full = now - p.lastHelloSent >= PEER_PING_PERIOD;
-    let sent = false;
-    for (const x of [...p.paths]) {
-      if (x.expired(now)) continue;
-      if (full) {
-        this.sendHello(p, now, x.address, x.socket);
-        sent = true;
-      } else if (x.needsHeartbeat(now)) this.contact(p, x.socket, x.address, now);
-    }
-    if (full && sent) p.lastHelloSent = now;
   }
 }

@@ -41,6 +41,7 @@ import { QUEUE_TIMEOUT, RX_PARK_LIMIT } from './constants.ts';
 import type { Node } from './node.ts';
 import { Peer } from './peer.ts';
 import { Relay } from './relay.ts';
+import { maybePushDirectPaths } from './surface.ts';
 import { toVl2, Vl1Verbs } from './vl1-verbs.ts';
 
 const FRAG_MIN = 16;
@@ -302,7 +303,7 @@ export class Switch {
       // NOP, bonding verbs, REMOTE_TRACE and unknown verbs: counted, nothing else (§6, §6.19).
     }
     this.pathSeen(peer, socket, from, verb, hops, now);
-    n.maybePushDirectPaths(peer, socket, from, hops, now);
+    maybePushDirectPaths(n, peer, socket, from, hops, now);
     if (n.topology.isUpstream(peer.address)) n.updateOnline(now);
   }
 

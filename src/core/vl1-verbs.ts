@@ -31,6 +31,7 @@ import {
 } from './constants.ts';
 import type { Node } from './node.ts';
 import type { Peer } from './peer.ts';
+import { recordSurface } from './surface.ts';
 
 /** Hands a packet to the node's VL2 hook (FRAME…, and OK/ERROR in re VL2 requests). */
 export function toVl2(
@@ -81,7 +82,7 @@ export class Vl1Verbs {
       n.drop('hello-rate-limited');
       return;
     }
-    if (hops === 0 && hello.destination) n.recordSurface(peer, socket, hello.destination, from, now);
+    if (hops === 0 && hello.destination) recordSurface(n, peer, socket, hello.destination, from, now);
     const worlds = n.topology.worldsNewerFor(hello.planetId, hello.planetTimestamp, hello.moons);
     const src: InetAddress = hello.protocolVersion < 5 ? { ...from, port: 0 } : from;
     const w = new Writer(64);
@@ -158,7 +159,7 @@ export class Vl1Verbs {
       if (!sane) n.drop('bad-hello-timestamp');
       if (hops === 0 && path) {
         if (sane) path.updateLatency(latency);
-        if (b.source) n.recordSurface(peer, socket, b.source, from, now);
+        if (b.source) recordSurface(n, peer, socket, b.source, from, now);
       }
       if (b.worlds && b.worlds.length > 0) this.worlds(peer, b.worlds);
       n.announcePeer(peer, now, first);
