@@ -116,3 +116,36 @@ test('property: any schedule fires sorted by (time, insertion order)', () => {
     ),
   );
 });
+
+test('waitFor stops at the event that satisfies the condition, or at the bound', () => {
+  const c = new FakeClock();
+  let n = 0;
+  const tick = () => {
+    n++;
+    c.after(10, tick);
+  };
+  c.after(10, tick);
+  assert.equal(
+    c.waitFor(() => n === 3, 1000),
+    true,
+  );
+  assert.equal(c.now(), 30);
+  assert.equal(
+    c.waitFor(() => true, 1000),
+    true,
+  );
+  assert.equal(c.now(), 30, 'already true: no time passes');
+  assert.equal(
+    c.waitFor(() => n > 100, 95),
+    false,
+  );
+  assert.equal(c.now(), 125);
+  assert.equal(n, 12);
+  const idle = new FakeClock();
+  assert.equal(
+    idle.waitFor(() => false, 50),
+    false,
+  );
+  assert.equal(idle.now(), 50);
+  assert.throws(() => idle.waitFor(() => false, -1), RangeError);
+});

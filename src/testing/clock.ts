@@ -189,6 +189,28 @@ export class FakeClock implements Scheduler {
   }
 
   /**
+   * Fires deadlines one at a time until `cond()` holds (checked before starting and after every
+   * event) or the next deadline lies beyond `maxMs` from now. Returns `cond()`. Time stops at the
+   * event that made `cond()` true, or at now + `maxMs` when it never did — so "wait until both
+   * nodes are online, at most 30 s" is one call, exact to the event.
+   */
+  waitFor(cond: () => boolean, maxMs: number): boolean {
+    if (!(maxMs >= 0)) throw new RangeError('FakeClock.waitFor: maxMs must be >= 0');
+    if (cond()) return true;
+    const end = this.t + maxMs;
+    let n = 0;
+    for (;;) {
+      this.dropCancelledTop();
+      if (this.heap.length === 0 || this.heap[0].at > end) {
+        if (end > this.t) this.t = end;
+        return cond();
+      }
+      this.fireTop(++n);
+      if (cond()) return true;
+    }
+  }
+
+  /**
    * A re-armable single deadline, the shape a sans-I/O node driver needs ("call me back at my
    * `nextDeadline()`"): `arm(t)` replaces any earlier arming, `disarm()` cancels it.
    */

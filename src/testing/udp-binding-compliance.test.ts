@@ -11,8 +11,7 @@ function simEnv(ipA: string, ipB: string, delayMs: number): UdpComplianceEnv {
     b,
     bIp: ipB,
     async waitFor(cond) {
-      for (let i = 0; i < 100 && !cond(); i++) net.advance(10);
-      return cond();
+      return net.waitFor(cond, 1000);
     },
   };
 }

@@ -733,6 +733,11 @@ export class UdpNetwork {
     return this.clock.runUntil(untilMs);
   }
 
+  /** Runs until `cond()` holds or `maxMs` pass (see {@link FakeClock.waitFor}); returns `cond()`. */
+  waitFor(cond: () => boolean, maxMs: number): boolean {
+    return this.clock.waitFor(cond, maxMs);
+  }
+
   /** Advances the clock by `ms`. */
   advance(ms: number): number {
     return this.clock.advance(ms);
