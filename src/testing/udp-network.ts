@@ -201,7 +201,7 @@ type HostRef = SimHost | string;
 
 /** A NAT device in front of one or more hosts. */
 export class SimNat {
-  /** Public address (canonical). */
+  /** Outside address (canonical): public, or in the outer NAT's LAN when behind one. */
   readonly publicIp: string;
   /** Family it translates. */
   readonly family: IpFamily;
