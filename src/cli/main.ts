@@ -18,6 +18,15 @@ const COMMANDS: Record<string, Command> = {
     summary: 'build and sign a planet for a private world: ztsdk mkworld --config world.json [--out FILE]',
     load: () => import('./mkworld.ts'),
   },
+  node: {
+    summary:
+      'run a ZeroTier node in the foreground: ztsdk node --state DIR [--planet FILE] [--port N] [--json]',
+    load: () => import('./node.ts'),
+  },
+  root: {
+    summary: 'run a planet/moon root in the foreground: ztsdk root --state DIR --planet FILE [--json]',
+    load: () => import('./root.ts'),
+  },
   inspect: {
     summary:
       'decode a capture of ZeroTier traffic: ztsdk inspect --pcap FILE --identity SECRET_OR_FILE ... [--json]',
