@@ -99,8 +99,14 @@ function which(cmd: string): boolean {
   return false;
 }
 
-/** Why kernel-peer tests cannot run here, or null when they can. */
+/** Why kernel-peer tests cannot run here, or null when they can (checked once per process). */
 export function kernelSkipReason(): string | null {
+  if (skipReason === undefined) skipReason = probeKernel();
+  return skipReason;
+}
+let skipReason: string | null | undefined;
+
+function probeKernel(): string | null {
   if (process.platform !== 'linux') return 'kernel-peer tests need Linux';
   if (typeof process.getuid === 'function' && process.getuid() !== 0)
     return 'kernel-peer tests need root (network namespaces and TAP devices)';
@@ -112,10 +118,28 @@ export function kernelSkipReason(): string | null {
   if (!which('socat')) return 'kernel-peer tests need socat (apt-get install socat)';
   if (!which('ip')) return 'kernel-peer tests need ip (apt-get install iproute2)';
   if (!which('ping')) return 'kernel-peer tests need ping (apt-get install iputils-ping)';
+  // Root is not enough in some containers (no CAP_SYS_ADMIN / CAP_NET_ADMIN, or a TUN device that cannot be
+  // opened): try what the harness will do, inside a throw-away namespace so nothing on the host is touched.
+  const probe = `ztk-${process.pid}-0`;
+  const why = (e: unknown) =>
+    String((e as { stderr?: unknown }).stderr ?? e)
+      .trim()
+      .split('\n')[0];
   try {
-    execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
-  } catch {
-    return 'kernel-peer tests need `ip netns` to work';
+    execFileSync('ip', ['netns', 'add', probe], { stdio: 'pipe' });
+  } catch (e) {
+    return `kernel-peer tests cannot create a network namespace: ${why(e)}`;
+  }
+  try {
+    execFileSync('ip', ['netns', 'exec', probe, 'ip', 'tuntap', 'add', 'mode', 'tap', 'name', 'ztkprobe'], {
+      stdio: 'pipe',
+    });
+  } catch (e) {
+    return `kernel-peer tests cannot create a TAP device: ${why(e)}`;
+  } finally {
+    try {
+      execFileSync('ip', ['netns', 'del', probe], { stdio: 'ignore' });
+    } catch {}
   }
   return null;
 }
