@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../util/bytes.ts';
-import { poly1305, poly1305Into } from './poly1305.ts';
+import { poly1305, poly1305Into, poly1305IntoJs } from './poly1305.ts';
+import { POLY1305_WASM_AVAILABLE, POLY1305_WASM_MAX, poly1305IntoWasm } from './poly1305-wasm.ts';
 
 /** Textbook reference on BigInt (RFC 8439 §2.5.1). */
 function refPoly1305(key: Uint8Array, msg: Uint8Array): Uint8Array {
@@ -89,4 +90,54 @@ test('poly1305Into honours key/message/output offsets', () => {
   assert.throws(() => poly1305Into(key, 0, msg, 0, msg.length + 1, out, 0), RangeError);
   assert.throws(() => poly1305Into(key, 0, msg, 0, 1, out, 5), RangeError);
   assert.throws(() => poly1305(new Uint8Array(31), msg), RangeError);
+});
+
+/** Runs one of the two cores directly (poly1305() dispatches to WebAssembly when available). */
+function tagWith(impl: typeof poly1305IntoJs, key: Uint8Array, msg: Uint8Array): string {
+  const out = new Uint8Array(16);
+  impl(key, 0, msg, 0, msg.length, out, 0);
+  return toHex(out);
+}
+
+test('WebAssembly core is available on Node and matches the JS core and BigInt reference (property)', () => {
+  assert.equal(POLY1305_WASM_AVAILABLE, true);
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.uint8Array({ maxLength: 600 }),
+      (key, msg) => {
+        const ref = toHex(refPoly1305(key, msg));
+        assert.equal(tagWith(poly1305IntoWasm, key, msg), ref);
+        assert.equal(tagWith(poly1305IntoJs, key, msg), ref);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('both cores on the Appendix B / RFC vectors and extreme limbs', () => {
+  const rfcKey = fromHex('85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b');
+  const rfcMsg = new TextEncoder().encode('Cryptographic Forum Research Group');
+  for (const impl of [poly1305IntoWasm, poly1305IntoJs]) {
+    assert.equal(tagWith(impl, KEY, new Uint8Array(32)), '49ec78090e481ec6c26b33b91ccc0307');
+    assert.equal(
+      tagWith(impl, KEY, new TextEncoder().encode('Hello world!')),
+      'a6f745008f81c916a20dcc74eef2b2f0',
+    );
+    assert.equal(tagWith(impl, rfcKey, rfcMsg), 'a8061dc1305136c6c22b8baf0c0127a9');
+    const ones = new Uint8Array(32).fill(0xff);
+    for (const len of [0, 1, 15, 16, 17, 64, 2800, 10024]) {
+      const msg = new Uint8Array(len).fill(0xff);
+      assert.equal(tagWith(impl, ones, msg), toHex(refPoly1305(ones, msg)), `len ${len}`);
+    }
+  }
+});
+
+test('poly1305Into above the WebAssembly size limit falls back to JS with the same result', () => {
+  const key = new Uint8Array(32).map((_, i) => i * 29 + 3);
+  const msg = new Uint8Array(POLY1305_WASM_MAX + 100).map((_, i) => i * 7);
+  const out = new Uint8Array(16);
+  poly1305Into(key, 0, msg, 0, msg.length, out, 0);
+  assert.equal(toHex(out), tagWith(poly1305IntoJs, key, msg));
+  assert.equal(toHex(out), toHex(refPoly1305(key, msg)));
 });
