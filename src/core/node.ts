@@ -1,11 +1,24 @@
 /**
  * The VL1 node core, sans-I/O (protocol.md §3, §4.5, §6, §7.2, §9; architecture.md "Sans-I/O
  * core"). The runtime feeds it datagrams (`receive`), calls `poll` at `nextDeadline()`, and
- * carries out what it asks through {@link NodeIo}: datagrams to send and events.
+ * carries out what it asks through {@link NodeIo}: datagrams to send and events. After every
+ * `receive`, `poll` or send the deadline may have moved: re-arm the one timer from
+ * `nextDeadline()`.
  *
- * Read first: the receive pipeline and the verb handlers are in `switch.ts`; per-peer state
- * in `peer.ts`/`path.ts`; planet/moons/upstreams in `topology.ts`; packet assembly in
- * `outgoing.ts`. This file owns the public API, sending/routing and housekeeping (§9.2).
+ * ```ts
+ * const node = new Node({ identity, planet: defaultPlanet(), random: (n) => randomBytes(n), now: Date.now() }, {
+ *   send: (socket, to, data, ttl) => sockets[socket].send(data, to, ttl),
+ *   event: (e) => console.log(e),
+ * });
+ * node.addLocalSocket(0, bound);                 // then for each datagram:
+ * node.receive(0, from, datagram, Date.now());   // and at node.nextDeadline(): node.poll(Date.now())
+ * ```
+ *
+ * Read first: the receive pipeline is `switch.ts` (relaying in `relay.ts`, VL1 verbs in
+ * `vl1-verbs.ts`); the 5 s tick in `ping.ts`; external addresses and PUSH_DIRECT_PATHS in
+ * `surface.ts`; per-peer state in `peer.ts`/`path.ts`; planet/moons/upstreams in
+ * `topology.ts`; packet assembly in `outgoing.ts`; API types in `node-types.ts`. This file owns
+ * the public API, sending/routing and WHOIS.
  * @module
  */
 import { formatAddress } from '../protocol/address.ts';
@@ -277,6 +290,7 @@ export class Node {
    * at 1432): directly over the best alive path, else relayed through the best upstream (§9.3);
    * to an unknown peer it is queued (≤ 32, 5 s) while its identity is WHOIS'd. Returns false
    * if it was dropped.
+   * @throws RangeError if the packet would need more than 7 datagrams (payload over ~9900 bytes).
    */
   sendToPeer(
     address: number,

@@ -6,7 +6,7 @@
  * @module
  */
 import { armor, cryptField, type SymmetricKey } from '../protocol/armor.ts';
-import { DEFAULT_PHYS_MTU, needsFragmentation } from '../protocol/fragment.ts';
+import { DEFAULT_PHYS_MTU, maxPacketLengthForMtu, needsFragmentation } from '../protocol/fragment.ts';
 import type { Identity } from '../protocol/identity.ts';
 import type { InetAddress } from '../protocol/inet-address.ts';
 import { compressPayload } from '../protocol/lz4.ts';
@@ -34,7 +34,8 @@ export interface PacketSpec {
 /**
  * Builds and armors one packet. Returns the armored bytes (bytes 0..7 are the final wire
  * ID: for cipher 3 the SIV tag half, §4.4). Split with `fragmentPacket` at the same MTU.
- * @throws RangeError if the packet would exceed 10024 bytes (API misuse: callers size payloads).
+ * @throws RangeError if the packet would need more than 7 datagrams (9928 bytes at MTU 1432):
+ *   API misuse, callers size their payloads.
  */
 export function assemblePacket(spec: PacketSpec, key: SymmetricKey, cipher: 0 | 1 | 3): Uint8Array {
   let body = spec.payload;
@@ -47,7 +48,9 @@ export function assemblePacket(spec: PacketSpec, key: SymmetricKey, cipher: 0 | 
     }
   }
   const len = PKT_PAYLOAD + body.length;
-  if (len > PACKET_MAX_LENGTH) throw new RangeError('assemblePacket: packet longer than 10024 bytes');
+  // Receivers take at most 7 datagrams per packet (§3.3): at MTU 1432 that is 9928 bytes.
+  if (len > Math.min(PACKET_MAX_LENGTH, maxPacketLengthForMtu(spec.mtu ?? DEFAULT_PHYS_MTU)))
+    throw new RangeError('assemblePacket: packet too long for 7 fragments at this MTU');
   const pkt = new Uint8Array(len);
   const frag = needsFragmentation(len, spec.mtu ?? DEFAULT_PHYS_MTU);
   writePacketHeader(pkt, {

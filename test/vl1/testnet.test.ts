@@ -169,3 +169,44 @@ test('5 % loss on every link: all online, relay then direct, cut and recover', (
     ),
   );
 });
+
+test('a 9 KB USER_MESSAGE crosses the relay and the direct path in 7 fragments', () => {
+  const net = new UdpNetwork({ seed: 'big' });
+  const { root, leaves } = buildTestnet(net, 2);
+  const [a, b] = leaves;
+  assert.ok(runUntil(net, () => a.node.online && b.node.online, 20_000));
+  // Incompressible payload so LZ4 does not shrink it below one datagram.
+  const big = new Uint8Array(9000);
+  let x = 12345;
+  for (let i = 0; i < big.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    big[i] = x >>> 24;
+  }
+  const sentBefore = a.node.counters.datagramsSent;
+  assert.ok(a.node.sendUserMessage(b.node.address, 0x20000n, big, net.clock.now()));
+  a.rearm();
+  const arrived = () => b.events.filter((e) => e.type === 'user-message' && e.data.length === 9000);
+  assert.ok(
+    runUntil(net, () => arrived().length === 1, 10_000),
+    'relayed in fragments',
+  );
+  assert.ok(root.node.counters.relayed >= 7, `root relayed ${root.node.counters.relayed}`);
+  assert.ok(runUntil(net, () => a.directTo(b), 20_000));
+  const relayed = root.node.counters.relayed;
+  assert.ok(a.node.sendUserMessage(b.node.address, 0x20000n, big, net.clock.now()));
+  a.rearm();
+  assert.ok(
+    runUntil(net, () => arrived().length === 2, 10_000),
+    'direct in fragments',
+  );
+  assert.equal(root.node.counters.relayed, relayed);
+  const e = arrived()[1];
+  assert.ok(e.type === 'user-message' && Buffer.from(e.data).equals(Buffer.from(big)));
+  assert.ok(a.node.counters.datagramsSent - sentBefore >= 14);
+  const tooBig = new Uint8Array(9950);
+  for (let i = 0; i < tooBig.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    tooBig[i] = x >>> 24;
+  }
+  assert.throws(() => a.node.sendUserMessage(b.node.address, 1n, tooBig, net.clock.now()), RangeError);
+});
