@@ -145,8 +145,17 @@ describe('ztsdk root + ztsdk node over loopback', () => {
     assert.equal(await n1.exited, 0);
     assert.equal(await n2.exited, 0);
     assert.equal(await root.exited, 0);
-    assert.deepEqual(n1.lines.at(-1), { event: 'stop', signal: 'SIGTERM' });
-    assert.deepEqual(n2.lines.at(-1), { event: 'stop', signal: 'SIGINT' });
+    const stop1 = n1.lines.at(-1) as {
+      event: string;
+      signal: string;
+      counters: { received: Record<string, number> };
+    };
+    assert.equal(stop1.event, 'stop');
+    assert.equal(stop1.signal, 'SIGTERM');
+    assert.ok(stop1.counters.received.OK > 0, 'the stop line carries the counters');
+    assert.equal(n2.lines.at(-1)!.signal, 'SIGINT');
+    const rootStop = root.lines.at(-1) as { counters: { received: Record<string, number> } };
+    assert.ok(rootStop.counters.received.HELLO >= 2, 'the root got HELLOs from both nodes');
     // State was written in the reference layout.
     assert.deepEqual(readFileSync(join(dir, 'n1', 'planet')), readFileSync(join(dir, 'planet')));
     readFileSync(join(dir, 'n1', 'peers.d', `${rootAddress}.peer`));

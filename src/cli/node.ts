@@ -11,7 +11,8 @@
  * `{"event":"start","address":"<10 hex>","port":<primary>,"ports":[…],"planet":"<id>",…}`; then
  * `online`, `offline`, `peer` (`address` = the peer's, `role`, `direct`, `latency`, `version`),
  * `path` (`address`, `path` "ip/port", `state`), `user-message` (`from`, `typeId` hex, `data` base64),
- * `identity-collision`, `warning` (`message`), and finally `stop`. `--verbose` adds `persist`
+ * `identity-collision`, `warning` (`message`), and finally `stop` (`signal`, and the node's
+ * `counters`: packets received/sent per verb, drops per reason, relayed, united). `--verbose` adds `persist`
  * and `trace`. Start failures print the reason on stderr and exit 1.
  *
  * `ztsdk root` (root.ts) is the same runner with `role: 'root'`; both share {@link runNodeCli}.
@@ -233,7 +234,17 @@ export async function runNodeCli(
   early = undefined;
   const sig = await signal;
   await runner.stop();
-  out(o.json ? JSON.stringify({ event: 'stop', signal: sig }) : `stopped (${sig})`);
+  const c = runner.counters;
+  const counters = c && {
+    received: c.received,
+    sent: c.sent,
+    drops: c.drops,
+    relayed: c.relayed,
+    united: c.united,
+    datagramsReceived: c.datagramsReceived,
+    datagramsSent: c.datagramsSent,
+  };
+  out(o.json ? JSON.stringify({ event: 'stop', signal: sig, counters }) : `stopped (${sig})`);
   return 0;
 }
 
