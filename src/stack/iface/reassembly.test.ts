@@ -76,6 +76,16 @@ describe('Reassembler', () => {
     assert.deepEqual(r.add('huge', 0, true, data(8192), 4, 0), { status: 'dropped', reason: 'memory' });
   });
 
+  it('piece bound: a datagram of too many fragments is dropped', () => {
+    const r = new Reassembler({ maxFragments: 4 });
+    for (let i = 0; i < 4; i++) assert.equal(r.add('k', i * 16, true, data(8), 0, 0).status, 'pending');
+    assert.deepEqual(r.add('k', 100 * 8, true, data(8), 0, 0), {
+      status: 'dropped',
+      reason: 'too-many-fragments',
+    });
+    assert.equal(r.size, 0);
+  });
+
   it('count bound: at most maxDatagrams in progress', () => {
     const r = new Reassembler({ maxDatagrams: 4 });
     for (let i = 0; i < 100; i++) r.add(`k${i}`, 0, true, data(8), i, 0);
@@ -89,7 +99,7 @@ describe('Reassembler', () => {
         fc.integer({ min: 1, max: 200 }),
         fc.array(fc.nat(), { minLength: 1, maxLength: 1000 }),
         (len, units, order) => {
-          const r = new Reassembler({ maxBytes: 64 * 1024 });
+          const r = new Reassembler({ maxBytes: 64 * 1024, maxFragments: 1000 });
           const d = data(len, len);
           const f = split(d, units * 8);
           const perm = f

@@ -5,6 +5,8 @@
  * - memory: at most `maxBytes` of fragment data held in total (the oldest datagram is evicted first);
  * - count: at most `maxDatagrams` datagrams in progress;
  * - size: a datagram may not exceed `maxDatagramLen` bytes of payload (65535 minus a header);
+ * - pieces: at most `maxFragments` fragments per datagram (tiny overlapping-free fragments would otherwise
+ *   make each insertion a long scan: FreeBSD caps this at 16, we allow 128, enough for 64 KiB at MTU 576);
  * - time: a datagram not complete `timeoutMs` after its first fragment is dropped (RFC 8200 §4.5: 60 s;
  *   Linux uses 30 s for both families, which we follow).
  * Overlapping fragments drop the whole datagram (RFC 5722 for IPv6; Linux does the same for IPv4); an exact
@@ -17,6 +19,7 @@ export interface ReassemblyOptions {
   maxBytes?: number;
   maxDatagrams?: number;
   maxDatagramLen?: number;
+  maxFragments?: number;
   timeoutMs?: number;
 }
 
@@ -53,6 +56,7 @@ export class Reassembler {
   private readonly maxBytes: number;
   private readonly maxDatagrams: number;
   private readonly maxDatagramLen: number;
+  private readonly maxFragments: number;
   private readonly timeoutMs: number;
   /** Insertion order is age order: Map iteration gives the oldest first. */
   private readonly pending = new Map<string, Pending>();
@@ -63,6 +67,7 @@ export class Reassembler {
     this.maxBytes = opts.maxBytes ?? 4 * 1024 * 1024;
     this.maxDatagrams = opts.maxDatagrams ?? 256;
     this.maxDatagramLen = opts.maxDatagramLen ?? 65535 - 20;
+    this.maxFragments = opts.maxFragments ?? 128;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
@@ -99,9 +104,10 @@ export class Reassembler {
       p.total = end;
     }
     if (p.total >= 0 && end > p.total) return this.dropKey(key, 'beyond-end');
-    // Insert sorted by offset, rejecting overlaps.
-    let i = 0;
-    while (i < p.frags.length && p.frags[i].offset < offset) i++;
+    if (p.frags.length >= this.maxFragments) return this.dropKey(key, 'too-many-fragments');
+    // Insert sorted by offset, rejecting overlaps. Scan from the end: fragments mostly arrive in order.
+    let i = p.frags.length;
+    while (i > 0 && p.frags[i - 1].offset >= offset) i--;
     const prev = i > 0 ? p.frags[i - 1] : null;
     const next = i < p.frags.length ? p.frags[i] : null;
     if (next && next.offset === offset && next.data.length === data.length) return { status: 'pending' };
