@@ -22,9 +22,8 @@ export class BufferPool {
 
   /** Storage of at least `size` bytes (a power of two >= 4 KiB); its contents are arbitrary. */
   get(size: number): Uint8Array {
-    let cls = MIN_CLASS;
-    while (1 << cls < size && cls < MAX_CLASS) cls++;
-    if (1 << cls < size) return new Uint8Array(size);
+    if (size > 1 << MAX_CLASS) return new Uint8Array(size);
+    const cls = size <= 1 << MIN_CLASS ? MIN_CLASS : 32 - Math.clz32(size - 1);
     const list = this.free[cls];
     const b = list.pop();
     if (b) {
@@ -39,9 +38,7 @@ export class BufferPool {
     const n = b.length;
     if (n < 1 << MIN_CLASS || (n & (n - 1)) !== 0 || n > 1 << MAX_CLASS) return;
     if (this.pooledBytes + n > this.maxPooledBytes) return;
-    let cls = MIN_CLASS;
-    while (1 << cls < n) cls++;
-    this.free[cls].push(b);
+    this.free[31 - Math.clz32(n)].push(b);
     this.pooledBytes += n;
   }
 }

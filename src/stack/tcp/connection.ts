@@ -44,6 +44,8 @@ export const EV_CLOSE = 32;
 export interface TcpHost {
   /** Time (ms) of the last receive/poll. */
   readonly now: number;
+  /** FIN-WAIT-2 timeout for closed applications (ms). */
+  readonly finWait2Timeout: number;
   /** Sends whatever the connection may send now (data, retransmissions, ACKs). */
   output(c: TcpConnection): void;
   /** Sends a RST for `c` (RFC 9293 §3.10.7: <SEQ=SND.NXT><CTL=RST>). */
@@ -380,6 +382,11 @@ export class TcpConnection implements DeadlineEntry {
     }
     this.appClosed = true;
     this.ondata = null;
+    if (this.state === 'FinWait2' && this.stateTimerAt === Number.POSITIVE_INFINITY) {
+      // Already half-closed: the orphan FIN-WAIT-2 timeout now applies (as in ourFinAcked).
+      this.stateTimerAt = this.host.now + this.host.finWait2Timeout;
+      this.host.schedule(this);
+    }
     this.shutdown();
   }
 
@@ -388,6 +395,7 @@ export class TcpConnection implements DeadlineEntry {
     if (this.state === 'Closed') return;
     if (this.state !== 'SynSent' && this.state !== 'TimeWait') this.host.sendReset(this);
     this.host.release(this);
+    this.state = 'Closed'; // also out of TIME-WAIT: an aborted TCB keeps no timers
     this.finish(null);
   }
 

@@ -74,6 +74,8 @@ export function onTimers(ctx: RxContext, c: TcpConnection, now: number): void {
   if (c.delackAt <= now) {
     c.delackAt = Number.POSITIVE_INFINITY;
     if (c.ackPending > 0 || c.ackNow) sendAck(ctx, c, now);
+    // Quiet for a delayed-ACK interval: empty receive storage goes back to the pool.
+    if (c.recvBuf.readable === 0) c.recvBuf.release();
   }
   if (c.keepaliveAt <= now) {
     c.keepaliveAt = Number.POSITIVE_INFINITY;
