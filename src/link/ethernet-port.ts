@@ -1,0 +1,399 @@
+/**
+ * The virtual Ethernet port of one joined network (architecture.md, "link/"): the object through
+ * which a TCP/IP stack — ours, or a user's own code that wants raw layer-2 frames — sends and
+ * receives Ethernet frames on a ZeroTier network.
+ *
+ * A thin, typed adapter with no protocol logic of its own:
+ * - outbound: {@link EthernetPort.send} hands a frame to the network's send function (VL2:
+ *   rules, multicast, FRAME/EXT_FRAME — wired by the network, see {@link EthernetPort.setSender});
+ * - inbound: the network calls {@link EthernetPort.deliver}; the frame goes to the attached
+ *   receiver (a stack, {@link EthernetPort.attach}) and to `'frame'` listeners;
+ * - state: MAC (§1.3), MTU, name, status, assigned addresses and managed routes (§8.2), with an
+ *   event whenever one changes (`'addresses'`, `'routes'`, `'mtu'`, `'name'`, `'status'`);
+ * - counters of frames and bytes in and out, and of drops by reason.
+ *
+ * Using it alone, for raw frames (what libzt users asked for as "layer-2 access"):
+ * ```ts
+ * // Normally the node creates the port when it joins a network; standalone (tests, custom
+ * // transports) you give it the network id, our MAC and where outgoing frames go:
+ * const port = new EthernetPort({ networkId: 0x8056c2e21c000001n, mac: 0x022d1d3acfb0, send: toNetwork });
+ * port.on('frame', (frame) => {
+ *   // frame = dst MAC[6] | src MAC[6] | ethertype[2] | payload, no FCS; valid only during the call
+ *   console.log('from', frame.subarray(6, 12), 'type', (frame[12] << 8) | frame[13]);
+ * });
+ * port.on('addresses', (addrs) => console.log(addrs.map((a) => `${a.address}/${a.prefixLength}`)));
+ * port.send(myFrame); // src MAC should be port.mac unless the network made us an active bridge (§9.10)
+ * ```
+ * @module
+ */
+
+import { EventEmitter } from 'node:events';
+import { formatMac, formatNetworkId, macFromBytes, macToBytes } from '../protocol/address.ts';
+import type { InetAddress } from '../protocol/inet-address.ts';
+import { DEFAULT_MTU } from '../protocol/netconf.ts';
+import { formatIp } from '../stack/wire/ip-address.ts';
+
+/** Length of the Ethernet II header (no FCS on virtual links). */
+export const ETHERNET_HEADER_LENGTH = 14;
+
+/** Status of the network behind the port (issue 4 statuses, plus the port's own `'CLOSED'`). */
+export type NetworkStatus =
+  | 'REQUESTING_CONFIGURATION'
+  | 'OK'
+  | 'ACCESS_DENIED'
+  | 'NOT_FOUND'
+  | 'CLIENT_TOO_OLD'
+  | 'AUTHENTICATION_REQUIRED'
+  | 'PORT_ERROR'
+  | 'CLOSED';
+
+/** An address assigned to this port (a netconf static IP, §8.2 `I`). */
+export interface PortAddress {
+  readonly family: 4 | 6;
+  /** 4 or 16 bytes, network order. */
+  readonly ip: Uint8Array;
+  /** Prefix length (the netconf InetAddress "port"). */
+  readonly prefixLength: number;
+  /** Text form of `ip` (`10.147.17.12`, `fd80:56c2:…`). */
+  readonly address: string;
+}
+
+/** A managed route (§8.2 `RT`): `target/prefixLength` directly on the network, or via a gateway. */
+export interface PortRoute {
+  readonly family: 4 | 6;
+  readonly target: Uint8Array;
+  readonly prefixLength: number;
+  /** Text form of the target network. */
+  readonly address: string;
+  /** Gateway (null = on-link). */
+  readonly via: Uint8Array | null;
+  /** Text form of `via`, or null. */
+  readonly viaAddress: string | null;
+  readonly flags: number;
+  readonly metric: number;
+}
+
+/** Why the port dropped a frame (keys of {@link PortCounters.drops}). */
+export type PortDropReason = 'closed' | 'runt' | 'too-big' | 'no-sender' | 'refused' | 'no-receiver';
+
+/** Frame counters (live object). */
+export interface PortCounters {
+  /** Frames delivered inbound (to the receiver and/or listeners). */
+  rxFrames: number;
+  rxBytes: number;
+  /** Frames handed to the network outbound. */
+  txFrames: number;
+  txBytes: number;
+  /** Inbound frames dropped. */
+  rxDropped: number;
+  /** Outbound frames dropped. */
+  txDropped: number;
+  /** Drops by reason. */
+  drops: Partial<Record<PortDropReason, number>>;
+}
+
+/** Where outbound frames go. Returning exactly `false` means the network refused the frame (counted as dropped); anything else is success. */
+export type FrameSender = (frame: Uint8Array) => unknown;
+
+/** Receives inbound frames (the frame is valid only during the call). */
+export type FrameReceiver = (frame: Uint8Array) => void;
+
+/** Events of an {@link EthernetPort}. */
+export interface EthernetPortEvents {
+  /** An inbound frame (valid only during the call: copy it to keep it). */
+  frame: [frame: Uint8Array];
+  addresses: [addresses: readonly PortAddress[]];
+  routes: [routes: readonly PortRoute[]];
+  mtu: [mtu: number];
+  name: [name: string];
+  status: [status: NetworkStatus];
+  close: [];
+}
+
+/** Options of an {@link EthernetPort}. */
+export interface EthernetPortOptions {
+  /** The network (64-bit id). */
+  networkId: bigint;
+  /** Our MAC on it (§1.3: derived from our address and the network id), as a 48-bit number or 6 bytes. */
+  mac: number | Uint8Array;
+  /** L2 MTU: largest Ethernet payload (default 2800, §8.2). */
+  mtu?: number;
+  /** Network name. */
+  name?: string;
+  /** Initial status (default `'REQUESTING_CONFIGURATION'`). */
+  status?: NetworkStatus;
+  /** Outbound sink; may also be set later with {@link EthernetPort.setSender}. */
+  send?: FrameSender;
+}
+
+/** What {@link EthernetPort.update} can change. */
+export interface PortUpdate {
+  name?: string;
+  mtu?: number;
+  status?: NetworkStatus;
+  /** Assigned addresses as netconf InetAddresses (port = prefix bits). */
+  addresses?: readonly InetAddress[];
+  /** Managed routes as in the netconf (`target.port` = prefix bits, `via` null = on-link). */
+  routes?: ReadonlyArray<{ target: InetAddress; via: InetAddress | null; flags?: number; metric?: number }>;
+}
+
+/** A config-like object {@link EthernetPort.applyConfig} reads (a `NetworkConfig` fits). */
+export interface PortConfigSource {
+  readonly name: string;
+  readonly mtu: number;
+  readonly staticIps: readonly InetAddress[];
+  readonly routes: ReadonlyArray<{
+    target: InetAddress;
+    via: InetAddress | null;
+    flags: number;
+    metric: number;
+  }>;
+}
+
+/** See the module documentation. */
+export class EthernetPort extends EventEmitter<EthernetPortEvents> {
+  /** The network id. */
+  readonly networkId: bigint;
+  /** Our MAC as 6 bytes (do not modify). */
+  readonly mac: Uint8Array;
+  /** Our MAC as a 48-bit number. */
+  readonly macNumber: number;
+  /** Counters (live). */
+  readonly counters: PortCounters = {
+    rxFrames: 0,
+    rxBytes: 0,
+    txFrames: 0,
+    txBytes: 0,
+    rxDropped: 0,
+    txDropped: 0,
+    drops: {},
+  };
+  private _mtu: number;
+  private _name: string;
+  private _status: NetworkStatus;
+  private _addresses: readonly PortAddress[] = [];
+  private _routes: readonly PortRoute[] = [];
+  private sender: FrameSender | null;
+  private receiver: FrameReceiver | null = null;
+
+  constructor(opts: EthernetPortOptions) {
+    super();
+    if (typeof opts.networkId !== 'bigint' || opts.networkId < 0n || opts.networkId > 0xffffffffffffffffn)
+      throw new TypeError('EthernetPort: networkId must be a 64-bit bigint');
+    this.networkId = opts.networkId;
+    if (typeof opts.mac === 'number') {
+      if (!Number.isInteger(opts.mac) || opts.mac < 0 || opts.mac > 0xffffffffffff)
+        throw new RangeError('EthernetPort: mac must be a 48-bit integer');
+      this.macNumber = opts.mac;
+      this.mac = macToBytes(opts.mac);
+    } else {
+      if (!(opts.mac instanceof Uint8Array) || opts.mac.length !== 6)
+        throw new TypeError('EthernetPort: mac must be 6 bytes');
+      this.mac = Uint8Array.from(opts.mac);
+      this.macNumber = macFromBytes(this.mac);
+    }
+    this._mtu = checkMtu(opts.mtu ?? DEFAULT_MTU);
+    this._name = opts.name ?? '';
+    this._status = opts.status ?? 'REQUESTING_CONFIGURATION';
+    this.sender = opts.send ?? null;
+  }
+
+  /** The network id as 16 hex digits. */
+  get id(): string {
+    return formatNetworkId(this.networkId);
+  }
+  /** MAC as text (`02:2d:1d:3a:cf:b0`). */
+  get macAddress(): string {
+    return formatMac(this.macNumber);
+  }
+  /** L2 MTU: the largest Ethernet payload a frame may carry. */
+  get mtu(): number {
+    return this._mtu;
+  }
+  /** Network name from the config (empty until known). */
+  get name(): string {
+    return this._name;
+  }
+  /** Network status. */
+  get status(): NetworkStatus {
+    return this._status;
+  }
+  /** Assigned addresses. */
+  get addresses(): readonly PortAddress[] {
+    return this._addresses;
+  }
+  /** Managed routes. */
+  get routes(): readonly PortRoute[] {
+    return this._routes;
+  }
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this._status === 'CLOSED';
+  }
+
+  /** Sets (or clears, with null) where outbound frames go — the network's VL2 send path. */
+  setSender(send: FrameSender | null): void {
+    this.sender = send;
+  }
+
+  /**
+   * Attaches the receiver of inbound frames (normally a stack: `(f) => stack.receiveFrame(f, now())`).
+   * One at a time (TypeError otherwise); returns a function that detaches it. `'frame'` listeners
+   * see frames as well.
+   */
+  attach(receiver: FrameReceiver): () => void {
+    if (typeof receiver !== 'function')
+      throw new TypeError('EthernetPort.attach: receiver must be a function');
+    if (this.receiver !== null) throw new TypeError('EthernetPort.attach: a receiver is already attached');
+    this.receiver = receiver;
+    return () => {
+      if (this.receiver === receiver) this.receiver = null;
+    };
+  }
+
+  /**
+   * Sends a frame out to the network (dst MAC, src MAC, ethertype, payload; no FCS). Returns false
+   * (and counts the drop) when the port is closed, the frame is shorter than a header or its
+   * payload exceeds the MTU, no sender is set, or the sender refused it.
+   */
+  send(frame: Uint8Array): boolean {
+    let why: PortDropReason | null = null;
+    if (this._status === 'CLOSED') why = 'closed';
+    else if (frame.length < ETHERNET_HEADER_LENGTH) why = 'runt';
+    else if (frame.length - ETHERNET_HEADER_LENGTH > this._mtu) why = 'too-big';
+    else if (this.sender === null) why = 'no-sender';
+    else if (this.sender(frame) === false) why = 'refused';
+    if (why !== null) {
+      this.counters.txDropped++;
+      this.counters.drops[why] = (this.counters.drops[why] ?? 0) + 1;
+      return false;
+    }
+    this.counters.txFrames++;
+    this.counters.txBytes += frame.length;
+    return true;
+  }
+
+  /**
+   * Delivers a frame received from the network to the receiver and `'frame'` listeners. Returns
+   * false (and counts the drop) when closed, shorter than a header, or nobody is listening.
+   */
+  deliver(frame: Uint8Array): boolean {
+    let why: PortDropReason | null = null;
+    if (this._status === 'CLOSED') why = 'closed';
+    else if (frame.length < ETHERNET_HEADER_LENGTH) why = 'runt';
+    else if (this.receiver === null && this.listenerCount('frame') === 0) why = 'no-receiver';
+    if (why !== null) {
+      this.counters.rxDropped++;
+      this.counters.drops[why] = (this.counters.drops[why] ?? 0) + 1;
+      return false;
+    }
+    this.counters.rxFrames++;
+    this.counters.rxBytes += frame.length;
+    if (this.receiver !== null) this.receiver(frame);
+    this.emit('frame', frame);
+    return true;
+  }
+
+  /** Changes state; emits one event per property that actually changed. */
+  update(u: PortUpdate): void {
+    if (this._status === 'CLOSED') return;
+    if (u.name !== undefined && u.name !== this._name) {
+      this._name = u.name;
+      this.emit('name', u.name);
+    }
+    if (u.mtu !== undefined && u.mtu !== this._mtu) {
+      this._mtu = checkMtu(u.mtu);
+      this.emit('mtu', this._mtu);
+    }
+    if (u.addresses !== undefined) {
+      const next = u.addresses.map(toPortAddress);
+      if (!sameList(next, this._addresses, addressKey)) {
+        this._addresses = Object.freeze(next);
+        this.emit('addresses', this._addresses);
+      }
+    }
+    if (u.routes !== undefined) {
+      const next = u.routes.map(toPortRoute);
+      if (!sameList(next, this._routes, routeKey)) {
+        this._routes = Object.freeze(next);
+        this.emit('routes', this._routes);
+      }
+    }
+    if (u.status !== undefined && u.status !== this._status) {
+      if (u.status === 'CLOSED') throw new TypeError('EthernetPort.update: use close()');
+      this._status = u.status;
+      this.emit('status', u.status);
+    }
+  }
+
+  /** Takes name, MTU, addresses (`I`) and routes (`RT`) from a network config (§8.2). */
+  applyConfig(c: PortConfigSource): void {
+    this.update({ name: c.name, mtu: c.mtu, addresses: c.staticIps, routes: c.routes });
+  }
+
+  /** Closes the port: frames are dropped from now on; emits `'status'` (`'CLOSED'`) and `'close'`. */
+  close(): void {
+    if (this._status === 'CLOSED') return;
+    this._status = 'CLOSED';
+    this.sender = null;
+    this.receiver = null;
+    this.emit('status', 'CLOSED');
+    this.emit('close');
+  }
+}
+
+function checkMtu(mtu: number): number {
+  if (!Number.isInteger(mtu) || mtu < 576 || mtu > 65535)
+    throw new RangeError('EthernetPort: mtu must be an integer in 576..65535');
+  return mtu;
+}
+
+function toPortAddress(a: InetAddress): PortAddress {
+  checkInet(a);
+  const ip = Uint8Array.from(a.ip);
+  return Object.freeze({ family: a.family, ip, prefixLength: a.port, address: formatIp(ip) });
+}
+
+function toPortRoute(r: {
+  target: InetAddress;
+  via: InetAddress | null;
+  flags?: number;
+  metric?: number;
+}): PortRoute {
+  checkInet(r.target);
+  if (r.via !== null) checkInet(r.via);
+  const target = Uint8Array.from(r.target.ip);
+  const via = r.via === null ? null : Uint8Array.from(r.via.ip);
+  return Object.freeze({
+    family: r.target.family,
+    target,
+    prefixLength: r.target.port,
+    address: formatIp(target),
+    via,
+    viaAddress: via === null ? null : formatIp(via),
+    flags: r.flags ?? 0,
+    metric: r.metric ?? 0,
+  });
+}
+
+function checkInet(a: InetAddress): void {
+  const max = a.family === 4 ? 32 : 128;
+  if ((a.family !== 4 && a.family !== 6) || a.ip.length !== (a.family === 4 ? 4 : 16))
+    throw new TypeError('EthernetPort: bad address');
+  if (!Number.isInteger(a.port) || a.port < 0 || a.port > max)
+    throw new RangeError('EthernetPort: prefix length out of range');
+}
+
+function addressKey(a: PortAddress): string {
+  return `${a.address}/${a.prefixLength}`;
+}
+
+function routeKey(r: PortRoute): string {
+  return `${r.address}/${r.prefixLength}>${r.viaAddress ?? ''}#${r.flags}#${r.metric}`;
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[], key: (x: T) => string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (key(a[i]) !== key(b[i])) return false;
+  return true;
+}

@@ -1,0 +1,73 @@
+/**
+ * Wires an {@link EthernetPort} to a TCP/IP stack (our src/stack `Stack`, or anything with the
+ * same few methods): inbound frames go to `stack.receiveFrame(frame, now())`, and the port's
+ * addresses, routes and MTU are mirrored into the stack now and on every change. Outbound, create
+ * the stack with `onFrame: (f) => port.send(f)` (the Stack takes its sink at construction).
+ *
+ * ```ts
+ * const port = network.port;                                  // from the joined network
+ * const stack = new Stack({ mac: port.mac, mtu: port.mtu, onFrame: (f) => port.send(f) });
+ * const unbind = bindStack(port, stack, () => clock.now());
+ * ```
+ * @module
+ */
+
+import type { EthernetPort, PortAddress, PortRoute } from './ethernet-port.ts';
+
+/** The stack surface {@link bindStack} drives (src/stack/stack.ts `Stack` fits). */
+export interface BindableStack {
+  receiveFrame(frame: Uint8Array, now: number): void;
+  addAddress(address: Uint8Array, prefixLength: number): void;
+  removeAddress(address: Uint8Array): boolean;
+  addRoute(prefix: Uint8Array, prefixLength: number, via?: Uint8Array): void;
+  removeRoute(prefix: Uint8Array, prefixLength: number): boolean;
+  /** The interface, whose `mtu` is set when the port's MTU changes (optional). */
+  readonly iface?: { mtu: number };
+}
+
+/**
+ * Connects `port` and `stack` (see the module comment). Returns a function that undoes the
+ * binding (detaches the receiver and stops mirroring; addresses stay in the stack).
+ */
+export function bindStack(port: EthernetPort, stack: BindableStack, now: () => number): () => void {
+  let addrs: readonly PortAddress[] = [];
+  let routes: readonly PortRoute[] = [];
+
+  const syncAddresses = (next: readonly PortAddress[]): void => {
+    const key = (a: PortAddress) => `${a.address}/${a.prefixLength}`;
+    const keep = new Set(next.map(key));
+    for (const a of addrs) if (!keep.has(key(a))) stack.removeAddress(a.ip);
+    const had = new Set(addrs.map(key));
+    for (const a of next) if (!had.has(key(a))) stack.addAddress(a.ip, a.prefixLength);
+    addrs = next;
+  };
+  const syncRoutes = (next: readonly PortRoute[]): void => {
+    const key = (r: PortRoute) => `${r.address}/${r.prefixLength}>${r.viaAddress ?? ''}`;
+    const keep = new Set(next.map(key));
+    for (const r of routes) if (!keep.has(key(r))) stack.removeRoute(r.target, r.prefixLength);
+    const had = new Set(routes.map(key));
+    for (const r of next) {
+      if (had.has(key(r))) continue;
+      if (r.via === null) stack.addRoute(r.target, r.prefixLength);
+      else stack.addRoute(r.target, r.prefixLength, r.via);
+    }
+    routes = next;
+  };
+  const syncMtu = (mtu: number): void => {
+    if (stack.iface) stack.iface.mtu = mtu;
+  };
+
+  const detach = port.attach((frame) => stack.receiveFrame(frame, now()));
+  syncMtu(port.mtu);
+  syncAddresses(port.addresses);
+  syncRoutes(port.routes);
+  port.on('addresses', syncAddresses);
+  port.on('routes', syncRoutes);
+  port.on('mtu', syncMtu);
+  return () => {
+    detach();
+    port.off('addresses', syncAddresses);
+    port.off('routes', syncRoutes);
+    port.off('mtu', syncMtu);
+  };
+}
