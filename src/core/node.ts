@@ -36,6 +36,7 @@ import {
   PING_CHECK_INTERVAL,
   QUEUE_TIMEOUT,
   TX_QUEUE_LIMIT,
+  UNKNOWN_LATENCY,
   WHOIS_RETRY_DELAY,
 } from './constants.ts';
 import { Counters, type DropReason } from './counters.ts';
@@ -255,7 +256,7 @@ export class Node {
         role: this.topology.roleOf(p.address),
         version: p.version,
         protocolVersion: p.protocolVersion,
-        latency: best && best.latency !== 0xffff ? best.latency : -1,
+        latency: latencyOrUnknown(best?.latency ?? UNKNOWN_LATENCY),
         direct: p.hasAlivePath(now),
         paths: p.paths.map((x) => ({
           address: x.text,
@@ -556,7 +557,7 @@ export class Node {
       address: formatAddress(peer.address),
       role: this.topology.roleOf(peer.address),
       direct,
-      latency: peer.latency(now),
+      latency: latencyOrUnknown(peer.latency(now)),
       version: peer.version,
     });
   }
@@ -665,4 +666,9 @@ export class Node {
       }
     }
   }
+}
+
+/** Latency for events and `peers()`: -1 while unmeasured (internally 0xffff, §9.3). */
+function latencyOrUnknown(l: number): number {
+  return l >= UNKNOWN_LATENCY ? -1 : l;
 }

@@ -9,7 +9,7 @@ import {
   encodeOkHelloWorlds,
   helloCryptFieldStart,
 } from '../protocol/verbs/hello.ts';
-import { decodeOk, decodeOkHeader, encodeOk } from '../protocol/verbs/ok.ts';
+import { decodeOk, decodeOkHeader, encodeOk, OK_IN_RE_VERB } from '../protocol/verbs/ok.ts';
 import { decodePushDirectPaths, PUSH_FLAG_CLUSTER_REDIRECT } from '../protocol/verbs/push-direct-paths.ts';
 import { decodeRendezvous } from '../protocol/verbs/rendezvous.ts';
 import { ErrorCode, Verb } from '../protocol/verbs/verb.ts';
@@ -30,6 +30,7 @@ import {
   SOFTWARE_VERSION,
 } from './constants.ts';
 import type { Node } from './node.ts';
+import type { Path } from './path.ts';
 import type { Peer } from './peer.ts';
 import { recordSurface } from './surface.ts';
 
@@ -131,12 +132,32 @@ export class Vl1Verbs {
     }
     // §9.3: paths are learned only from authenticated zero-hop OKs.
     let path = hops === 0 ? peer.findPath(socket, from) : undefined;
+    let learned = false;
     if (hops === 0 && !path && n.usableAddress(from) && n.topology.allowedPathFor(peer.address, from)) {
       const r = peer.learnPath(socket, from, now);
       path = r.path;
-      if (r.added) n.pathLearned(peer, path, now);
+      learned = r.added;
     }
-    const v = hdr.value.inReVerb;
+    try {
+      return this.okBody(peer, socket, from, payload, pkt, hops, now, path);
+    } finally {
+      // Announced after the body so the events carry the latency this OK(HELLO) measured.
+      if (learned && path) n.pathLearned(peer, path, now);
+    }
+  }
+
+  private okBody(
+    peer: Peer,
+    socket: number,
+    from: InetAddress,
+    payload: Uint8Array,
+    pkt: Uint8Array,
+    hops: number,
+    now: number,
+    path: Path | undefined,
+  ): boolean {
+    const n = this.node;
+    const v = payload[OK_IN_RE_VERB];
     if (v !== Verb.HELLO && v !== Verb.WHOIS && v !== Verb.ECHO) {
       toVl2(n, peer, Verb.OK, payload, pkt, hops, now);
       return true;
