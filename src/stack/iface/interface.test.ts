@@ -129,6 +129,27 @@ describe('Interface', () => {
     assert.equal(s2.counters().ndp.dropped['bad-hop-limit'], 1);
   });
 
+  it('defends its IPv4 address against a conflicting ARP at most once per 10 s (RFC 5227 §2.4)', () => {
+    const { s, drain } = peerStack();
+    drain();
+    // Linux's captured request, rewritten so that its sender claims our address 10.77.0.2.
+    const f = frame('arp-request').slice();
+    f.set([10, 77, 0, 2], 14 + 14);
+    f.set([10, 77, 0, 9], 14 + 24);
+    s.receiveFrame(f, 0);
+    const [garp] = drain();
+    const a = parseArp(garp.subarray(14));
+    assert.ok(a.ok);
+    assert.deepEqual([formatIp(a.value.senderIp), formatIp(a.value.targetIp)], ['10.77.0.2', '10.77.0.2']);
+    assert.equal(formatMac(a.value.senderMac), '02:00:00:00:00:02');
+    s.receiveFrame(f, 5000);
+    assert.deepEqual(drain(), [], 'no second defence within 10 s');
+    s.receiveFrame(f, 10_000);
+    assert.equal(drain().length, 1);
+    assert.equal(s.counters().arp.dropped['address-conflict'], 3);
+    assert.equal(s.iface.arp.get(0x0a4d0002), undefined, 'the claim did not enter the cache');
+  });
+
   it('filters frames by destination MAC', () => {
     const { s } = peerStack();
     const f = frame('icmpv4-echo').slice();

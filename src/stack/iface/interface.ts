@@ -91,6 +91,8 @@ export const ZT_DEFAULT_MTU = 2800;
 const LOOPBACK_BATCH = 1024;
 const ZERO_MAC = new Uint8Array(6);
 const ALL_HOSTS_V4 = new Uint8Array([224, 0, 0, 1]);
+/** RFC 5227 §1.1 DEFEND_INTERVAL: at most one defence of an address per 10 s. */
+const DEFEND_INTERVAL_MS = 10_000;
 /** Options of an {@link Interface}. */
 export interface InterfaceOptions {
   /** Our MAC (6 bytes). On ZeroTier it is derived from the node address and network ID (protocol.md §1.3). */
@@ -163,6 +165,8 @@ export class Interface implements IpSender {
   private readonly icmpBucket: TokenBucket;
   /** Source MAC of the frame being processed (to answer an NS without resolving its sender). */
   private rxSrcMac: Uint8Array = ZERO_MAC;
+  /** When we last defended each IPv4 address against a conflicting ARP (RFC 5227 §2.4). */
+  private readonly defended = new Map<number, number>();
   /** True while datagrams we sent to ourselves are being delivered (127/8 and ::1 are valid only then). */
   private fromLoopback = false;
 
@@ -410,7 +414,17 @@ export class Interface implements IpSender {
     if (equalBytes(a.senderMac, this.mac)) return c.drop('own-source');
     c.in++;
     const senderKey = ipv4Key(a.senderIp);
-    if (this.table.isLocalKey(senderKey)) return c.drop('address-conflict');
+    if (this.table.isLocalKey(senderKey)) {
+      // Someone else claims our address. RFC 5227 §2.4(b): defend once per DEFEND_INTERVAL with an
+      // announcement, so the other hosts' caches point back at us; beyond that, only count it.
+      c.drop('address-conflict');
+      const last = this.defended.get(senderKey) ?? Number.NEGATIVE_INFINITY;
+      if (this.now - last >= DEFEND_INTERVAL_MS) {
+        this.defended.set(senderKey, this.now);
+        this.sendArp(ARP_REQUEST, a.senderIp, ZERO_MAC, a.senderIp, BROADCAST_MAC);
+      }
+      return;
+    }
     const forUs = this.table.isLocalKey(ipv4Key(a.targetIp));
     // RFC 826 "merge": refresh an existing entry; create one only when the packet is for us. A sender of
     // 0.0.0.0 is an RFC 5227 probe and says nothing about where an address lives.
