@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NatTable, type NatType } from './nat.ts';
+import { NatTable, type NatType, StatefulFirewall } from './nat.ts';
 import { SeededRandom } from './random.ts';
 
 const inside = { ip: '10.0.0.2', port: 9993 };
@@ -83,4 +83,22 @@ test('port allocation: preserve, sequential, random; never two mappings on one p
     seen.add(p);
   }
   assert.throws(() => new NatTable({ type: 'bogus' as NatType }, new SeededRandom(1)), TypeError);
+});
+
+test('stateful firewall: permissions per local port and remote, with expiry', () => {
+  const pr = new StatefulFirewall({ type: 'port-restricted', timeoutMs: 1000 });
+  const ar = new StatefulFirewall({ type: 'address-restricted', timeoutMs: 1000 });
+  for (const fw of [pr, ar]) {
+    assert.equal(fw.admits(9993, s1, 0), false, 'nothing unsolicited');
+    fw.outbound(9993, s1, 0);
+    assert.equal(fw.admits(9993, s1, 999), true);
+    assert.equal(fw.admits(9994, s1, 10), false, 'another local port has no permission');
+    assert.equal(fw.admits(9993, s2, 10), false);
+    assert.equal(fw.admits(9993, s1, 1000), false, 'expired');
+  }
+  pr.outbound(9993, s1, 2000);
+  ar.outbound(9993, s1, 2000);
+  assert.equal(pr.admits(9993, s1other, 2001), false);
+  assert.equal(ar.admits(9993, s1other, 2001), true);
+  assert.throws(() => new StatefulFirewall({ type: 'full-cone' as 'port-restricted' }), TypeError);
 });

@@ -220,3 +220,54 @@ export class NatTable {
     return undefined;
   }
 }
+
+/** Filtering of a stateful firewall without translation (RFC 4787 §5 terms; RFC 6092 for IPv6 CPE). */
+export type FirewallType = 'address-restricted' | 'port-restricted';
+
+/** Options of {@link StatefulFirewall}. */
+export interface FirewallOptions {
+  type: FirewallType;
+  /** Idle time after which an outbound permission lapses. Default 60,000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * A host firewall that admits inbound datagrams only from remotes its local port has sent to
+ * recently — the IPv6 home gateway default (RFC 6092 REC-11), which ZeroTier also has to punch.
+ * Pure state: time is passed in.
+ */
+export class StatefulFirewall {
+  readonly type: FirewallType;
+  readonly timeoutMs: number;
+  /** "localPort|remoteKey" → last outbound time. */
+  private readonly permits = new Map<string, number>();
+
+  constructor(opts: FirewallOptions) {
+    if (opts.type !== 'address-restricted' && opts.type !== 'port-restricted')
+      throw new TypeError(`StatefulFirewall: unknown type ${opts.type}`);
+    this.type = opts.type;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_NAT_MAPPING_TIMEOUT_MS;
+    if (!(this.timeoutMs > 0)) throw new RangeError('StatefulFirewall: timeoutMs must be > 0');
+  }
+
+  /** Records an outbound datagram from `localPort` to `remote`. */
+  outbound(localPort: number, remote: UdpAddress, now: number): void {
+    this.permits.set(this.key(localPort, remote), now);
+  }
+
+  /** True if a datagram from `remote` to `localPort` may come in. */
+  admits(localPort: number, remote: UdpAddress, now: number): boolean {
+    const k = this.key(localPort, remote);
+    const t = this.permits.get(k);
+    if (t === undefined) return false;
+    if (now - t >= this.timeoutMs) {
+      this.permits.delete(k);
+      return false;
+    }
+    return true;
+  }
+
+  private key(localPort: number, remote: UdpAddress): string {
+    return this.type === 'address-restricted' ? `${localPort}|${remote.ip}` : `${localPort}|${key(remote)}`;
+  }
+}

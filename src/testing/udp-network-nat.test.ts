@@ -238,3 +238,43 @@ test('double NAT: a home router behind carrier-grade NAT', () => {
   net.run(6);
   assert.deepEqual(atPc.at(-1), { ip: '100.64.0.9', port: 7000 });
 });
+
+test('stateful firewall on IPv6 hosts: unsolicited traffic blocked, punching works, LAN exempt', () => {
+  const net = new UdpNetwork({ defaults: { delayMs: 5 } });
+  const home = net.addNat('home', { type: 'full-cone', publicIp: '203.0.113.1' });
+  const fw = { type: 'port-restricted' as const, timeoutMs: 10_000 };
+  const a = net.addHost('a', { addresses: ['10.0.0.2', '2001:db8:a::1'], behind: home, firewall: fw });
+  const lanMate = net.addHost('m', { addresses: ['10.0.0.3'], behind: home }).bind(9993);
+  const b = net.addHost('b', { addresses: ['2001:db8:b::1'], firewall: fw });
+  const sa = a.bind(9993);
+  const sb = b.bind(9993);
+  const atA = collect(sa);
+  const atB = collect(sb);
+  const A6 = { ip: '2001:db8:a::1', port: 9993 };
+  const B6 = { ip: '2001:db8:b::1', port: 9993 };
+  assert.deepEqual(b.firewall, fw);
+
+  sb.send(new Uint8Array([1]), A6); // unsolicited: blocked by a's firewall, opens b's for a
+  net.run(10);
+  assert.equal(atA.length, 0);
+  assert.equal(net.stats.dropped.firewall, 1);
+  sa.send(new Uint8Array([2]), B6); // b sent to a: admitted, and opens a's firewall for b
+  net.run(20);
+  sb.send(new Uint8Array([3]), A6);
+  net.run(30);
+  assert.deepEqual([atA.length, atB.length], [1, 1]);
+
+  // The LAN neighbour reaches a without any permission; the firewall lapses after its timeout.
+  lanMate.send(new Uint8Array([4]), { ip: '10.0.0.2', port: 9993 });
+  net.run(40);
+  assert.equal(atA.length, 2);
+  net.run(20_000);
+  sb.send(new Uint8Array([5]), A6);
+  net.run(20_010);
+  assert.equal(atA.length, 2);
+  assert.equal(net.stats.dropped.firewall, 2);
+  a.firewall = undefined; // opened at run time
+  sb.send(new Uint8Array([6]), A6);
+  net.run(20_020);
+  assert.equal(atA.length, 3);
+});

@@ -63,7 +63,8 @@ test('property: every datagram is delivered or dropped exactly once (plus its du
           behind: nat !== null ? nats[nat] : undefined,
         });
         natOf.forEach((nat, i) => {
-          const h = net.addHost(`h${i}`, placement(i, nat));
+          const firewall = i % 3 === 2 ? { type: 'address-restricted' as const, timeoutMs: 50 } : undefined;
+          const h = net.addHost(`h${i}`, { ...placement(i, nat), firewall });
           hosts.push(h);
           const s = h.bind(9993);
           s.onMessage = (data, from) => {

@@ -44,7 +44,7 @@
 import { FakeClock } from './clock.ts';
 import { familyOf, formatEndpoint, type IpFamily, isLoopback, requireIp } from './ip.ts';
 import { BandwidthQueue, composePath, type LinkConditions, validateConditions } from './link-conditions.ts';
-import { type NatBehaviour, NatTable, type NatType } from './nat.ts';
+import { type FirewallOptions, type NatBehaviour, NatTable, type NatType, StatefulFirewall } from './nat.ts';
 import { type Seed, SeededRandom } from './random.ts';
 import type {
   UdpAddress,
@@ -56,7 +56,7 @@ import type {
 } from './udp-binding.ts';
 
 export type { LinkConditions } from './link-conditions.ts';
-export type { NatMapping, NatType, PortAllocation } from './nat.ts';
+export type { FirewallOptions, FirewallType, NatMapping, NatType, PortAllocation } from './nat.ts';
 export type {
   UdpAddress,
   UdpBinding,
@@ -74,6 +74,8 @@ export type DropReason =
   | 'cut'
   /** a NAT had no live mapping or its filter rejected the sender (or no hairpinning) */
   | 'nat-filter'
+  /** the receiving host's stateful firewall had no permission for the sender */
+  | 'firewall'
   /** no socket bound to the destination port/address */
   | 'no-listener'
   /** a socket is bound but has no `onMessage` handler */
@@ -92,6 +94,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'loss',
   'cut',
   'nat-filter',
+  'firewall',
   'no-listener',
   'no-handler',
   'no-route',
@@ -174,6 +177,11 @@ export interface HostOptions {
   behind?: SimNat;
   /** Access-link conditions (apply to everything the host sends and receives). */
   conditions?: LinkConditions;
+  /**
+   * A stateful firewall on the host: datagrams from outside its LAN get in only from remotes the
+   * receiving port sent to recently (see `StatefulFirewall`). Typical of IPv6 homes.
+   */
+  firewall?: FirewallOptions;
 }
 
 /** Options of {@link UdpNetwork.addNat}. */
@@ -327,6 +335,8 @@ export class SimHost implements UdpStack {
   /** Counters. */
   readonly stats: HostStats = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0 };
   private cond: Readonly<LinkConditions> | undefined;
+  /** @internal */
+  _fw: StatefulFirewall | undefined;
   private readonly ports = new Map<number, SimUdpSocket[]>();
   private readonly rng: SeededRandom;
   /** @internal Uplink/downlink bandwidth queues. */
@@ -365,6 +375,14 @@ export class SimHost implements UdpStack {
   _place(addresses: readonly string[], nat: SimNat | undefined): void {
     this.addrs = addresses;
     this.natRef = nat;
+  }
+
+  /** The host's firewall settings (settable at run time; `undefined` = none; setting resets its state). */
+  get firewall(): FirewallOptions | undefined {
+    return this._fw ? { type: this._fw.type, timeoutMs: this._fw.timeoutMs } : undefined;
+  }
+  set firewall(f: FirewallOptions | undefined) {
+    this._fw = f ? new StatefulFirewall(f) : undefined;
   }
 
   /** Access-link conditions (settable at run time; `undefined` = perfect). */
@@ -609,6 +627,7 @@ export class UdpNetwork {
       opts.conditions,
       this.random.fork(`host:${name}`),
     );
+    host.firewall = opts.firewall;
     this.register(host);
     this.hostsByName.set(name, host);
     return host;
@@ -620,7 +639,7 @@ export class UdpNetwork {
    * and datagrams in flight to an old address are dropped (`no-route`). ZeroTier must then
    * re-learn its paths (protocol.md §9.3, §9.6).
    */
-  moveHost(host: HostRef, opts: Omit<HostOptions, 'conditions'>): void {
+  moveHost(host: HostRef, opts: Pick<HostOptions, 'addresses' | 'behind'>): void {
     const h = this.ref(host);
     const addrs = this.checkPlacement('moveHost', opts, h);
     this.unregister(h);
@@ -630,7 +649,7 @@ export class UdpNetwork {
 
   private checkPlacement(
     what: string,
-    opts: Omit<HostOptions, 'conditions'>,
+    opts: Pick<HostOptions, 'addresses' | 'behind'>,
     self: SimHost | undefined,
   ): string[] {
     if (!opts || !Array.isArray(opts.addresses) || opts.addresses.length === 0)
@@ -773,6 +792,7 @@ export class UdpNetwork {
       return;
     }
     d.route = route;
+    if (src._fw && !route.local) src._fw.outbound(sock.localAddress.port, to, now);
     let arrival = now;
     let duplicate = false;
     if (!route.local) {
@@ -918,6 +938,13 @@ export class UdpNetwork {
     const host = e;
     if (!r.local && this.cutBetween(d.src.name, host.name)) {
       this.drop(d, 'cut');
+      return;
+    }
+    // The firewall guards what comes from outside the host's LAN (same-LAN traffic reaches the
+    // host directly: the route ends at the host itself, inside a LAN).
+    const fromOwnLan = r.entity === host && r.lan !== undefined;
+    if (host._fw && !r.local && !fromOwnLan && !host._fw.admits(port, r.from, now)) {
+      this.drop(d, 'firewall');
       return;
     }
     const sock = host._socketFor(ip, port);
