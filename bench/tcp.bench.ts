@@ -222,6 +222,9 @@ function idleMemory(n: number): void {
   // A little traffic on each, then idle (buffers are released when empty).
   for (const c of clients) c.write(new Uint8Array(100));
   w.run(() => clients.every((c) => c.writableLength === 0) && w.head >= w.q.length);
+  // Let delayed-ACK timers fire: quiet connections then return their storage to the pool.
+  const quietUntil = performance.now() + 100;
+  w.run(() => performance.now() > quietUntil);
   w.q = [];
   w.head = 0;
   gc();

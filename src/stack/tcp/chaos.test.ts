@@ -8,7 +8,7 @@ import { SeededRandom } from '../../testing/sim-link.ts';
 import type { TcpConnection } from './connection.ts';
 import { patternByte, tcpPair } from './test-helpers.ts';
 
-for (let seed = 1; seed <= 12; seed++) {
+for (let seed = 1; seed <= 40; seed++) {
   test(`chaos seed ${seed}`, () => {
     const rng = new SeededRandom(seed * 7919);
     const p = tcpPair(

@@ -529,13 +529,18 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
             cb = c.ondata;
             took = true;
           }
+          if (took) c.afterRead();
           // Keep the (now empty) storage while data flows; if the connection goes quiet for a
           // delayed-ACK interval, the timer returns it to the pool (timers.ts).
-          if (rb.readable === 0 && rb.allocated > 0 && c.delackAt === Number.POSITIVE_INFINITY) {
+          if (
+            rb.readable === 0 &&
+            rb.allocated > 0 &&
+            c.delackAt === Number.POSITIVE_INFINITY &&
+            c.state !== 'Closed'
+          ) {
             c.delackAt = this.now + Math.max(1, this.delayedAck);
             this.schedule(c);
           }
-          if (took) c.afterRead();
         } else if (c.recvBuf.readable > 0) c.onreadable?.();
         continue;
       }

@@ -184,3 +184,28 @@ test('keepalive probes are answered: an idle connection stays up for hours', () 
   const probes = p.a.counters.segmentsOut - out0;
   assert.ok(probes >= 150 && probes <= 200, `about one probe a minute, got ${probes}`);
 });
+
+test('idle connections hold no buffer storage (it returns to the layer pool)', () => {
+  const p = tcpPair({ delay: 1 });
+  const l = p.b.listen(80);
+  let s: import('./connection.ts').TcpConnection | null = null;
+  l.onconnection = (c) => {
+    s = c;
+    c.ondata = (d) => c.write(d); // echo
+  };
+  const c = p.a.connect(p.net.b.address, 80);
+  let echoed = 0;
+  c.ondata = (d) => {
+    echoed += d.length;
+  };
+  p.net.run(() => s !== null, 1000);
+  c.write(new Uint8Array(50_000));
+  assert.ok(p.net.run(() => echoed === 50_000, 10_000));
+  p.net.run(() => false, p.net.now + 1000);
+  const server = s as unknown as import('./connection.ts').TcpConnection;
+  for (const x of [c, server]) {
+    assert.equal(x.sendBuf.allocated, 0, 'send storage released');
+    assert.equal(x.recvBuf.allocated, 0, 'receive storage released');
+  }
+  assert.ok(p.a.pool.pooledBytes > 0, 'storage parked in the pool for reuse');
+});
