@@ -43,6 +43,8 @@ export class Peer {
   lastDirectPathPush = -Infinity;
   /** Last time VL2 marked it trust-established (§3.4, §9.4). */
   trustEstablished = -Infinity;
+  /** Last OK(ECHO) to an ECHO that arrived relayed or on an unknown path (rate limit, §6.9). */
+  lastEchoReply = Number.NEGATIVE_INFINITY;
   /** Inbound WHOIS rate limit (§6.5). */
   lastWhoisIn = -Infinity;
   /** Inbound PUSH_DIRECT_PATHS window start and count (§6.16). */

@@ -342,12 +342,12 @@ export class Vl1Verbs {
     const n = this.node;
     const path = hops === 0 ? peer.findPath(socket, from) : undefined;
     const gate = path ?? peer;
-    const last = (gate as { lastEchoReply?: number }).lastEchoReply ?? Number.NEGATIVE_INFINITY;
+    const last = gate.lastEchoReply;
     if (now - last < ECHO_RATE_LIMIT) {
       n.drop('echo-rate-limited');
       return;
     }
-    (gate as { lastEchoReply?: number }).lastEchoReply = now;
+    gate.lastEchoReply = now;
     const w = new Writer(9 + payload.length);
     encodeOk(w, { inReVerb: Verb.ECHO, inRePacketId: readU64(pkt, PKT_ID), kind: 'ECHO', body: payload });
     if (hops === 0) n.sendOn(peer, socket, from, Verb.OK, w.finish(), now);
