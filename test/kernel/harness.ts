@@ -42,7 +42,7 @@ export interface DrivenStack {
 export interface KernelPeerOptions {
   /** Addresses Linux gets on its TAP, in CIDR form (`'10.99.0.1/24'`, `'fd99::1/64'`). */
   linuxAddresses: string[];
-  /** MTU of the TAP (default 2800, ZeroTier's). */
+  /** MTU of the TAP (default 2800, ZeroTier's; up to 65521 so a frame fits one UDP datagram). */
   mtu?: number;
   /** Extra `ip` commands run inside the namespace after setup (each an argv without the leading `ip`). */
   setup?: string[][];
@@ -327,6 +327,9 @@ async function createOnce(opts: KernelPeerOptions): Promise<KernelPeer> {
     const socat = spawn(
       'socat',
       [
+        // One read = one frame: the block size must hold the largest frame (socat's default is 8192).
+        '-b',
+        '65536',
         `TUN,tun-type=tap,tun-name=${tap},iff-no-pi`,
         `UDP-DATAGRAM:127.0.0.1:${ourPort},bind=127.0.0.1:${socatPort}`,
       ],
