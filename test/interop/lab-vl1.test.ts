@@ -1,0 +1,370 @@
+/**
+ * VL1 lab runs against the reference (ZeroTier One 1.14.1), issue 3:
+ *
+ * (a) OUR node in lab host `b` comes ONLINE via the REFERENCE root of `lab.sh`, and the reference
+ *     root lists it as a peer with a direct path (`lab.sh cli root -j peers`).
+ * (b) REFERENCE members come ONLINE via OUR root (`ztsdk root`, planet from `ztsdk mkworld`) in
+ *     namespaces of our own (ztv2-*, bridge ztv2br0, 10.78.0.0/24 — never the lab's or the host's
+ *     interfaces): `zerotier-cli info` says ONLINE and `peers` lists our root as PLANET. Then one
+ *     member runs the reference's embedded controller and the other joins its network: the member
+ *     finds the controller through our root (WHOIS, relay, RENDEZVOUS), gets its config, and
+ *     pings it over ZeroTier.
+ *
+ * Needs root, `ip`, and ZT1 = a zerotier-one binary (zerotier-cli beside it); skips, saying why,
+ * otherwise (CI). Everything started is torn down, also when a step fails; a lab that was already
+ * up is left up (someone else's). Waits are bounded; no timing assertions.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ZT1 = process.env.ZT1;
+const LAB_SH = process.env.LAB_SH ?? '/work/shared/lab/lab.sh';
+const bin = fileURLToPath(new URL('../../bin/ztsdk.js', import.meta.url));
+
+function hasIp(): boolean {
+  return spawnSync('ip', ['-V'], { encoding: 'utf8' }).status === 0;
+}
+
+const baseSkip: string | false = !ZT1
+  ? 'ZT1 is not set (path of a zerotier-one binary): lab runs skipped'
+  : !existsSync(ZT1)
+    ? `ZT1=${ZT1} does not exist: lab runs skipped`
+    : process.getuid?.() !== 0
+      ? 'not root: network namespaces need root; lab runs skipped'
+      : !hasIp()
+        ? "no 'ip' command: lab runs skipped"
+        : false;
+const labSkip = baseSkip || (!existsSync(LAB_SH) ? `no lab script at ${LAB_SH} (set LAB_SH)` : false);
+const CLI = ZT1 ? join(dirname(ZT1), 'zerotier-cli') : '';
+
+const work = mkdtempSync(join(tmpdir(), 'ztsdk-lab-'));
+const children: ChildProcess[] = [];
+const cleanups: (() => void)[] = [];
+function cleanupAll() {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const f of cleanups.splice(0).reverse()) {
+    try {
+      f();
+    } catch {
+      // best effort
+    }
+  }
+}
+// Also on a crash or Ctrl-C of the test run: namespaces and bridges must not outlive it.
+process.on('exit', cleanupAll);
+after(() => {
+  cleanupAll();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` every 500 ms until it returns a value (not undefined), or throws after `ms`. */
+async function poll<T>(what: string, probe: () => T | undefined, ms = 60000): Promise<T> {
+  const t0 = Date.now();
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() - t0 > ms)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(500);
+  }
+}
+
+/** A spawned `ztsdk` whose stdout is JSON lines. */
+class Proc {
+  readonly lines: Record<string, unknown>[] = [];
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  constructor(readonly child: ChildProcess) {
+    children.push(child);
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      try {
+        this.lines.push(JSON.parse(l));
+      } catch {
+        // not JSON
+      }
+    });
+    child.stderr!.on('data', (d) => {
+      this.stderr += d;
+    });
+    this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  }
+  waitFor(pred: (l: Record<string, unknown>) => boolean, what: string, ms = 60000) {
+    return poll(
+      what,
+      () => {
+        if (this.child.exitCode !== null) throw new Error(`exited ${this.child.exitCode}: ${this.stderr}`);
+        return this.lines.find(pred);
+      },
+      ms,
+    );
+  }
+  async stop(): Promise<Record<string, unknown> | undefined> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+    const code = await this.exited;
+    assert.equal(code, 0, `clean exit on SIGTERM (stderr: ${this.stderr})`);
+    return this.lines.at(-1);
+  }
+}
+
+interface RefPeer {
+  address: string;
+  role: string;
+  version: string;
+  latency: number;
+  paths: { address: string; active: boolean; expired: boolean; preferred: boolean }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+describe('lab (a): our node in host b comes ONLINE via the reference root', { skip: labSkip }, () => {
+  const lab = (...args: string[]) =>
+    execFileSync(LAB_SH, args, { encoding: 'utf8', env: { ...process.env, ZT1 }, timeout: 180000 });
+
+  it('is ONLINE, and the reference root lists it as a peer with a direct path', async () => {
+    const wasUp = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.includes('ztlab-root');
+    if (!wasUp) {
+      cleanups.push(() => lab('down'));
+      lab('up');
+    }
+    const env = Object.fromEntries(
+      lab('env')
+        .split(/\s+/)
+        .filter((kv) => kv.includes('='))
+        .map((kv) => kv.split('=') as [string, string]),
+    );
+    const planet = env.LAB_PLANET;
+    const rootAddress = env.LAB_ROOT.slice(0, 10);
+    const state = join(work, 'b-state');
+    const node = new Proc(
+      spawn(
+        LAB_SH,
+        ['exec', 'b', process.execPath, bin, 'node', '--state', state, '--planet', planet, '--json'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      ),
+    );
+    const start = await node.waitFor((l) => l.event === 'start', 'start line');
+    assert.equal(node.lines[0].event, 'start');
+    const ours = String(start.address);
+    await node.waitFor((l) => l.event === 'online', 'online');
+    await node.waitFor(
+      (l) => l.event === 'peer' && l.address === rootAddress && l.direct === true,
+      'root direct',
+    );
+
+    const seen = await poll(
+      'our node among the reference root peers, with a direct path from 10.77.0.12',
+      () => {
+        const peers = JSON.parse(lab('cli', 'root', '-j', 'peers')) as RefPeer[];
+        const p = peers.find((x) => x.address === ours);
+        return p?.paths.some((x) => x.active && !x.expired && x.address.startsWith(`${env.LAB_B_PHYS}/`))
+          ? p
+          : undefined;
+      },
+    );
+    const port = Number(start.port);
+    const direct = seen.paths.filter((x) => x.active).map((x) => x.address);
+    assert.ok(
+      direct.includes(`${env.LAB_B_PHYS}/${port}`) || direct.some((a) => a.startsWith(`${env.LAB_B_PHYS}/`)),
+    );
+    assert.equal(seen.role, 'LEAF');
+    console.log(
+      `lab (a): our node ${ours} ONLINE via reference root ${rootAddress}; the root lists it: role ${seen.role}, ` +
+        `version ${seen.version}, latency ${seen.latency} ms, active paths ${direct.join(', ')}`,
+    );
+    const stop = await node.stop();
+    assert.equal(stop?.event, 'stop');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('lab (b): reference members come ONLINE via our root', { skip: baseSkip }, () => {
+  const BR = 'ztv2br0';
+  const HOSTS = { root: '10.78.0.10', m1: '10.78.0.11', m2: '10.78.0.12' } as const;
+  type Host = keyof typeof HOSTS;
+  const ns = (h: Host) => `ztv2-${h}`;
+  const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
+  const inNs = (h: Host, cmd: string, ...args: string[]) =>
+    execFileSync('ip', ['netns', 'exec', ns(h), cmd, ...args], {
+      encoding: 'utf8',
+      timeout: 30000,
+      stdio: ['ignore', 'pipe', 'pipe'], // errors are in the thrown Error; keep the report readable
+    });
+  const cli = (h: Host, ...args: string[]) => inNs(h, CLI, `-D${join(work, h)}`, ...args);
+
+  function teardownNet() {
+    for (const h of Object.keys(HOSTS) as Host[]) {
+      spawnSync('ip', ['netns', 'del', ns(h)]);
+      spawnSync('ip', ['link', 'del', `v2-${h}`]);
+    }
+    spawnSync('ip', ['link', 'del', BR]);
+  }
+
+  it('ONLINE with our root as PLANET; a member reaches another member (controller) through it', async () => {
+    teardownNet(); // leftovers of an interrupted run (these names are ours alone)
+    cleanups.push(teardownNet);
+    ip('link', 'add', BR, 'type', 'bridge');
+    ip('addr', 'add', '10.78.0.1/24', 'dev', BR);
+    ip('link', 'set', BR, 'up');
+    for (const [h, addr] of Object.entries(HOSTS) as [Host, string][]) {
+      ip('netns', 'add', ns(h));
+      ip('link', 'add', `v2-${h}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns(h));
+      ip('link', 'set', `v2-${h}`, 'master', BR, 'up');
+      inNs(h, 'ip', 'addr', 'add', `${addr}/24`, 'dev', 'eth0');
+      inNs(h, 'ip', 'link', 'set', 'eth0', 'up');
+      inNs(h, 'ip', 'link', 'set', 'lo', 'up');
+      mkdirSync(join(work, h));
+    }
+
+    // Our root: identity + planet made with our own tools.
+    const ztsdk = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', timeout: 60000 });
+      assert.equal(r.status, 0, r.stderr);
+    };
+    ztsdk('idtool', 'generate', join('root', 'identity.secret'), join('root', 'identity.public'));
+    const rootAddress = readFileSync(join(work, 'root', 'identity.public'), 'utf8').slice(0, 10);
+    writeFileSync(
+      join(work, 'world.json'),
+      JSON.stringify({
+        id: 7878,
+        roots: [{ identityFile: 'root/identity.public', stableEndpoints: [`${HOSTS.root}/9993`] }],
+      }),
+    );
+    ztsdk('mkworld', '--config', 'world.json', '--out', 'planet');
+    const root = new Proc(
+      spawn(
+        'ip',
+        [
+          'netns',
+          'exec',
+          ns('root'),
+          process.execPath,
+          bin,
+          'root',
+          '--state',
+          join(work, 'root'),
+          '--planet',
+          join(work, 'planet'),
+          '--json',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+    const rs = await root.waitFor((l) => l.event === 'start', 'root start');
+    assert.equal(rs.address, rootAddress);
+    assert.equal(rs.port, 9993);
+    await root.waitFor((l) => l.event === 'online', 'root online');
+
+    // Two reference members with our planet.
+    for (const h of ['m1', 'm2'] as const) {
+      copyFileSync(join(work, 'planet'), join(work, h, 'planet'));
+      const p = spawn('ip', ['netns', 'exec', ns(h), ZT1!, '-p9993', join(work, h)], { stdio: 'ignore' });
+      children.push(p);
+      cleanups.push(() => p.kill('SIGTERM'));
+    }
+    const ids: Record<string, string> = {};
+    for (const h of ['m1', 'm2'] as const) {
+      const info = await poll(`${h} ONLINE`, () => {
+        const out = cli(h, 'info');
+        return out.includes('ONLINE') ? out.trim() : undefined;
+      });
+      ids[h] = info.split(/\s+/)[2];
+      const peers = JSON.parse(cli(h, '-j', 'peers')) as RefPeer[];
+      const r = peers.find((p) => p.address === rootAddress);
+      assert.ok(r, `${h} lists our root`);
+      assert.equal(r.role, 'PLANET');
+      assert.ok(
+        r.paths.some((x) => x.active && x.address === `${HOSTS.root}/9993`),
+        JSON.stringify(r.paths),
+      );
+      console.log(
+        `lab (b): reference ${h} ${ids[h]}: "${info}"; our root ${rootAddress} listed as ${r.role}, version ` +
+          `${r.version}, latency ${r.latency} ms, path ${r.paths.map((x) => x.address).join(', ')}`,
+      );
+    }
+    await root.waitFor((l) => l.event === 'peer' && l.address === ids.m1, 'root sees m1');
+    await root.waitFor((l) => l.event === 'peer' && l.address === ids.m2, 'root sees m2');
+
+    // m1 runs the reference controller; m2 joins its network. m2 only knows m1's address: its
+    // identity comes from our root (WHOIS), its first packets go through our root (relay), and our
+    // root introduces the two (RENDEZVOUS) — then they talk directly.
+    const nwid = `${ids.m1}000042`;
+    const token = readFileSync(join(work, 'm1', 'authtoken.secret'), 'utf8').trim();
+    const api = (path: string, body: string) =>
+      inNs(
+        'm1',
+        'curl',
+        '-sf',
+        '-X',
+        'POST',
+        '-H',
+        `X-ZT1-Auth: ${token}`,
+        `http://127.0.0.1:9993${path}`,
+        '-d',
+        body,
+      );
+    api(
+      `/controller/network/${nwid}`,
+      JSON.stringify({
+        name: 'v2lab',
+        private: true,
+        v4AssignMode: { zt: true },
+        ipAssignmentPools: [{ ipRangeStart: '10.148.0.100', ipRangeEnd: '10.148.0.200' }],
+        routes: [{ target: '10.148.0.0/24' }],
+      }),
+    );
+    cli('m1', 'join', nwid);
+    cli('m2', 'join', nwid);
+    api(
+      `/controller/network/${nwid}/member/${ids.m1}`,
+      JSON.stringify({ authorized: true, ipAssignments: ['10.148.0.11'] }),
+    );
+    api(
+      `/controller/network/${nwid}/member/${ids.m2}`,
+      JSON.stringify({ authorized: true, ipAssignments: ['10.148.0.12'] }),
+    );
+    for (const h of ['m1', 'm2'] as const)
+      await poll(`${h} network OK`, () => (/ OK /.test(cli(h, 'listnetworks')) ? true : undefined));
+    await poll('m2 pings m1 over ZeroTier', () => {
+      const r = spawnSync('ip', ['netns', 'exec', ns('m2'), 'ping', '-c', '1', '-W', '2', '10.148.0.11'], {
+        encoding: 'utf8',
+      });
+      return r.status === 0 ? true : undefined;
+    });
+    const m2peers = JSON.parse(cli('m2', '-j', 'peers')) as RefPeer[];
+    const m1seen = m2peers.find((p) => p.address === ids.m1);
+    assert.ok(m1seen, 'm2 knows m1');
+    console.log(
+      `lab (b): m2 → m1 over ZeroTier OK; m2 sees m1 as ${m1seen.role}, paths ` +
+        `${m1seen.paths.map((x) => `${x.address}${x.active ? '' : ' (inactive)'}`).join(', ')}`,
+    );
+
+    const stop = (await root.stop()) as {
+      counters: { received: Record<string, number>; relayed: number; united: number };
+    };
+    console.log(`lab (b): our root's counters: ${JSON.stringify(stop.counters)}`);
+    assert.ok((stop.counters.received.WHOIS ?? 0) > 0, 'our root answered WHOIS');
+    assert.ok(stop.counters.relayed > 0, 'our root relayed between the members');
+  });
+});
