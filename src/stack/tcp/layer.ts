@@ -590,6 +590,7 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
       opts,
       this.minRto,
       this.maxRto,
+      this.pool,
     );
     const rb = opts.receiveBufferSize;
     let ws = 0;
