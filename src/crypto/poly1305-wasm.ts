@@ -14,6 +14,7 @@
  * unused); [80, 120) h0..h4 as i64; message from byte 128 (up to 10240 bytes + a padded block).
  * @module
  */
+import { buildModule, Code, instantiate, OP, T } from './wasm-emit.ts';
 
 const OFF_R = 0;
 const OFF_S = 40;
@@ -23,65 +24,13 @@ const OFF_MSG = 128;
 /** Largest message accepted by the WebAssembly path (callers fall back to JS above it). */
 export const POLY1305_WASM_MAX = 65536 - OFF_MSG - 32;
 
-// ---- a tiny WebAssembly emitter (only what the block function needs) ---------------------------
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-/** Signed LEB128 for the small non-negative constants used here (< 2^31). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>>= 7;
-    if (n === 0 && (b & 0x40) === 0) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-const T_I32 = 0x7f;
-const T_I64 = 0x7e;
-const OP = {
-  block: 0x02,
-  loop: 0x03,
-  br: 0x0c,
-  brIf: 0x0d,
-  end: 0x0b,
-  localGet: 0x20,
-  localSet: 0x21,
-  localTee: 0x22,
-  i64Load: 0x29,
-  i64Load32U: 0x35,
-  i64Store: 0x37,
-  i32Const: 0x41,
-  i64Const: 0x42,
-  i32Eqz: 0x45,
-  i32Add: 0x6a,
-  i32Sub: 0x6b,
-  i64Add: 0x7c,
-  i64Mul: 0x7e,
-  i64And: 0x83,
-  i64Or: 0x84,
-  i64ShrU: 0x88,
-  i64ExtendI32U: 0xad,
-} as const;
+// ---- the block function -----------------------------------------------------------------------
 
 /**
  * `blocks(msgOff: i32, n: i32, hibit: i32)`: for n 16-byte blocks at msgOff, h = (h + block +
  * hibit·2^128)·r mod-ish p, with r, 5r and h in memory (h read at the start, written at the end).
  */
-function emitBlocks(): number[] {
+function emitBlocks(): Code {
   // Locals: 0 msgOff, 1 n, 2 hibit (i32 params); i64: 3..7 r, 8..12 s (s_k = 5 r_k), 13..17 h,
   // 18..22 d, 23 carry, 24 hibit64.
   const R = 3;
@@ -90,33 +39,24 @@ function emitBlocks(): number[] {
   const D = 18;
   const C = 23;
   const HB = 24;
-  const c: number[] = [];
-  const get = (i: number) => c.push(OP.localGet, ...uleb(i));
-  const set = (i: number) => c.push(OP.localSet, ...uleb(i));
-  const tee = (i: number) => c.push(OP.localTee, ...uleb(i));
-  const k64 = (v: number) => c.push(OP.i64Const, ...sleb(v));
-  const k32 = (v: number) => c.push(OP.i32Const, ...sleb(v));
-  const memOp = (op: number, off: number) => c.push(op, 0x00, ...uleb(off)); // align hint 1, offset
   const M26 = 0x3ffffff;
+  const c = new Code();
 
   for (let i = 0; i < 5; i++) {
-    k32(0);
-    memOp(OP.i64Load, OFF_R + 8 * i);
-    set(R + i);
-    k32(0);
-    memOp(OP.i64Load, OFF_S + 8 * i);
-    set(S + i);
-    k32(0);
-    memOp(OP.i64Load, OFF_H + 8 * i);
-    set(H + i);
+    c.i32(0)
+      .mem(OP.i64Load, OFF_R + 8 * i)
+      .set(R + i);
+    c.i32(0)
+      .mem(OP.i64Load, OFF_S + 8 * i)
+      .set(S + i);
+    c.i32(0)
+      .mem(OP.i64Load, OFF_H + 8 * i)
+      .set(H + i);
   }
-  get(2);
-  c.push(OP.i64ExtendI32U);
-  set(HB);
+  c.get(2).op(OP.i64ExtendI32U).set(HB);
 
-  c.push(OP.block, 0x40, OP.loop, 0x40);
-  get(1);
-  c.push(OP.i32Eqz, OP.brIf, 1);
+  c.op(OP.block, 0x40, OP.loop, 0x40);
+  c.get(1).op(OP.i32Eqz, OP.brIf, 1);
   // h_i += 26-bit limb i of the block (little-endian; limb 4 gets the 2^128 bit instead of a mask).
   const limbs: [number, number][] = [
     [0, 0],
@@ -126,134 +66,63 @@ function emitBlocks(): number[] {
     [12, 8],
   ];
   limbs.forEach(([byteOff, shift], i) => {
-    get(H + i);
-    get(0);
-    memOp(OP.i64Load32U, byteOff);
-    if (shift !== 0) {
-      k64(shift);
-      c.push(OP.i64ShrU);
-    }
-    if (i < 4) {
-      k64(M26);
-      c.push(OP.i64And);
-    } else {
-      get(HB);
-      c.push(OP.i64Or);
-    }
-    c.push(OP.i64Add);
-    set(H + i);
+    c.get(H + i)
+      .get(0)
+      .mem(OP.i64Load32U, byteOff);
+    if (shift !== 0) c.i64(shift).op(OP.i64ShrU);
+    if (i < 4) c.i64(M26).op(OP.i64And);
+    else c.get(HB).op(OP.i64Or);
+    c.op(OP.i64Add).set(H + i);
   });
   // d_i = Σ_j h_j · (j <= i ? r_{i-j} : 5 r_{i-j+5})   (2^130 ≡ 5 mod p)
   for (let i = 0; i < 5; i++) {
     for (let j = 0; j < 5; j++) {
-      get(H + j);
-      get(j <= i ? R + (i - j) : S + (i - j + 5));
-      c.push(OP.i64Mul);
-      if (j > 0) c.push(OP.i64Add);
+      c.get(H + j)
+        .get(j <= i ? R + (i - j) : S + (i - j + 5))
+        .op(OP.i64Mul);
+      if (j > 0) c.op(OP.i64Add);
     }
-    set(D + i);
+    c.set(D + i);
   }
   // Carry chain: h_i = d_i mod 2^26, d_{i+1} += d_i >> 26; the carry out of limb 4 wraps × 5.
   for (let i = 0; i < 5; i++) {
-    get(D + i);
-    k64(26);
-    c.push(OP.i64ShrU);
-    set(C);
-    get(D + i);
-    k64(M26);
-    c.push(OP.i64And);
-    set(H + i);
-    if (i < 4) {
-      get(D + i + 1);
-      get(C);
-      c.push(OP.i64Add);
-      set(D + i + 1);
-    }
+    c.get(D + i)
+      .i64(26)
+      .op(OP.i64ShrU)
+      .set(C);
+    c.get(D + i)
+      .i64(M26)
+      .op(OP.i64And)
+      .set(H + i);
+    if (i < 4)
+      c.get(D + i + 1)
+        .get(C)
+        .op(OP.i64Add)
+        .set(D + i + 1);
   }
-  get(H);
-  get(C);
-  k64(5);
-  c.push(OP.i64Mul, OP.i64Add);
-  tee(H);
-  k64(26);
-  c.push(OP.i64ShrU);
-  set(C);
-  get(H);
-  k64(M26);
-  c.push(OP.i64And);
-  set(H);
-  get(H + 1);
-  get(C);
-  c.push(OP.i64Add);
-  set(H + 1);
+  c.get(H).get(C).i64(5).op(OP.i64Mul, OP.i64Add).tee(H).i64(26).op(OP.i64ShrU).set(C);
+  c.get(H).i64(M26).op(OP.i64And).set(H);
+  c.get(H + 1)
+    .get(C)
+    .op(OP.i64Add)
+    .set(H + 1);
   // msgOff += 16; n -= 1; continue
-  get(0);
-  k32(16);
-  c.push(OP.i32Add);
-  set(0);
-  get(1);
-  k32(1);
-  c.push(OP.i32Sub);
-  set(1);
-  c.push(OP.br, 0, OP.end, OP.end);
-  for (let i = 0; i < 5; i++) {
-    k32(0);
-    get(H + i);
-    memOp(OP.i64Store, OFF_H + 8 * i);
-  }
-  c.push(OP.end);
-  const body = [1, ...uleb(22), T_I64, ...c]; // one local group: 22 × i64 (locals 3..24)
-  return [...uleb(body.length), ...body];
-}
-
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
-
-function moduleBytes(): Uint8Array {
-  const name = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-  const type = section(1, [1, 0x60, 3, T_I32, T_I32, T_I32, 0]); // (i32, i32, i32) -> ()
-  const func = section(3, [1, 0]);
-  const mem = section(5, [1, 0x00, 1]); // one page, no maximum
-  const exp = section(7, [2, ...name('blocks'), 0x00, 0, ...name('memory'), 0x02, 0]);
-  const code = section(10, [1, ...emitBlocks()]);
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...func, ...mem, ...exp, ...code]);
+  c.get(0).i32(16).op(OP.i32Add).set(0);
+  c.get(1).i32(1).op(OP.i32Sub).set(1);
+  c.op(OP.br, 0, OP.end, OP.end);
+  for (let i = 0; i < 5; i++)
+    c.i32(0)
+      .get(H + i)
+      .mem(OP.i64Store, OFF_H + 8 * i);
+  return c;
 }
 
 // ---- JS side ---------------------------------------------------------------------------------
 
-interface Core {
-  blocks(msgOff: number, n: number, hibit: number): void;
-  mem8: Uint8Array;
-  mem32: Uint32Array;
-}
-
-/**
- * The slice of the WebAssembly JS API used here. The project compiles against ES2023 + Node
- * types, which do not declare the `WebAssembly` global, so it is declared locally.
- */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-declare const WebAssembly: WasmApi | undefined;
-
-function instantiate(): Core | null {
-  try {
-    if (typeof WebAssembly !== 'object') return null;
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()));
-    const e = inst.exports as unknown as { blocks: Core['blocks']; memory: { buffer: ArrayBuffer } };
-    return {
-      blocks: e.blocks,
-      mem8: new Uint8Array(e.memory.buffer),
-      mem32: new Uint32Array(e.memory.buffer),
-    };
-  } catch {
-    return null;
-  }
-}
-
-const core = instantiate();
+const core = instantiate<(msgOff: number, n: number, hibit: number) => void>(
+  buildModule(3, [[22, T.i64]], emitBlocks(), 1, 'blocks'),
+  'blocks',
+);
 
 /** True if the WebAssembly Poly1305 core could be instantiated on this runtime. */
 export const POLY1305_WASM_AVAILABLE = core !== null;
@@ -285,6 +154,7 @@ export function poly1305IntoWasm(
 ): void {
   const k = core!;
   const m32 = k.mem32;
+  const blocks = k.fn;
   // r with the RFC 8439 clamp folded into the 26-bit split; i64 slots = (low word, 0).
   const r0 = le32(key, keyOff) & 0x3ffffff;
   const r1 = (le32(key, keyOff + 3) >>> 2) & 0x3ffff03;
@@ -306,13 +176,13 @@ export function poly1305IntoWasm(
   const rem = n & 15;
   const mem8 = k.mem8;
   mem8.set(msg.subarray(start, end), OFF_MSG);
-  if (full !== 0) k.blocks(OFF_MSG, full, 1 << 24);
+  if (full !== 0) blocks(OFF_MSG, full, 1 << 24);
   if (rem !== 0) {
     // Final partial block: 0x01 after the message, then zeros, and no 2^128 bit (§2.5.1).
     const o = OFF_MSG + full * 16;
     mem8[o + rem] = 1;
     mem8.fill(0, o + rem + 1, o + 16);
-    k.blocks(o, 1, 0);
+    blocks(o, 1, 0);
   }
 
   // Final reduction mod p = 2^130 - 5 (limbs are < 2^32 in the low words of the i64 slots).

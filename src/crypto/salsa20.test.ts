@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../util/bytes.ts';
-import { Salsa20, salsaBlock, salsaIncrement, salsaState } from './salsa20.ts';
+import { Salsa20, salsaBlock, salsaBlocks, salsaIncrement, salsaState } from './salsa20.ts';
+import { SALSA_WASM_AVAILABLE } from './salsa20-wasm.ts';
 
 // protocol.md Appendix B (selftest.cpp vectors).
 const KEY = fromHex('0f62b5085bae0154a7fa4da0f34699ec3f92e5388bde3184d72a7dd02376c91c');
@@ -151,4 +152,72 @@ test('rejects bad key/nonce sizes and rounds', () => {
   assert.throws(() => new Salsa20(new Uint8Array(16), NONCE, 12), RangeError);
   assert.throws(() => new Salsa20(KEY, new Uint8Array(4), 12), RangeError);
   assert.throws(() => new Salsa20(KEY, NONCE, 8 as 12), RangeError);
+});
+
+/** n blocks the slow way: salsaBlock + salsaIncrement. */
+function scalarBlocks(rounds: 12 | 20, state: Uint32Array, n: number): Uint32Array {
+  const out = new Uint32Array(16 * n);
+  for (let b = 0; b < n; b++) {
+    salsaBlock(rounds, state, out, 16 * b);
+    salsaIncrement(state);
+  }
+  return out;
+}
+
+test('salsaBlocks (SIMD core) equals salsaBlock one by one, and advances the counter the same', () => {
+  assert.equal(SALSA_WASM_AVAILABLE, true);
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.uint8Array({ minLength: 8, maxLength: 8 }),
+      fc.nat(70),
+      fc.constantFrom(12 as const, 20 as const),
+      fc.nat(3),
+      (key, nonce, n, rounds, pad) => {
+        const s1 = salsaState(key, nonce);
+        const s2 = salsaState(key, nonce);
+        const expect = scalarBlocks(rounds, s1, n);
+        const out = new Uint32Array(16 * (n + pad) + 16 * pad);
+        salsaBlocks(rounds, s2, out, 16 * pad, n);
+        assert.deepEqual(out.subarray(16 * pad, 16 * (pad + n)), expect);
+        assert.ok(out.subarray(0, 16 * pad).every((w) => w === 0));
+        assert.deepEqual(s2, s1);
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+test('salsaBlocks across the 32-bit counter boundary and beyond one SIMD call', () => {
+  for (const lo of [0xfffffff0, 0xfffffffd, 0xffffffff, 0]) {
+    const s1 = salsaState(KEY, NONCE);
+    const s2 = salsaState(KEY, NONCE);
+    s1[8] = s2[8] = lo;
+    s1[9] = s2[9] = 7;
+    const n = 40;
+    const expect = scalarBlocks(20, s1, n);
+    const out = new Uint32Array(16 * n);
+    salsaBlocks(20, s2, out, 0, n);
+    assert.deepEqual(out, expect, `counter ${lo.toString(16)}`);
+    assert.deepEqual(s2, s1);
+  }
+  const s1 = salsaState(KEY, NONCE);
+  const s2 = salsaState(KEY, NONCE);
+  const n = 5000; // > SALSA_WASM_MAX_BLOCKS: several calls
+  const expect = scalarBlocks(12, s1, n);
+  const out = new Uint32Array(16 * n);
+  salsaBlocks(12, s2, out, 0, n);
+  assert.deepEqual(out, expect);
+  assert.deepEqual(s2, s1);
+});
+
+test('salsaBlocks reproduces the selftest block 0 vectors', () => {
+  for (const [rounds, hex] of [
+    [20, S20_BLOCK0],
+    [12, S12_BLOCK0],
+  ] as const) {
+    const out = new Uint32Array(16 * 8);
+    salsaBlocks(rounds, salsaState(KEY, NONCE), out, 0, 8);
+    assert.equal(toHex(new Uint8Array(out.buffer, 0, 64)), hex);
+  }
 });

@@ -12,6 +12,7 @@
  * endian-neutral (it only produces 32-bit words).
  * @module
  */
+import { SALSA_WASM_AVAILABLE, SALSA_WASM_MAX_BLOCKS, salsaGroupsWasm } from './salsa20-wasm.ts';
 
 /** "expand 32-byte k" as four little-endian words (Salsa20 spec §9). */
 const SIGMA0 = 0x61707865;
@@ -195,6 +196,45 @@ export function salsaIncrement(state: Uint32Array): void {
   const lo = (state[8] + 1) >>> 0;
   state[8] = lo;
   if (lo === 0) state[9] = (state[9] + 1) >>> 0;
+}
+
+/**
+ * Writes `nBlocks` consecutive keystream blocks, starting at the block counter in `state`, to
+ * `out[outWord..outWord + 16·nBlocks)` and advances the counter by `nBlocks`. Equivalent to
+ * `nBlocks` × ({@link salsaBlock}, {@link salsaIncrement}), but runs four blocks at a time
+ * with WebAssembly SIMD when available (`salsa20-wasm.ts`, ~3x faster): use it for bulk keystream.
+ */
+export function salsaBlocks(
+  rounds: 12 | 20,
+  state: Uint32Array,
+  out: Uint32Array,
+  outWord: number,
+  nBlocks: number,
+): void {
+  let done = 0;
+  while (SALSA_WASM_AVAILABLE && nBlocks - done >= 4) {
+    const lo = state[8];
+    // The SIMD core adds the lane offsets to the low counter word only: stop short of a wrap.
+    const fit = Math.floor((0x100000000 - lo) / 4);
+    const groups = Math.min((nBlocks - done) >>> 2, SALSA_WASM_MAX_BLOCKS >>> 2, fit);
+    if (groups === 0) {
+      salsaBlock(rounds, state, out, outWord + 16 * done);
+      salsaIncrement(state);
+      done++;
+      continue;
+    }
+    salsaGroupsWasm(rounds, state, out, outWord + 16 * done, groups);
+    const next = lo + 4 * groups;
+    if (next > 0xffffffff) {
+      state[8] = next - 0x100000000;
+      state[9] = (state[9] + 1) >>> 0;
+    } else state[8] = next;
+    done += 4 * groups;
+  }
+  for (; done < nBlocks; done++) {
+    salsaBlock(rounds, state, out, outWord + 16 * done);
+    salsaIncrement(state);
+  }
 }
 
 /**
