@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EventLimitError } from './clock.ts';
 import type { UdpAddress } from './udp-binding.ts';
-import { type SimUdpSocket, UdpNetwork, type UdpNetworkOptions } from './udp-network.ts';
+import { formatTraceEvent, type SimUdpSocket, UdpNetwork, type UdpNetworkOptions } from './udp-network.ts';
 
 interface Got {
   t: number;
@@ -337,4 +337,25 @@ test('determinism: same seed gives the same trace; another seed differs', () => 
   assert.ok(t1.length > 1000);
   assert.equal(scenario(42), t1);
   assert.notEqual(scenario(43), t1);
+});
+
+test('trace lines read well', () => {
+  const net = new UdpNetwork({ trace: true });
+  const nat = net.addNat('n', { type: 'port-restricted', publicIp: '203.0.113.2' });
+  const a = net.addHost('a', { addresses: ['10.0.0.2'], behind: nat }).bind(9993);
+  const b = net.addHost('b', { addresses: ['2001:db8::b'] }).bind(9993);
+  b.onMessage = () => {};
+  a.send(new Uint8Array(42), { ip: '203.0.113.2', port: 9993 });
+  net.addHost('c', { addresses: ['192.0.2.3'] }).bind(9993).onMessage = () => {};
+  a.send(new Uint8Array(1), { ip: '192.0.2.3', port: 9993 });
+  b.send(new Uint8Array(2), { ip: '2001:db8::b', port: 9993 });
+  net.run(0);
+  assert.deepEqual(net.trace.map(formatTraceEvent), [
+    't=0 send #1 a 10.0.0.2:9993 -> 203.0.113.2:9993 42B',
+    't=0 drop #1 a 10.0.0.2:9993 -> 203.0.113.2:9993 42B nat-filter',
+    't=0 send #2 a 10.0.0.2:9993 -> 192.0.2.3:9993 1B',
+    't=0 send #3 b [2001:db8::b]:9993 -> [2001:db8::b]:9993 2B',
+    't=0 deliver #2 a 10.0.0.2:9993 -> 192.0.2.3:9993 1B at c from 203.0.113.2:9993',
+    't=0 deliver #3 b [2001:db8::b]:9993 -> [2001:db8::b]:9993 2B at b from [2001:db8::b]:9993',
+  ]);
 });

@@ -153,6 +153,17 @@ export interface TraceEvent {
  */
 export type UdpTap = (e: TraceEvent, data: Uint8Array, src: UdpAddress, dst: UdpAddress) => void;
 
+/**
+ * One trace event as a line for logs and assertion messages, e.g.
+ * `t=120 drop #5 a 10.0.0.2:9993 -> 203.0.113.2:9993 42B nat-filter`.
+ */
+export function formatTraceEvent(e: TraceEvent): string {
+  const head = `t=${e.t} ${e.kind} #${e.id} ${e.host} ${e.src} -> ${e.dst} ${e.size}B`;
+  if (e.kind === 'deliver') return `${head} at ${e.to} from ${e.from}`;
+  if (e.kind === 'drop') return `${head} ${e.reason}`;
+  return head;
+}
+
 /** Options of {@link UdpNetwork}. */
 export interface UdpNetworkOptions {
   /** The clock to schedule deliveries on (default: a new FakeClock). */
