@@ -7,7 +7,6 @@
  * @module
  */
 
-import type { Rule } from '../../protocol/rules.ts';
 import {
   createRulesContext,
   evaluateRules,
@@ -107,7 +106,7 @@ function runCapabilities(
   let found: { id: number; accept: 1 | 2; ztDest: number } | null = null;
   for (const cap of caps) {
     resetCopy(ctx, ztDest);
-    const v = evaluateRules(cap.rules as Rule[], ctx);
+    const v = evaluateRules(cap.rules, ctx);
     // A DROP inside a capability only ends that capability (§8.8). Outbound, SUPER_ACCEPT is
     // no different from ACCEPT; REDIRECT accepts with the new destination.
     if (v === 'NO_MATCH' || v === 'DROP') continue;
