@@ -47,7 +47,7 @@ import type { Path } from './path.ts';
 import { Peer } from './peer.ts';
 import { decodePeerCache, encodePeerCache } from './peer-cache.ts';
 import { pingTick } from './ping.ts';
-import { SourceRateGate } from './rate-limit.ts';
+import { SourceRateGate, TokenBucket } from './rate-limit.ts';
 import { Switch } from './switch.ts';
 import { moonKey, Topology } from './topology.ts';
 
@@ -91,6 +91,8 @@ export class Node {
   /** @internal */ readonly reassembler = new Reassembler();
   /** @internal */ readonly expecting = new ExpectingReplies();
   /** @internal */ readonly identityGate = new SourceRateGate();
+  /** @internal Global cap on identity proof-of-work checks (see rate-limit.ts). */
+  readonly identityBudget = new TokenBucket();
   /** @internal */ readonly random: (n: number) => Uint8Array;
   /** @internal */ readonly activityTimeout: number;
   /** @internal */ readonly allowLoopback: boolean;

@@ -35,3 +35,31 @@ export class SourceRateGate {
     return true;
   }
 }
+
+/**
+ * A token bucket over all sources. The per-/24 gate alone follows the reference, but in
+ * JavaScript one identity check costs ~100–200 ms of CPU, so 64 buckets × one per 2 s would
+ * still let a flood of new identities from many networks occupy the event loop. This caps
+ * the total (default: bursts of 8, then 3 per second).
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly capacity = 8,
+    private readonly perSecond = 3,
+  ) {
+    this.tokens = capacity;
+  }
+
+  /** Takes one token at `now` (ms) if available. */
+  take(now: number): boolean {
+    if (this.last !== Number.NEGATIVE_INFINITY && now > this.last)
+      this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    if (this.last === Number.NEGATIVE_INFINITY || now > this.last) this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

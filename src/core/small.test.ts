@@ -5,7 +5,7 @@ import { Identity } from '../protocol/identity.ts';
 import { type InetAddress, parseInetAddress } from '../protocol/inet-address.ts';
 import { ExpectingReplies } from './expecting-replies.ts';
 import { decodePeerCache, encodePeerCache } from './peer-cache.ts';
-import { SourceRateGate } from './rate-limit.ts';
+import { SourceRateGate, TokenBucket } from './rate-limit.ts';
 
 const a = (s: string) => parseInetAddress(s) as InetAddress;
 const B = Identity.fromString(
@@ -61,4 +61,17 @@ test('identity-validation gate: one per 2 s per /24 bucket, fixed memory', () =>
   for (let i = 0; i < 256; i++) if (g.allow(a(`20.1.${i === 2 ? 3 : i}.1/1`), 2500)) other++;
   assert.ok(other > 0 && other <= 64, `at most one per bucket (${other})`);
   assert.equal(g.bucket(a('2001:db8::1/1')), g.bucket(a('2001:db8::ffff/2')), 'IPv6: per /64');
+});
+
+test('global identity-check budget: bursts of 8, then 3 per second', () => {
+  const b = new TokenBucket();
+  let n = 0;
+  for (let i = 0; i < 20; i++) if (b.take(1000)) n++;
+  assert.equal(n, 8);
+  assert.equal(b.take(1100), false);
+  assert.equal(b.take(1400), true, '0.4 s later: 1.2 tokens');
+  assert.equal(b.take(1400), false);
+  n = 0;
+  for (let t = 2000; t < 12000; t += 10) if (b.take(t)) n++;
+  assert.ok(n >= 29 && n <= 31, `10 s at 3/s: ${n}`);
 });

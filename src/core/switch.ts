@@ -213,7 +213,7 @@ export class Switch {
       n.drop('mac-failed');
       return undefined;
     }
-    if (!n.identityGate.allow(from, now)) {
+    if (!n.identityGate.allow(from, now) || (!known && !n.identityBudget.take(now))) {
       n.drop('identity-rate-limited');
       return undefined;
     }
