@@ -13,6 +13,10 @@
  * @module
  */
 import { SALSA_WASM_AVAILABLE, SALSA_WASM_MAX_BLOCKS, salsaGroupsWasm } from './salsa20-wasm.ts';
+import { xorInto } from './xor.ts';
+
+/** Blocks per bulk step of {@link Salsa20} (16 KiB of keystream). */
+const BULK_BLOCKS = 256;
 
 /** "expand 32-byte k" as four little-endian words (Salsa20 spec §9). */
 const SIGMA0 = 0x61707865;
@@ -249,6 +253,9 @@ export class Salsa20 {
   private readonly block8: Uint8Array;
   /** Bytes of `block` already used (64 = none buffered). */
   private used = SALSA_BLOCK_BYTES;
+  /** Bulk keystream scratch, allocated on first use of more than one whole block. */
+  private bulk: Uint32Array | null = null;
+  private bulk8: Uint8Array | null = null;
 
   constructor(key: Uint8Array, nonce: Uint8Array, rounds: 12 | 20) {
     if (rounds !== 12 && rounds !== 20) throw new RangeError('salsa20: rounds must be 12 or 20');
@@ -264,37 +271,41 @@ export class Salsa20 {
   crypt(input: Uint8Array, output: Uint8Array): void {
     const n = input.length;
     if (output.length < n) throw new RangeError('salsa20: output shorter than input');
-    const ks = this.block8;
-    let used = this.used;
-    let i = 0;
-    // Drain what is left of a partially used block.
-    while (used < SALSA_BLOCK_BYTES && i < n) output[i] = input[i++] ^ ks[used++];
-    while (i < n) {
-      salsaBlock(this.rounds, this.state, this.block, 0);
-      salsaIncrement(this.state);
-      const take = Math.min(n - i, SALSA_BLOCK_BYTES);
-      for (let k = 0; k < take; k++) output[i + k] = input[i + k] ^ ks[k];
-      i += take;
-      used = take;
-    }
-    this.used = used;
+    if (output !== input) output.set(input);
+    this.xorKeystream(output, n);
   }
 
   /** Fills `output` with the next keystream bytes (equivalent to encrypting zeros). */
   keystream(output: Uint8Array): void {
-    const n = output.length;
+    output.fill(0);
+    this.xorKeystream(output, output.length);
+  }
+
+  /** buf[0..n) ^= next n keystream bytes: buffered tail, then whole blocks in bulk, then a tail. */
+  private xorKeystream(buf: Uint8Array, n: number): void {
     const ks = this.block8;
     let used = this.used;
     let i = 0;
-    while (used < SALSA_BLOCK_BYTES && i < n) output[i++] = ks[used++];
-    while (i < n) {
+    while (used < SALSA_BLOCK_BYTES && i < n) buf[i++] ^= ks[used++];
+    const whole = (n - i) >>> 6;
+    if (whole > 0) {
+      if (this.bulk === null) {
+        this.bulk = new Uint32Array(16 * BULK_BLOCKS);
+        this.bulk8 = new Uint8Array(this.bulk.buffer);
+      }
+      for (let done = 0; done < whole; ) {
+        const nb = Math.min(BULK_BLOCKS, whole - done);
+        salsaBlocks(this.rounds, this.state, this.bulk, 0, nb);
+        xorInto(buf, i, this.bulk8!, 0, nb * SALSA_BLOCK_BYTES);
+        i += nb * SALSA_BLOCK_BYTES;
+        done += nb;
+      }
+    }
+    if (i < n) {
       salsaBlock(this.rounds, this.state, this.block, 0);
       salsaIncrement(this.state);
-      const take = Math.min(n - i, SALSA_BLOCK_BYTES);
-      if (take === SALSA_BLOCK_BYTES) output.set(ks, i);
-      else for (let k = 0; k < take; k++) output[i + k] = ks[k];
-      i += take;
-      used = take;
+      used = 0;
+      while (i < n) buf[i++] ^= ks[used++];
     }
     this.used = used;
   }
