@@ -420,7 +420,10 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
     this.dispatch();
   }
 
-  /** The earliest time (ms) `poll` must run, or Infinity. */
+  /**
+   * The earliest time (ms) `poll` must run, or Infinity. May be earlier than strictly needed
+   * (timers are re-armed lazily); a `poll` then simply finds nothing due.
+   */
   nextDeadline(): number {
     return this.timers.peek();
   }
@@ -440,7 +443,16 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
 
   /** @internal */
   schedule(c: TcpConnection): void {
-    this.timers.set(c, c.state === 'Closed' ? Number.POSITIVE_INFINITY : earliestTimer(c));
+    if (c.state === 'Closed') {
+      this.timers.remove(c);
+      return;
+    }
+    const t = earliestTimer(c);
+    // Lazy re-arming: a queued entry that is due no later than needed stays where it is (when it
+    // fires, `onTimers` finds nothing due and the entry moves to the real time). Restarting the
+    // RTO on every ACK thus costs no heap operation; only earlier deadlines move the entry.
+    if (c.heapIndex >= 0 && c.deadlineAt <= t) return;
+    this.timers.set(c, t);
   }
 
   /** @internal */
