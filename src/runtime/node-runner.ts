@@ -15,7 +15,7 @@
  * `NodeIo` must not be re-entered synchronously.
  * @module
  */
-import { randomFillSync, randomInt } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import type { Counters } from '../core/counters.ts';
@@ -69,9 +69,33 @@ export interface NodeRunnerOptions {
   allowLoopbackPaths?: boolean;
   /** Advertise local interface addresses in PUSH_DIRECT_PATHS (default true). */
   advertiseInterfaces?: boolean;
-  /** UDP implementation (default: the OS via node:dgram). */
+  /** UDP implementation (default: the OS via node:dgram; tests pass a simulated host). */
   udp?: UdpStack;
+  /** Time and the one timer (default {@link realClock}; tests pass a fake clock). */
+  clock?: RunnerClock;
+  /** Randomness: `n` cryptographically random bytes (default node:crypto). */
+  random?: (n: number) => Uint8Array;
 }
+
+/**
+ * The time source and timer a runner uses. Structurally satisfied by the fake clock of
+ * `src/testing/clock.ts`, so a runner can be driven deterministically in an in-memory network.
+ */
+export interface RunnerClock {
+  /** Current time, ms. */
+  now(): number;
+  /** Calls `fn` at time `atMs` (or soon after); returns a handle for {@link RunnerClock.cancel}. */
+  schedule(atMs: number, fn: () => void): unknown;
+  /** Cancels a scheduled call. */
+  cancel(id: never): unknown;
+}
+
+/** The real clock: `Date.now` and `setTimeout` (delays capped at 60 s; an early wake-up is harmless). */
+export const realClock: RunnerClock = {
+  now: () => Date.now(),
+  schedule: (atMs, fn) => setTimeout(fn, Math.min(Math.max(0, atMs - Date.now()), MAX_TIMER_DELAY)),
+  cancel: (id: NodeJS.Timeout) => clearTimeout(id),
+};
 
 /** What {@link NodeRunner.start} found and did. */
 export interface StartInfo {
@@ -125,12 +149,14 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
   readonly options: Readonly<NodeRunnerOptions>;
   private readonly udp: UdpStack;
   private readonly store: StateStore;
+  private readonly clock: RunnerClock;
+  private readonly random: (n: number) => Uint8Array;
   private nodeRef: Node | undefined;
   private info: StartInfo | undefined;
   private bindings: UdpBinding[] = [];
   private running = false;
   private starting: Promise<StartInfo> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private timerDue = Number.POSITIVE_INFINITY;
   private pending: NodeEvent[] = [];
   private depth = 0;
@@ -148,6 +174,8 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
     this.options = { ...options };
     this.udp = options.udp ?? new DgramUdpStack();
     this.store = options.store;
+    this.clock = options.clock ?? realClock;
+    this.random = options.random ?? cryptoRandom;
   }
 
   /** The node (after the first `start()`). */
@@ -221,8 +249,8 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
       bindings.forEach((b, id) => {
         node.addLocalSocket(id, wildcardOrParse(b.localAddress.ip, b.localAddress.port));
       });
-      this.refreshInterfaces(Date.now());
-      node.poll(Date.now());
+      this.refreshInterfaces(this.clock.now());
+      node.poll(this.clock.now());
     });
     info.ports = this.ports;
     return info;
@@ -230,7 +258,7 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
 
   private async load(): Promise<void> {
     const opts = this.options;
-    const { identity, created } = await loadOrCreateIdentity(this.store, cryptoRandom);
+    const { identity, created } = await loadOrCreateIdentity(this.store, this.random);
     const { planet, source, warnings } = await choosePlanet(this.store, opts.planet);
     const moons = await loadMoons(this.store);
     const peers = await loadPeerCache(this.store);
@@ -254,8 +282,8 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
         identity,
         planet,
         moons: moons.moons,
-        random: cryptoRandom,
-        now: Date.now(),
+        random: this.random,
+        now: this.clock.now(),
         role,
         peerCache: peers.blobs,
         activityTimeoutMs: opts.activityTimeoutMs,
@@ -283,7 +311,10 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
     if (port !== undefined) return this.udp.bind({ port, address });
     for (let i = 0; i < SECONDARY_ATTEMPTS; i++) {
       try {
-        return await this.udp.bind({ port: randomInt(SECONDARY_PORT_MIN, SECONDARY_PORT_MAX + 1), address });
+        const r = this.random(4);
+        const span = SECONDARY_PORT_MAX - SECONDARY_PORT_MIN + 1;
+        const port = SECONDARY_PORT_MIN + ((((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0) % span);
+        return await this.udp.bind({ port, address });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
       }
@@ -321,7 +352,7 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
       throw new TypeError(`sendUserMessage: bad address ${String(to)}`);
     let ok = false;
     this.call(() => {
-      ok = node.sendUserMessage(addr as number, typeId, data, Date.now());
+      ok = node.sendUserMessage(addr as number, typeId, data, this.clock.now());
     });
     return ok;
   }
@@ -353,7 +384,7 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
       this.fromCache.set(key, addr);
     }
     const a = addr;
-    this.call(() => node.receive(socket, a, data, Date.now()));
+    this.call(() => node.receive(socket, a, data, this.clock.now()));
   }
 
   private send(socket: number, to: InetAddress, data: Uint8Array, ttl?: number): void {
@@ -407,13 +438,13 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
     const node = this.nodeRef;
     if (!node || !this.running) return;
     let due = node.nextDeadline();
-    const now = Date.now();
+    const now = this.clock.now();
     if (!Number.isFinite(due)) due = now + MAX_TIMER_DELAY;
     // A timer due earlier than needed is harmless (poll is idempotent): keep it rather than re-arm.
-    if (this.timer && this.timerDue <= due) return;
+    if (this.timer !== undefined && this.timerDue <= due) return;
     this.clearTimer();
     this.timerDue = due;
-    this.timer = setTimeout(this.onTimer, Math.min(Math.max(0, due - now), MAX_TIMER_DELAY));
+    this.timer = this.clock.schedule(Math.max(due, now), this.onTimer);
   }
 
   private readonly onTimer = (): void => {
@@ -421,7 +452,7 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
     this.timerDue = Number.POSITIVE_INFINITY;
     const node = this.nodeRef;
     if (!node || !this.running) return;
-    const now = Date.now();
+    const now = this.clock.now();
     this.call(() => {
       if (now - this.lastInterfaceRefresh >= INTERFACE_REFRESH) this.refreshInterfaces(now);
       node.poll(now);
@@ -429,7 +460,7 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
   };
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.cancel(this.timer as never);
     this.timer = undefined;
     this.timerDue = Number.POSITIVE_INFINITY;
   }
