@@ -263,6 +263,14 @@ function scaling(): void {
       c.ondata = (d) => {
         echoed += d.length;
       };
+    // One untimed round trip on every connection first: first-touch costs (scoreboard and buffer
+    // allocation) are per connection, once; what must not grow is the steady per-segment cost.
+    for (let i = 0; i < n; i++) {
+      clients[i].write(msg);
+      const want = (i + 1) * 64;
+      w.run(() => echoed >= want);
+    }
+    echoed = 0;
     const rounds = 20_000;
     const segs0 = w.segments;
     const cpu0 = process.cpuUsage();
