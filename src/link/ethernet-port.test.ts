@@ -50,6 +50,8 @@ describe('EthernetPort: frames and counters', () => {
     const sent: Uint8Array[] = [];
     let refuse = false;
     const p = new EthernetPort({ networkId: NWID, mac: 1, mtu: 1280 });
+    const tapped: number[] = [];
+    p.on('transmit', (f) => tapped.push(f.length));
     assert.equal(p.send(frame(60)), false); // no sender yet
     p.setSender((f) => (refuse ? false : sent.push(f)));
     assert.equal(p.send(frame(60)), true);
@@ -59,6 +61,7 @@ describe('EthernetPort: frames and counters', () => {
     refuse = true;
     assert.equal(p.send(frame(60)), false);
     assert.equal(sent.length, 2);
+    assert.deepEqual(tapped, [60, 1294]);
     assert.deepEqual(p.counters, {
       rxFrames: 0,
       rxBytes: 0,

@@ -10,7 +10,8 @@
  *   receiver (a stack, {@link EthernetPort.attach}) and to `'frame'` listeners;
  * - state: MAC (§1.3), MTU, name, status, assigned addresses and managed routes (§8.2), with an
  *   event whenever one changes (`'addresses'`, `'routes'`, `'mtu'`, `'name'`, `'status'`);
- * - counters of frames and bytes in and out, and of drops by reason.
+ * - counters of frames and bytes in and out, and of drops by reason; a `'transmit'` event per
+ *   frame sent, so `'frame'` + `'transmit'` listeners make a two-way frame log or tap.
  *
  * Using it alone, for raw frames (what libzt users asked for as "layer-2 access"):
  * ```ts
@@ -102,6 +103,8 @@ export type FrameReceiver = (frame: Uint8Array) => void;
 export interface EthernetPortEvents {
   /** An inbound frame (valid only during the call: copy it to keep it). */
   frame: [frame: Uint8Array];
+  /** An outbound frame the network accepted (for taps and frame logs; valid only during the call). */
+  transmit: [frame: Uint8Array];
   addresses: [addresses: readonly PortAddress[]];
   routes: [routes: readonly PortRoute[]];
   mtu: [mtu: number];
@@ -270,6 +273,7 @@ export class EthernetPort extends EventEmitter<EthernetPortEvents> {
     }
     this.counters.txFrames++;
     this.counters.txBytes += frame.length;
+    this.emit('transmit', frame);
     return true;
   }
 
