@@ -310,7 +310,13 @@ export class Node {
         this.txQueue.shift();
         this.counters.drop('tx-queue-full');
       }
-      this.txQueue.push({ dest: address, verb, payload: payload.slice(), opts, time: now });
+      this.txQueue.push({
+        dest: address,
+        verb,
+        payload: new Uint8Array(payload) /* a copy even of a Buffer */,
+        opts,
+        time: now,
+      });
       this.requestWhois(address, now);
       return true;
     }
@@ -517,6 +523,7 @@ export class Node {
 
   /** @internal A peer's identity just became known: deliver parked packets and queued sends (§9.5). */
   identityLearned(peer: Peer, now: number): void {
+    this.trace(`identity of ${formatAddress(peer.address)} learned`);
     this.whois.delete(peer.address);
     this.sw.unpark(peer.address, now);
     const keep: QueuedTx[] = [];

@@ -1,3 +1,12 @@
+/**
+ * Relaying (protocol.md §3.4) and introductions (§9.4): what a root does with a packet or
+ * fragment that is not addressed to it — forward it unchanged except the hop count to the
+ * destination's best path (or to its own upstream), and, for packet heads, unite the two ends
+ * with RENDEZVOUS at most once per 30 s per pair.
+ * @module
+ */
+
+import { formatAddress } from '../protocol/address.ts';
 import { FRAG_DEST, FRAG_HOPS } from '../protocol/fragment.ts';
 import { type InetAddress, IpScope, inetAddressToString } from '../protocol/inet-address.ts';
 import { FLAGS_HOPS_MASK, PKT_DEST, PKT_FLAGS, PKT_SOURCE } from '../protocol/packet.ts';
@@ -85,6 +94,7 @@ export class Relay {
     if (!pa || !pb) return;
     n.unites.set(key, now);
     n.counters.united++;
+    n.trace(`unite ${formatAddress(a.address)} @ ${pa.text} <-> ${formatAddress(b.address)} @ ${pb.text}`);
     const toA = rendezvousPayload(b.address, pb.address);
     const toB = rendezvousPayload(a.address, pa.address);
     // The two RENDEZVOUS go in random order (§9.4).

@@ -294,7 +294,7 @@ export class Switch {
           type: 'user-message',
           from: formatAddress(peer.address),
           typeId: m.value.typeId,
-          data: m.value.data.slice(),
+          data: new Uint8Array(m.value.data), // a copy the host may keep
         });
         break;
       }

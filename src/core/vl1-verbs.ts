@@ -1,3 +1,9 @@
+/**
+ * Handlers of the VL1 verbs addressed to us, after authentication (protocol.md §6.2–§6.6,
+ * §6.9, §6.16, §7.2): HELLO → OK(HELLO); OK (HELLO, WHOIS, ECHO; others go to VL2); ERROR;
+ * WHOIS; RENDEZVOUS; ECHO; PUSH_DIRECT_PATHS.
+ * @module
+ */
 import { cryptField } from '../protocol/armor.ts';
 import type { Identity } from '../protocol/identity.ts';
 import { type InetAddress, inetAddressToString, ipScope } from '../protocol/inet-address.ts';
@@ -221,6 +227,7 @@ export class Vl1Verbs {
         (upstream ? n.topology.applyWorldUpdate(w) : null) ?? n.topology.acceptWantedMoon(w, peer.address);
       if (key !== null) {
         changed = true;
+        n.trace(`world ${w.id} updated to ${w.timestamp} by ${formatAddress(peer.address)}`);
         n.emit({ type: 'persist', key, data: w.toBytes() });
       }
     }
@@ -313,7 +320,7 @@ export class Vl1Verbs {
       // WHOIS'd right now, so we keep the hint until the identity arrives (≤ 5 s) instead
       // of waiting 30 s for the root to unite the pair again.
       if (this.pendingRendezvous.size >= RX_PARK_LIMIT) this.pendingRendezvous.clear();
-      this.pendingRendezvous.set(d.value.address, { socket, payload: payload.slice(), time: now });
+      this.pendingRendezvous.set(d.value.address, { socket, payload: new Uint8Array(payload), time: now });
       n.requestWhois(d.value.address, now);
       return;
     }
@@ -323,6 +330,7 @@ export class Vl1Verbs {
       n.drop('no-socket');
       return;
     }
+    n.trace(`rendezvous with ${formatAddress(with_.address)} at ${inetAddressToString(at)}`);
     n.counters.datagramsSent++;
     n.io.send(s, at, n.random(RENDEZVOUS_JUNK_LENGTH), RENDEZVOUS_JUNK_TTL);
     // First contact with a peer whose version is unknown is a HELLO (§9.4 step 2).
