@@ -41,7 +41,10 @@ describe('UDP endpoints', () => {
     const a = u.open(4);
     assert.equal(a.bind(undefined, 53), true);
     assert.equal(u.open(4).bind(ip('10.1.0.1'), 53), 'address-in-use');
-    assert.equal(u.open(6).bind(undefined, 53), true, 'families are separate');
+    assert.equal(u.open(6).bind(undefined, 53), 'address-in-use', 'a dual-stack [::]:53 needs the IPv4 side');
+    const v6only = u.open(6);
+    v6only.ipv6Only = true;
+    assert.equal(v6only.bind(undefined, 53), true, 'an IPv6-only socket does not');
     assert.equal(a.bind(undefined, 54), 'already-bound');
     assert.equal(u.open(4).bind(ip('10.9.9.9'), 1), 'address-not-available');
     const e = u.open(4);
@@ -139,6 +142,53 @@ describe('UDP endpoints', () => {
       assert.throws(() => m2.addMembership(ip(fam === 4 ? '10.0.0.1' : 'fd00::1')), TypeError);
     });
   }
+
+  it('dual stack: an IPv6 socket bound to :: carries IPv4 as ::ffff:a.b.c.d (unless ipv6Only)', () => {
+    const { stacks, run } = lan();
+    const [s1, s2] = stacks;
+    const rx = s2.udp.open(6);
+    assert.equal(rx.bind(undefined, 8000), true);
+    const got: string[] = [];
+    rx.onMessage = (d, info) => {
+      got.push(`${Buffer.from(d)} ${formatIp(info.address)}:${info.port} → ${formatIp(info.localAddress)}`);
+      rx.send(Buffer.from('pong'), info.address, info.port); // reply to the mapped address: goes out as IPv4
+    };
+    const tx = s1.udp.open(4);
+    const back: string[] = [];
+    tx.onMessage = (d, info) => back.push(`${Buffer.from(d)} ${formatIp(info.address)}`);
+    tx.send(Buffer.from('ping'), ip('10.1.0.2'), 8000);
+    run();
+    assert.deepEqual(got, [`ping ::ffff:10.1.0.1:${tx.localPort} → ::ffff:10.1.0.2`]);
+    assert.deepEqual(back, ['pong 10.1.0.2']);
+    // A native IPv4 socket on the same address wins a tie (Linux's scoring), once the port allows it.
+    assert.equal(s2.udp.open(4).bind(undefined, 8000), 'address-in-use');
+    // IPv6-only sockets neither receive IPv4 nor send to mapped addresses.
+    const only = s2.udp.open(6);
+    only.ipv6Only = true;
+    only.bind(undefined, 8001);
+    assert.equal(only.send(Buffer.from('x'), ip('::ffff:10.1.0.1'), 9), 'no-route');
+    const seen: string[] = [];
+    only.onMessage = (d) => seen.push(Buffer.from(d).toString());
+    tx.send(Buffer.from('v4'), ip('10.1.0.2'), 8001);
+    run();
+    assert.deepEqual(seen, []);
+    assert.equal(s2.counters().udp.dropped['no-socket'], 1);
+    // Binding to a mapped local address takes only that IPv4 address.
+    const m = s2.udp.open(6);
+    assert.equal(m.bind(ip('::ffff:10.1.0.2'), 8002), true);
+    assert.equal(s2.udp.open(6).bind(ip('::ffff:10.9.9.9'), 8003), 'address-not-available');
+  });
+
+  it('dual stack: a connected IPv6 socket hears ICMP port unreachable from an IPv4 peer', () => {
+    const { stacks, run } = lan();
+    const s = stacks[0].udp.open(6);
+    const errs: string[] = [];
+    s.onError = (k) => errs.push(k);
+    s.connect(ip('::ffff:10.1.0.2'), 9);
+    assert.equal(s.send(Buffer.from('x')), true);
+    run();
+    assert.deepEqual(errs, ['port-unreachable']);
+  });
 
   it('send errors: closed, no destination, no route, too big', () => {
     const { stacks } = lan();

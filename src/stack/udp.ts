@@ -8,12 +8,25 @@
  * multicast datagrams go to every socket bound to the port (wildcard or that address). When nothing matches a
  * unicast datagram, `receive` returns `false` and the IP layer answers ICMP port unreachable (RFC 1122
  * §4.1.3.1). ICMP errors reach connected sockets only (RFC 1122 §4.1.3.3; Linux without IP_RECVERR).
+ *
+ * Dual stack (RFC 4291 §2.5.5.2, RFC 3493 §3.7): an IPv6 socket bound to `::` (or to `::ffff:a.b.c.d`) also
+ * carries IPv4, seen as v4-mapped addresses, unless `ipv6Only` is set, as Node's `udp6` sockets do by
+ * default; such a socket holds the IPv4 port too (binding it conflicts with an IPv4 socket on the port).
  * @module
  */
 
 import type { LayerCounters } from './iface/counters.ts';
 import type { IcmpErrorKind, IpAddress, IpSender, SendFailure, TransportProtocol } from './types.ts';
-import { IPV4_ANY, IPV6_ANY, ipEqual, isMulticast, isUnspecified } from './wire/ip-address.ts';
+import {
+  fromV4Mapped,
+  IPV4_ANY,
+  IPV6_ANY,
+  ipEqual,
+  isMulticast,
+  isUnspecified,
+  isV4Mapped,
+  toV4Mapped,
+} from './wire/ip-address.ts';
 import { IPPROTO_UDP } from './wire/ipv4.ts';
 import { emitUdp, parseUdp, UDP_HEADER_LEN, udpPorts } from './wire/udp.ts';
 
@@ -74,6 +87,8 @@ export class UdpSocket {
   ttl = 64;
   /** TTL / hop limit for multicast (default 1, RFC 1112 §6.1). */
   multicastTtl = 1;
+  /** IPv6 only: refuse IPv4 (v4-mapped) traffic (IPV6_V6ONLY). Set before binding. */
+  ipv6Only = false;
   /** Also deliver our multicasts to this host's members of the group (IP_MULTICAST_LOOP, default on as in Linux). */
   multicastLoopback = true;
   /** Incoming datagrams; `data` is a copy the handler owns. */
@@ -190,13 +205,15 @@ export class UdpLayer implements TransportProtocol {
   bindSocket(s: UdpSocket, address: IpAddress, port: number): true | UdpBindError {
     if (s.closed) return 'closed';
     if (s.localPort !== 0) return 'already-bound';
-    if (!isUnspecified(address) && !this.host.isLocal(address) && !isMulticast(address))
+    if (isV4Mapped(address)) {
+      if (s.ipv6Only || !this.host.isLocal(fromV4Mapped(address))) return 'address-not-available';
+    } else if (!isUnspecified(address) && !this.host.isLocal(address) && !isMulticast(address))
       return 'address-not-available';
     if (port === 0) {
       let found = 0;
       for (let i = 0; i < EPHEMERAL_COUNT; i++) {
         const p = EPHEMERAL_LOW + ((this.nextEphemeral + i) % EPHEMERAL_COUNT);
-        if (!this.conflicts(p, s.family, address)) {
+        if (!this.conflicts(p, s, address)) {
           found = p;
           this.nextEphemeral = (this.nextEphemeral + i + 1) % EPHEMERAL_COUNT;
           break;
@@ -204,7 +221,7 @@ export class UdpLayer implements TransportProtocol {
       }
       if (!found) return 'no-free-port';
       port = found;
-    } else if (this.conflicts(port, s.family, address)) return 'address-in-use';
+    } else if (this.conflicts(port, s, address)) return 'address-in-use';
     s.localAddress = address.slice();
     s.localPort = port;
     const list = this.ports.get(port);
@@ -213,16 +230,22 @@ export class UdpLayer implements TransportProtocol {
     return true;
   }
 
-  private conflicts(port: number, family: 4 | 6, address: IpAddress): boolean {
+  private conflicts(port: number, s: UdpSocket, address: IpAddress): boolean {
     const list = this.ports.get(port);
     if (!list) return false;
-    // No SO_REUSEADDR: one socket per (family, address, port); a wildcard conflicts with everything.
-    for (const o of list)
+    const mine = v4Footprint(s, address);
+    // No SO_REUSEADDR: one socket per (family, address, port); a wildcard conflicts with everything. A
+    // dual-stack IPv6 socket also occupies the IPv4 side of the port.
+    for (const o of list) {
       if (
-        o.family === family &&
+        o.family === s.family &&
         (isUnspecified(o.localAddress) || isUnspecified(address) || ipEqual(o.localAddress, address))
       )
         return true;
+      const theirs = v4Footprint(o, o.localAddress);
+      if (o.family !== s.family && mine && theirs)
+        if (isUnspecified(mine) || isUnspecified(theirs) || ipEqual(mine, theirs)) return true;
+    }
     return false;
   }
 
@@ -238,6 +261,16 @@ export class UdpLayer implements TransportProtocol {
   /** @internal Used by `UdpSocket.send`. */
   sendFrom(s: UdpSocket, dst: IpAddress, port: number, data: Uint8Array): true | UdpSendError {
     const c = this.counters;
+    let bound = s.localAddress;
+    if (isV4Mapped(dst)) {
+      // A dual-stack socket speaks IPv4 to v4-mapped destinations; an IPv6-only one cannot reach them.
+      if (s.ipv6Only || !(isUnspecified(bound) || isV4Mapped(bound))) {
+        c.drop('no-route');
+        return 'no-route';
+      }
+      dst = fromV4Mapped(dst);
+      bound = isUnspecified(bound) ? IPV4_ANY : fromV4Mapped(bound);
+    }
     if (this.host.isBroadcast(dst) && !s.broadcast) {
       c.drop('broadcast-not-enabled');
       return 'broadcast-not-enabled';
@@ -250,10 +283,7 @@ export class UdpLayer implements TransportProtocol {
       const r = this.bindSocket(s, s.localAddress, 0);
       if (r !== true) return r === 'no-free-port' ? 'no-free-port' : 'closed';
     }
-    const src =
-      isUnspecified(s.localAddress) || isMulticast(s.localAddress)
-        ? this.host.sourceFor(dst)
-        : s.localAddress;
+    const src = isUnspecified(bound) || isMulticast(bound) ? this.host.sourceFor(dst) : bound;
     if (!src) {
       c.drop('no-source');
       return 'no-source';
@@ -278,7 +308,7 @@ export class UdpLayer implements TransportProtocol {
       return true; // malformed: dropped silently, no ICMP
     }
     const d = r.value;
-    const family: 4 | 6 = dst.length === 4 ? 4 : 6;
+    const v4 = dst.length === 4;
     const list = this.ports.get(d.dstPort);
     const group = isMulticast(dst) || this.host.isBroadcast(dst);
     let best: UdpSocket | null = null;
@@ -286,16 +316,23 @@ export class UdpLayer implements TransportProtocol {
     let delivered = 0;
     if (list) {
       for (const s of list) {
-        if (s.family !== family) continue;
-        const boundAny = isUnspecified(s.localAddress);
-        if (!boundAny && !ipEqual(s.localAddress, dst)) continue;
-        if (s.remoteAddress && (s.remotePort !== d.srcPort || !ipEqual(s.remoteAddress, src))) continue;
+        const native = s.family === (v4 ? 4 : 6);
+        // IPv4 also reaches dual-stack IPv6 sockets, matched on their IPv4 footprint.
+        const local = native ? s.localAddress : v4 ? v4Footprint(s, s.localAddress) : null;
+        if (!local) continue;
+        const boundAny = isUnspecified(local);
+        if (!boundAny && !ipEqual(local, dst)) continue;
+        if (s.remoteAddress) {
+          const from = native ? src : toV4Mapped(src);
+          if (s.remotePort !== d.srcPort || !ipEqual(s.remoteAddress, from)) continue;
+        }
         if (group) {
           this.deliver(s, d.payload, src, d.srcPort, dst);
           delivered++;
           continue;
         }
-        const score = (s.remoteAddress ? 2 : 0) + (boundAny ? 0 : 1);
+        // Like Linux's compute_score: connected beats bound-to-address beats wildcard; native family breaks ties.
+        const score = (s.remoteAddress ? 4 : 0) + (boundAny ? 0 : 2) + (native ? 1 : 0);
         if (score > bestScore) {
           best = s;
           bestScore = score;
@@ -315,12 +352,13 @@ export class UdpLayer implements TransportProtocol {
 
   private deliver(s: UdpSocket, payload: Uint8Array, src: IpAddress, port: number, dst: IpAddress): void {
     this.counters.in++;
+    const mapped = s.family === 6 && src.length === 4;
     s.onMessage?.(payload.slice(), {
-      address: src.slice(),
+      address: mapped ? toV4Mapped(src) : src.slice(),
       port,
       family: s.family,
       size: payload.length,
-      localAddress: dst.slice(),
+      localAddress: mapped ? toV4Mapped(dst) : dst.slice(),
     });
   }
 
@@ -330,9 +368,13 @@ export class UdpLayer implements TransportProtocol {
     if (!p) return;
     const list = this.ports.get(p.srcPort);
     if (!list) return;
+    const mapped = dst.length === 4;
     for (const s of list) {
-      if (!s.remoteAddress || s.remotePort !== p.dstPort || !ipEqual(s.remoteAddress, dst)) continue;
-      if (!isUnspecified(s.localAddress) && !ipEqual(s.localAddress, src)) continue;
+      if (!s.remoteAddress || s.remotePort !== p.dstPort) continue;
+      const native = s.family === (mapped ? 4 : 6);
+      if (!ipEqual(s.remoteAddress, native ? dst : toV4Mapped(dst))) continue;
+      const local = native ? s.localAddress : v4Footprint(s, s.localAddress);
+      if (!local || (!isUnspecified(local) && !ipEqual(local, src))) continue;
       s.onError?.(kind);
     }
   }
@@ -344,4 +386,16 @@ export class UdpLayer implements TransportProtocol {
   nextDeadline(): number {
     return Number.POSITIVE_INFINITY;
   }
+}
+
+/**
+ * The IPv4 side a socket occupies when bound to `address`: the address itself for IPv4 sockets; for a
+ * dual-stack IPv6 socket, 0.0.0.0 (bound to `::`) or the mapped IPv4 address; null for IPv6-only sockets.
+ */
+function v4Footprint(s: UdpSocket, address: IpAddress): IpAddress | null {
+  if (s.family === 4) return address;
+  if (s.ipv6Only) return null;
+  if (isUnspecified(address)) return IPV4_ANY;
+  if (isV4Mapped(address)) return fromV4Mapped(address);
+  return null;
 }

@@ -25,7 +25,9 @@ describe('ip-address', () => {
       ['0:0:0:0:0:0:0:0', '::'],
       ['0:0:0:0:0:0:0:1', '::1'],
       ['FE80::0200:5EFF:FE00:5301', 'fe80::200:5eff:fe00:5301'],
-      ['::ffff:10.1.2.3', '::ffff:a01:203'],
+      ['::ffff:10.1.2.3', '::ffff:10.1.2.3'],
+      ['::ffff:a01:203', '::ffff:10.1.2.3'],
+      ['::fffe:a01:203', '::fffe:a01:203'],
     ];
     for (const [i, o] of cases) assert.equal(formatIp(parseIpv6(i)!), o, i);
   });

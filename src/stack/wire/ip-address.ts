@@ -93,9 +93,11 @@ export function ipFromString(s: string | IpAddress): IpAddress {
   return a;
 }
 
-/** Text form: dotted quad, or RFC 5952 canonical IPv6 (lowercase, longest zero run as `::`). */
+/** Text form: dotted quad, or RFC 5952 canonical IPv6 (lowercase, longest zero run as `::`, `::ffff:a.b.c.d`). */
 export function formatIp(a: IpAddress): string {
   if (a.length === 4) return `${a[0]}.${a[1]}.${a[2]}.${a[3]}`;
+  // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad (as Node prints them).
+  if (isV4Mapped(a)) return `::ffff:${a[12]}.${a[13]}.${a[14]}.${a[15]}`;
   const g: number[] = [];
   for (let i = 0; i < 8; i++) g.push((a[i * 2] << 8) | a[i * 2 + 1]);
   // RFC 5952 §4.2: compress the longest run of two or more zero groups, the first one on ties.
@@ -199,4 +201,25 @@ export function ipEqual(a: IpAddress, b: IpAddress): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** True for an IPv4-mapped IPv6 address `::ffff:a.b.c.d` (RFC 4291 §2.5.5.2). */
+export function isV4Mapped(a: IpAddress): boolean {
+  if (a.length !== 16) return false;
+  for (let i = 0; i < 10; i++) if (a[i] !== 0) return false;
+  return a[10] === 0xff && a[11] === 0xff;
+}
+
+/** `::ffff:a.b.c.d` for an IPv4 address. */
+export function toV4Mapped(a: IpAddress): IpAddress {
+  const m = new Uint8Array(16);
+  m[10] = 0xff;
+  m[11] = 0xff;
+  m.set(a.subarray(0, 4), 12);
+  return m;
+}
+
+/** The IPv4 address inside `::ffff:a.b.c.d` (a copy). */
+export function fromV4Mapped(a: IpAddress): IpAddress {
+  return a.slice(12, 16);
 }
