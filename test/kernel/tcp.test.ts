@@ -19,6 +19,8 @@ const skip = kernelSkipReason();
 const n = 1 + ((process.pid + 77) % 250);
 const LINUX4 = `10.97.${n}.1`;
 const OURS4 = `10.97.${n}.2`;
+const LINUX6 = `fd97:${n.toString(16)}::1`;
+const OURS6 = `fd97:${n.toString(16)}::2`;
 const SIZE = Number(process.env.TCP_KERNEL_MB ?? 100) * 1024 * 1024;
 const FILE_IN = `/tmp/ztk-tcp-in-${process.pid}`;
 const FILE_OUT = `/tmp/ztk-tcp-out-${process.pid}`;
@@ -65,12 +67,15 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
   const sync = () => tcp.poll(driver.now());
 
   before(async () => {
-    peer = await createKernelPeer({ linuxAddresses: [`${LINUX4}/24`] });
+    peer = await createKernelPeer({ linuxAddresses: [`${LINUX4}/24`, `${LINUX6}/64`] });
     stack = new Stack({
       mac: peer.ourMac,
       mtu: peer.mtu,
       onFrame: (f) => impaired(f, (g) => peer.send(g)),
-      addresses: [{ address: OURS4, prefixLength: 24 }],
+      addresses: [
+        { address: OURS4, prefixLength: 24 },
+        { address: OURS6, prefixLength: 64 },
+      ],
       random: (k) => randomBytes(k),
     });
     tcp = new TcpLayer(stack.ip, {
@@ -338,5 +343,63 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
       impair.loss = 0;
       impair.reorder = 0;
     }
+  });
+
+  it('IPv6 both ways: Linux → our listener and we → Linux, 10 MB each, byte-exact', {
+    timeout: 120_000,
+  }, async () => {
+    const size = Math.min(SIZE, 10 << 20);
+    sync();
+    const l = tcp.listen(5021);
+    const h = createHash('sha256');
+    let got = 0;
+    let ended = false;
+    let mss = 0;
+    l.onconnection = (c) => {
+      mss = c.stats().mss;
+      c.ondata = (d) => {
+        h.update(d);
+        got += d.length;
+      };
+      c.onend = () => {
+        ended = true;
+        c.close();
+        driver.kick();
+      };
+    };
+    const r = peer.exec(['sh', '-c', `head -c ${size} ${FILE_IN} | socat -u - TCP6:[${OURS6}]:5021`], {
+      timeoutMs: 100_000,
+    });
+    await waitFor('the end of the IPv6 stream', () => ended, 100_000);
+    assert.equal((await r).code, 0);
+    assert.equal(got, size);
+    const want = createHash('sha256');
+    for await (const chunk of createReadStream(FILE_IN, { end: size - 1 })) want.update(chunk as Buffer);
+    assert.equal(h.digest('hex'), want.digest('hex'));
+    // MTU 2800 − 40 (IPv6) − 20 (TCP) = 2740, minus 12 for timestamps (Linux offers them).
+    assert.equal(mss, 2740 - 12);
+    l.close();
+    rmSync(FILE_OUT, { force: true });
+    const proc = peer.spawn(['socat', '-u', 'TCP6-LISTEN:5022,reuseaddr', `CREATE:${FILE_OUT}`]);
+    let exited = false;
+    proc.on('exit', () => {
+      exited = true;
+    });
+    await sleep(300);
+    sync();
+    const c = tcp.connect(ip(LINUX6), 5022);
+    driver.kick();
+    const data = randomBytes(size);
+    let sent = 0;
+    const pump = () => {
+      sent += c.write(data, sent);
+      if (sent === size) c.shutdown();
+      driver.kick();
+    };
+    c.onconnect = pump;
+    c.ondrain = pump;
+    c.onend = () => c.close();
+    await waitFor('socat to exit', () => exited, 100_000);
+    assert.equal(await sha256File(FILE_OUT), createHash('sha256').update(data).digest('hex'));
   });
 });
