@@ -4,6 +4,7 @@
  * WHOIS; RENDEZVOUS; ECHO; PUSH_DIRECT_PATHS.
  * @module
  */
+import { formatAddress } from '../protocol/address.ts';
 import { cryptField } from '../protocol/armor.ts';
 import type { Identity } from '../protocol/identity.ts';
 import { type InetAddress, inetAddressToString, ipScope } from '../protocol/inet-address.ts';
