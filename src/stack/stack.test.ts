@@ -327,6 +327,17 @@ describe('Stack: two stacks over an in-memory link', () => {
     );
     assert.equal(a.ip.maxPayload(ip('10.0.0.2')), 2780);
     assert.equal(a.ip.send(6, ip('10.0.0.1'), ip('192.168.1.1'), new Uint8Array(20)), 'no-route');
+    assert.equal(
+      a.ip.send(6, ip('10.0.0.7'), ip('10.0.0.2'), new Uint8Array(20)),
+      'no-source',
+      'not our address',
+    );
+    assert.equal(a.ip.send(6, ip('fd00::7'), ip('fd00::2'), new Uint8Array(20)), 'no-source');
+    assert.equal(
+      a.ip.send(6, ip('fd00::1'), ip('10.0.0.2'), new Uint8Array(20)),
+      'no-source',
+      'mixed families',
+    );
   });
 
   it('protocol unreachable for an unknown protocol reaches the sender transport', () => {

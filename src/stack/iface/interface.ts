@@ -295,7 +295,10 @@ export class Interface implements IpSender {
     return this.table.isLocalKey(ipKey(addr)) || isLoopbackAddress(addr);
   }
 
-  /** See `IpSender.send`. Large datagrams are fragmented unless `dontFragment` (then 'too-big'). */
+  /**
+   * See `IpSender.send`. Large datagrams are fragmented unless `dontFragment` (then 'too-big'); a source that
+   * is not one of our addresses gives 'no-source'.
+   */
   send(
     protocol: number,
     src: IpAddress,
@@ -303,11 +306,18 @@ export class Interface implements IpSender {
     payload: Uint8Array,
     opts?: IpSendOptions,
   ): true | SendFailure {
+    // RFC 1122 §3.3.6 / §3.2.1.3: a host sends only from its own addresses (0.0.0.0 allowed, as for DHCP).
     if (dst.length === 4) {
-      if (src.length !== 4) return 'no-source';
+      if (src.length !== 4 || !(this.isLocal(src) || ipv4Key(src) === 0)) {
+        this.counters.ipv4.drop('foreign-source');
+        return 'no-source';
+      }
       return this.sendIpv4(protocol, src, dst, payload, opts, null);
     }
-    if (dst.length !== 16 || src.length !== 16) return 'no-source';
+    if (dst.length !== 16 || src.length !== 16 || !this.isLocal(src)) {
+      this.counters.ipv6.drop('foreign-source');
+      return 'no-source';
+    }
     return this.sendIpv6(protocol, src, dst, payload, opts, null);
   }
 
