@@ -102,3 +102,20 @@ test('stateful firewall: permissions per local port and remote, with expiry', ()
   assert.equal(ar.admits(9993, s1other, 2001), true);
   assert.throws(() => new StatefulFirewall({ type: 'full-cone' as 'port-restricted' }), TypeError);
 });
+
+test('static forwards: admit anyone, fix the outbound port, survive reboots, block allocation', () => {
+  const nat = new NatTable({ type: 'symmetric', portAllocation: 'sequential' }, new SeededRandom(1));
+  nat.forward(40000, inside, 0);
+  assert.deepEqual(nat.inbound(40000, s2, 5), inside);
+  assert.equal(nat.outbound(inside, s1, 5), 40000);
+  assert.equal(nat.outbound(inside, s2, 5), 40000, 'even on a symmetric NAT');
+  const other = { ip: '10.0.0.3', port: 9993 };
+  assert.equal(nat.outbound(other, s1, 5), 40001, 'the forwarded port is never allocated');
+  assert.throws(() => nat.forward(40001, { ip: '10.0.0.4', port: 1 }, 5), RangeError);
+  assert.throws(() => nat.forward(50000, inside, 5), RangeError);
+  nat.clear();
+  assert.deepEqual(nat.peek(40000, 10), inside);
+  nat.unforward(40000);
+  assert.equal(nat.inbound(40000, s2, 10), undefined);
+  assert.notEqual(nat.outbound(inside, s1, 10), 40000);
+});

@@ -79,6 +79,9 @@ export class NatTable {
   readonly allocation: PortAllocation;
   private readonly byInside = new Map<string, Mapping>();
   private readonly byPort = new Map<number, Mapping>();
+  /** Static port forwards (UPnP / NAT-PMP / manual): public port ↔ inside endpoint. */
+  private readonly forwardByPort = new Map<number, UdpAddress>();
+  private readonly forwardByInside = new Map<string, number>();
   private nextSequential = NAT_SEQUENTIAL_START;
 
   constructor(
@@ -100,6 +103,9 @@ export class NatTable {
    * every public port is taken.
    */
   outbound(inside: UdpAddress, remote: UdpAddress, now: number): number | undefined {
+    // A forwarded endpoint always leaves from its forwarded port, whatever the NAT type.
+    const fwd = this.forwardByInside.get(key(inside));
+    if (fwd !== undefined) return fwd;
     const ik = this.type === 'symmetric' ? `${key(inside)}>${key(remote)}` : key(inside);
     let m = this.byInside.get(ik);
     if (m && this.expired(m, now)) {
@@ -130,6 +136,8 @@ export class NatTable {
    * deliver to, or `undefined` if there is no live mapping or the filter rejects the remote.
    */
   inbound(publicPort: number, remote: UdpAddress, now: number): UdpAddress | undefined {
+    const fwd = this.forwardByPort.get(publicPort);
+    if (fwd) return fwd; // forwards admit everyone, like a full-cone mapping that never expires
     const m = this.lookup(publicPort, now);
     if (!m) return undefined;
     if (this.type !== 'full-cone') {
@@ -145,7 +153,31 @@ export class NatTable {
 
   /** The inside endpoint behind `publicPort` if a live mapping exists (no filtering, no refresh). */
   peek(publicPort: number, now: number): UdpAddress | undefined {
-    return this.lookup(publicPort, now)?.inside;
+    return this.forwardByPort.get(publicPort) ?? this.lookup(publicPort, now)?.inside;
+  }
+
+  /**
+   * Adds a static port forward (what UPnP / NAT-PMP or a manual rule creates, cf. the tertiary
+   * port of protocol.md §3.1): datagrams to `publicPort` go to `inside` from anyone, and
+   * `inside` sends from `publicPort`. Throws `RangeError` if the port is taken.
+   */
+  forward(publicPort: number, inside: UdpAddress, now: number): void {
+    if (!Number.isInteger(publicPort) || publicPort < 1 || publicPort > 65535)
+      throw new RangeError(`NatTable.forward: bad port ${publicPort}`);
+    if (this.forwardByInside.has(key(inside)))
+      throw new RangeError('NatTable.forward: endpoint already forwarded');
+    if (this.forwardByPort.has(publicPort) || !this.free(publicPort, now))
+      throw new RangeError(`NatTable.forward: public port ${publicPort} is in use`);
+    this.forwardByPort.set(publicPort, inside);
+    this.forwardByInside.set(key(inside), publicPort);
+  }
+
+  /** Removes a static forward (no-op if there is none). */
+  unforward(publicPort: number): void {
+    const inside = this.forwardByPort.get(publicPort);
+    if (!inside) return;
+    this.forwardByPort.delete(publicPort);
+    this.forwardByInside.delete(key(inside));
   }
 
   /** Live mappings (expired ones are purged first), in public-port order. */
@@ -161,7 +193,7 @@ export class NatTable {
       }));
   }
 
-  /** Forgets every mapping (a NAT reboot). */
+  /** Forgets every dynamic mapping (a NAT reboot; static forwards are configuration and stay). */
   clear(): void {
     this.byInside.clear();
     this.byPort.clear();
@@ -192,6 +224,7 @@ export class NatTable {
   }
 
   private free(port: number, now: number): boolean {
+    if (this.forwardByPort.has(port)) return false;
     const m = this.byPort.get(port);
     if (!m) return true;
     if (this.expired(m, now)) {

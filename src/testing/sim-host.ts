@@ -117,7 +117,22 @@ export class SimNat {
     return this.outer ? this.outer.internetIp : this.publicIp;
   }
 
-  /** Forgets every mapping, as a NAT reboot does. */
+  /**
+   * Forwards public `port` to `inside` (an address of a host on this NAT's LAN), as UPnP /
+   * NAT-PMP would; see `NatTable.forward`. Undo with {@link SimNat.unforward}.
+   */
+  forward(port: number, inside: UdpAddress, now: number): void {
+    const ip = requireIp(inside.ip, 'forward');
+    if (!this.lan.has(ip)) throw new RangeError(`forward: ${ip} is not on the LAN of NAT "${this.name}"`);
+    this.table.forward(port, { ip, port: inside.port }, now);
+  }
+
+  /** Removes a port forward. */
+  unforward(port: number): void {
+    this.table.unforward(port);
+  }
+
+  /** Forgets every dynamic mapping, as a NAT reboot does (port forwards stay). */
   reboot(): void {
     this.table.clear();
   }

@@ -278,3 +278,16 @@ test('stateful firewall on IPv6 hosts: unsolicited traffic blocked, punching wor
   net.run(20_020);
   assert.equal(atA.length, 3);
 });
+
+test('port forwarding on a NAT device (UPnP-style)', () => {
+  const { net, nat, s2, back } = natSetup('symmetric');
+  assert.throws(() => nat.forward(9993, { ip: '10.9.9.9', port: 9993 }, 0), /not on the LAN/);
+  nat.forward(9993, { ip: '10.0.0.2', port: 9993 }, net.clock.now());
+  s2.send(new Uint8Array(1), { ip: '203.0.113.7', port: 9993 }); // unsolicited, but forwarded
+  net.run(1);
+  assert.deepEqual(back, [{ ip: '192.0.2.2', port: 9993 }]);
+  nat.unforward(9993);
+  s2.send(new Uint8Array(1), { ip: '203.0.113.7', port: 9993 });
+  net.run(2);
+  assert.equal(back.length, 1);
+});
