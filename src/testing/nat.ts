@@ -17,6 +17,9 @@
  * This is what ZeroTier's hole punching (RENDEZVOUS, protocol.md §6.6, §9.4) is up against: two
  * endpoint-independent-mapping NATs can always be punched; symmetric against port-restricted or
  * symmetric cannot.
+ *
+ * Also here: static port forwards on a NAT (UPnP / NAT-PMP), and {@link StatefulFirewall}, the
+ * filtering half without translation (IPv6 home gateways).
  * @module
  */
 
