@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -109,4 +109,42 @@ test('encrypt output decrypts with plain OpenSSL AES-256-CTR under B with byte 1
     ),
     { numRuns: 100 },
   );
+});
+
+test('both CTR paths (WebAssembly scratch and >10 KiB per-packet CTR fallback) follow §4.4 exactly', () => {
+  const key = fromHex(V.agree_a_b);
+  const k0 = kbkdf384(key, 0x30).subarray(0, 32);
+  const k1 = kbkdf384(key, 0x31).subarray(0, 32);
+  const siv = sivForAB();
+  for (const n of [0, 1, 15, 16, 17, 2773, 10240, 12000]) {
+    const iv = new Uint8Array(8).map((_, i) => i * 31 + n);
+    const aad = new Uint8Array(16).map((_, i) => (i < 11 ? i + 1 : 0));
+    const msg = new Uint8Array(n).map((_, i) => (i * 7 + 3) & 0xff);
+    const data = msg.slice();
+    const tag = new Uint8Array(16);
+    siv.encrypt(iv, 0, aad, data, tag, 0);
+    // Independent recomputation: GMAC (K0, iv || 0^4, AAD = aad || msg), folded; B = ECB(K1, iv || t8).
+    const g = createCipheriv('aes-256-gcm', k0, new Uint8Array([...iv, 0, 0, 0, 0]));
+    g.setAAD(new Uint8Array([...aad, ...msg]));
+    g.final();
+    const t = g.getAuthTag();
+    const blk = new Uint8Array(16);
+    blk.set(iv);
+    for (let i = 0; i < 8; i++) blk[8 + i] = t[i] ^ t[8 + i];
+    const b = createCipheriv('aes-256-ecb', k1, null).setAutoPadding(false).update(blk);
+    assert.equal(toHex(tag), toHex(b), `tag n=${n}`);
+    const ctrIv = b.subarray(0, 16);
+    ctrIv[12] &= 0x7f;
+    assert.equal(toHex(data), toHex(createCipheriv('aes-256-ctr', k1, ctrIv).update(msg)), `ct n=${n}`);
+    assert.equal(siv.decrypt(tag, 0, aad, data), true);
+    assert.deepEqual(data, msg);
+    if (n > 0) {
+      const bad = data.slice();
+      siv.encrypt(iv, 0, aad, bad, tag, 0);
+      bad[n - 1] ^= 0x80;
+      const before = bad.slice();
+      assert.equal(siv.decrypt(tag, 0, aad, bad), false);
+      assert.deepEqual(bad, before);
+    }
+  }
 });

@@ -8,11 +8,13 @@
  * the GMAC.
  *
  * Speed notes (per packet, measured in bench/armor.bench.ts): creating a Node cipher object costs
- * ~1.4 µs, so the ECB single-block ciphers for K1 are long-lived (ECB with padding off is
- * stateless between update() calls). GCM (K0, fresh IV) and CTR (K1, fresh IV) need a new
- * context per packet: Node cannot re-IV a cipher. Generating the CTR keystream instead from
- * the long-lived ECB context (counter blocks built in JS, one update(), XOR in JS) was tried
- * and measured no faster: the JS counter fill and XOR cost what the context creation saves.
+ * ~1.5 µs, so the K1 contexts are long-lived AES-256-ECB (stateless between update() calls with
+ * padding off): one encrypts the SIV block and also turns counter blocks into the CTR
+ * keystream, the other decrypts the SIV block. Counter blocks, the keystream XOR and a
+ * contiguous `aad16 || env` for GMAC live in a small WebAssembly scratch
+ * (`ctr-scratch-wasm.ts`). Only GMAC (K0, fresh IV each packet) needs a new context per
+ * packet: Node cannot re-IV a cipher. Without WebAssembly a per-packet AES-256-CTR context is
+ * used instead (same output).
  * @module
  */
 import {
@@ -24,6 +26,15 @@ import {
   type Decipher,
   type KeyObject,
 } from 'node:crypto';
+import {
+  aadAndEnvelope,
+  CTR_SCRATCH_AVAILABLE,
+  CTR_SCRATCH_MAX,
+  counterBlocks,
+  loadScratch,
+  scratchEnvelope,
+  xorKeystream,
+} from './ctr-scratch-wasm.ts';
 
 /** Length of the SIV tag written to the wire (`B`, §4.4 step 5). */
 export const SIV_TAG_BYTES = 16;
@@ -57,14 +68,23 @@ export class AesGmacSiv {
     this.ecbDec.setAutoPadding(false);
   }
 
-  /** Folded GMAC (§4.4 steps 3-4): writes `T[0..8) ^ T[8..16)` into `dst[8..16)`. */
-  private gmac8(iv8: Uint8Array, iv8Off: number, aad: Uint8Array, data: Uint8Array, dst: Buffer): void {
+  /**
+   * Folded GMAC (§4.4 steps 3-4) over `aad || data` (or over `aad` alone when `data` is null,
+   * i.e. `aad` is already the whole `aad16 || env`): writes `T[0..8) ^ T[8..16)` to `dst[8..16)`.
+   */
+  private gmac8(
+    iv8: Uint8Array,
+    iv8Off: number,
+    aad: Uint8Array,
+    data: Uint8Array | null,
+    dst: Buffer,
+  ): void {
     const iv12 = this.iv12;
     for (let i = 0; i < 8; i++) iv12[i] = iv8[iv8Off + i];
     const g = createCipheriv('aes-256-gcm', this.k0, iv12) as CipherGCM;
-    // aad is exactly one 16-byte block, so two setAAD calls equal one AAD stream aad || data.
+    // aad16 is exactly one block, so setAAD(aad16) then setAAD(env) equals one AAD stream.
     g.setAAD(aad);
-    g.setAAD(data);
+    if (data !== null) g.setAAD(data);
     g.final();
     const t = g.getAuthTag();
     for (let i = 0; i < 8; i++) dst[8 + i] = t[i] ^ t[8 + i];
@@ -85,6 +105,16 @@ export class AesGmacSiv {
     if (aad.length !== 16) throw new RangeError('AesGmacSiv: aad must be 16 bytes');
     const blk = this.block;
     for (let i = 0; i < 8; i++) blk[i] = iv8[iv8Off + i];
+    const n = data.length;
+    if (CTR_SCRATCH_AVAILABLE && n <= CTR_SCRATCH_MAX) {
+      loadScratch(aad, data);
+      this.gmac8(iv8, iv8Off, aadAndEnvelope(n), null, blk);
+      const b = this.ecbEnc.update(blk);
+      for (let i = 0; i < 16; i++) tagOut[tagOff + i] = b[i];
+      xorKeystream(this.ecbEnc.update(counterBlocks(b, n)), n);
+      data.set(scratchEnvelope(n));
+      return;
+    }
     this.gmac8(iv8, iv8Off, aad, data, blk);
     const b = this.ecbEnc.update(blk);
     for (let i = 0; i < 16; i++) tagOut[tagOff + i] = b[i];
@@ -100,6 +130,19 @@ export class AesGmacSiv {
     if (aad.length !== 16) throw new RangeError('AesGmacSiv: aad must be 16 bytes');
     const blk = this.block;
     for (let i = 0; i < 16; i++) blk[i] = tag[tagOff + i];
+    const n = data.length;
+    if (CTR_SCRATCH_AVAILABLE && n <= CTR_SCRATCH_MAX) {
+      // Decrypt in the scratch (the packet is only written once authenticated).
+      loadScratch(aad, data);
+      xorKeystream(this.ecbEnc.update(counterBlocks(blk, n)), n);
+      const p = this.ecbDec.update(blk); // P = iv || t8 (§4.4 decrypt step 2)
+      this.gmac8(p, 0, aadAndEnvelope(n), null, blk);
+      let diff = 0;
+      for (let i = 8; i < 16; i++) diff |= blk[i] ^ p[i];
+      if (diff !== 0) return false;
+      data.set(scratchEnvelope(n));
+      return true;
+    }
     const plain = this.ctrOut(blk, data);
     // P = ECB-decrypt(K1, B) = iv || t8 (§4.4 decrypt step 2).
     const p = this.ecbDec.update(blk);

@@ -119,10 +119,10 @@ function emitBlocks(): Code {
 
 // ---- JS side ---------------------------------------------------------------------------------
 
-const core = instantiate<(msgOff: number, n: number, hibit: number) => void>(
-  buildModule(3, [[22, T.i64]], emitBlocks(), 1, 'blocks'),
-  'blocks',
+const wasm = instantiate(
+  buildModule([{ name: 'blocks', params: 3, locals: [[22, T.i64]], body: emitBlocks() }], 1),
 );
+const core = wasm === null ? null : { blocks: wasm.fns.blocks, mem8: wasm.mem8, mem32: wasm.mem32 };
 
 /** True if the WebAssembly Poly1305 core could be instantiated on this runtime. */
 export const POLY1305_WASM_AVAILABLE = core !== null;
@@ -154,7 +154,7 @@ export function poly1305IntoWasm(
 ): void {
   const k = core!;
   const m32 = k.mem32;
-  const blocks = k.fn;
+  const blocks = k.blocks;
   // r with the RFC 8439 clamp folded into the 26-bit split; i64 slots = (low word, 0).
   const r0 = le32(key, keyOff) & 0x3ffffff;
   const r1 = (le32(key, keyOff + 3) >>> 2) & 0x3ffff03;

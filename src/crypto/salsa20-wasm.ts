@@ -135,14 +135,19 @@ function emitGenerator(): Code {
   return c;
 }
 
-const core = instantiate<(groups: number, rounds: number) => void>(
+const core = instantiate(
   buildModule(
-    2,
     [
-      [2, T.i32],
-      [37, T.v128],
+      {
+        name: 'run',
+        params: 2,
+        locals: [
+          [2, T.i32],
+          [37, T.v128],
+        ],
+        body: emitGenerator(),
+      },
     ],
-    emitGenerator(),
     2,
   ),
 );
@@ -165,7 +170,7 @@ export function salsaGroupsWasm(
 ): void {
   const k = core!;
   k.mem32.set(state.subarray(0, 16), 0);
-  k.fn(groups, rounds);
+  k.fns.run(groups, rounds);
   const first = OFF_OUT >>> 2;
   out.set(k.mem32.subarray(first, first + groups * 64), outWord);
 }

@@ -1,9 +1,9 @@
 /**
  * A minimal WebAssembly emitter for the few hand-written cores in src/crypto (Poly1305 blocks,
- * 4-way SIMD Salsa20). Modules are built from these helpers at load time, so the source of every
+ * 4-way SIMD Salsa20, the AES-GMAC-SIV CTR helper). Modules are built from these helpers at load time, so the source of every
  * instruction is readable TypeScript: no toolchain, no opaque binary in the repository.
  *
- * Only what those cores use is here: one function per module, one exported memory, numeric,
+ * Only what those cores use is here: exported functions with i32 parameters, one memory, numeric,
  * local, memory and structured-control instructions, and a few SIMD (0xfd-prefixed) ones.
  * Opcode values are from the WebAssembly core specification (binary format, §5.4).
  * @module
@@ -50,6 +50,8 @@ export const OP = {
   localSet: 0x21,
   localTee: 0x22,
   i32Load: 0x28,
+  i32Store: 0x36,
+  i32Store8: 0x3a,
   i64Load: 0x29,
   i64Load32U: 0x35,
   i64Store: 0x37,
@@ -58,6 +60,8 @@ export const OP = {
   i32Eqz: 0x45,
   i32Add: 0x6a,
   i32Sub: 0x6b,
+  i32ShrU: 0x76,
+  i32GeU: 0x4f,
   i64Add: 0x7c,
   i64Mul: 0x7e,
   i64And: 0x83,
@@ -124,24 +128,30 @@ function name(s: string): number[] {
   return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
 }
 
-/**
- * A module with one exported function `fn` of the given i32 parameter count (no results), its
- * locals given as [count, type] groups, and one exported memory `memory` of `pages` 64 KiB pages.
- */
-export function buildModule(
-  params: number,
-  locals: [number, number][],
-  body: Code,
-  pages: number,
-  fn = 'run',
-): Uint8Array {
-  const type = section(1, [1, 0x60, ...uleb(params), ...new Array(params).fill(T.i32), 0]);
-  const func = section(3, [1, 0]);
+/** One exported function of a module: i32 parameters only, no results. */
+export interface FuncDef {
+  readonly name: string;
+  readonly params: number;
+  /** Local declarations as [count, type] groups (after the parameters). */
+  readonly locals: [number, number][];
+  readonly body: Code;
+}
+
+/** A module exporting `funcs` and one memory `memory` of `pages` 64 KiB pages. */
+export function buildModule(funcs: FuncDef[], pages: number): Uint8Array {
+  const types = funcs.map((f) => [0x60, ...uleb(f.params), ...new Array(f.params).fill(T.i32), 0]);
+  const type = section(1, [...uleb(funcs.length), ...types.flat()]);
+  const func = section(3, [...uleb(funcs.length), ...funcs.flatMap((_, i) => uleb(i))]);
   const memory = section(5, [1, 0x00, ...uleb(pages)]);
-  const exp = section(7, [2, ...name(fn), 0x00, 0, ...name('memory'), 0x02, 0]);
-  const localBytes = [...uleb(locals.length), ...locals.flatMap(([n, t]) => [...uleb(n), t])];
-  const fbody = [...localBytes, ...body.bytes, OP.end];
-  const code = section(10, [1, ...uleb(fbody.length), ...fbody]);
+  const exports = funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
+  exports.push([...name('memory'), 0x02, 0]);
+  const exp = section(7, [...uleb(exports.length), ...exports.flat()]);
+  const bodies = funcs.map((f) => {
+    const localBytes = [...uleb(f.locals.length), ...f.locals.flatMap(([n, t]) => [...uleb(n), t])];
+    const fbody = [...localBytes, ...f.body.bytes, OP.end];
+    return [...uleb(fbody.length), ...fbody];
+  });
+  const code = section(10, [...uleb(funcs.length), ...bodies.flat()]);
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...func, ...memory, ...exp, ...code]);
 }
 
@@ -155,22 +165,25 @@ interface WasmApi {
 }
 declare const WebAssembly: WasmApi | undefined;
 
-/** An instantiated single-function module: the function and views of its memory. */
-export interface WasmCore<F> {
-  readonly fn: F;
+/** An instantiated module: its exported functions by name and views of its memory. */
+export interface WasmCore {
+  readonly fns: Record<string, (...args: number[]) => void>;
   readonly mem8: Uint8Array;
   readonly mem32: Uint32Array;
 }
 
 /** Instantiates `bytes` (synchronously: modules here are tiny), or null if that fails. */
-export function instantiate<F>(bytes: Uint8Array, fn = 'run'): WasmCore<F> | null {
+export function instantiate(bytes: Uint8Array): WasmCore | null {
   try {
     if (typeof WebAssembly !== 'object') return null;
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes));
     const e = inst.exports as { memory?: { buffer: ArrayBuffer } } & Record<string, unknown>;
-    if (e.memory === undefined || typeof e[fn] !== 'function') return null;
+    if (e.memory === undefined) return null;
+    const fns: Record<string, (...args: number[]) => void> = {};
+    for (const [k, v] of Object.entries(e))
+      if (typeof v === 'function') fns[k] = v as (...args: number[]) => void;
     // Memory never grows (no memory.grow), so these views stay valid.
-    return { fn: e[fn] as F, mem8: new Uint8Array(e.memory.buffer), mem32: new Uint32Array(e.memory.buffer) };
+    return { fns, mem8: new Uint8Array(e.memory.buffer), mem32: new Uint32Array(e.memory.buffer) };
   } catch {
     return null;
   }
