@@ -10,6 +10,10 @@
  * {@link Salsa20} over the `Uint32Array` keystream assume a little-endian host, which is every
  * platform Node.js runs on in practice (x86-64, arm64); {@link salsaBlock} itself is
  * endian-neutral (it only produces 32-bit words).
+ *
+ * Bulk keystream ({@link salsaBlocks}, and {@link Salsa20} for whole blocks) runs four blocks at
+ * a time on WebAssembly SIMD (`salsa20-wasm.ts`) when available; {@link salsaBlock} is the
+ * scalar reference that path is tested against, and the fallback.
  * @module
  */
 import { SALSA_WASM_AVAILABLE, SALSA_WASM_MAX_BLOCKS, salsaGroupsWasm } from './salsa20-wasm.ts';
