@@ -234,7 +234,7 @@ export class Node {
     }
   }
 
-  /** The earliest time `poll` must run. */
+  /** The earliest time `poll` must run (ms, finite; may be in the past: poll at once). */
   nextDeadline(): number {
     let t = this.lastPingCheck + PING_CHECK_INTERVAL;
     for (const w of this.whois.values())
@@ -244,7 +244,8 @@ export class Node {
     const p = this.sw.parkDeadline();
     if (p !== undefined) t = Math.min(t, p);
     if (this.txQueue.length > 0) t = Math.min(t, this.txQueue[0].time + QUEUE_TIMEOUT);
-    return t;
+    // Always a finite time: "now" (the last time we were given) when something is due at once.
+    return Number.isFinite(t) ? t : this.lastNow;
   }
 
   /** Known peers, like `zerotier-cli peers`. */

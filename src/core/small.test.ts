@@ -75,3 +75,36 @@ test('global identity-check budget: bursts of 8, then 3 per second', () => {
   for (let t = 2000; t < 12000; t += 10) if (b.take(t)) n++;
   assert.ok(n >= 29 && n <= 31, `10 s at 3/s: ${n}`);
 });
+
+test('nextDeadline is finite from the start and poll moves it forward by the 5 s tick', async () => {
+  const { Node } = await import('./node.ts');
+  const { World, WorldType } = await import('../protocol/world.ts');
+  const id = Identity.fromString(
+    '2d1d262d72:0:b7109beac7387611eb39cfe09003c01150182f13a8fb633602431da291c12b40124b1c1c4dfadb75f2b1362dd64f675d19434b456dbfbd211add770af906352b:8495a026cc61b1605757d126b87f257de786def689404ddd445fc924b686ad46ab74b6e1add3e40a7f86da7419bb1bc30abb5f7f5ffa84563437995ff6dc1f0a',
+  );
+  assert.ok(id.ok);
+  const planet = new World({
+    type: WorldType.PLANET,
+    id: 1n,
+    timestamp: 1,
+    updatesMustBeSignedBy: new Uint8Array(64),
+    roots: [],
+  });
+  let i = 0;
+  const node = new Node(
+    { identity: id.value, planet, random: (n) => new Uint8Array(n).fill(++i & 0xff), now: 50_000 },
+    { send: () => {}, event: () => {} },
+  );
+  assert.equal(node.nextDeadline(), 50_000);
+  node.addLocalSocket(0, a('0.0.0.0/9993'));
+  node.poll(50_000);
+  assert.equal(node.nextDeadline(), 55_000);
+  assert.throws(
+    () =>
+      new Node(
+        { identity: id.value.publicOnly(), planet, random: () => new Uint8Array(8), now: 0 },
+        { send: () => {}, event: () => {} },
+      ),
+    TypeError,
+  );
+});
