@@ -161,6 +161,30 @@ describe('EthernetPort: state and change events', () => {
   });
 });
 
+describe('EthernetPort: multicast groups', () => {
+  it('subscribe / unsubscribe / set: sorted, deduplicated, one event per real change', () => {
+    const p = new EthernetPort({ networkId: NWID, mac: 1 });
+    const changes: Array<[number, number, number]> = [];
+    p.on('multicast', (c) => changes.push([c.groups.length, c.added.length, c.removed.length]));
+    p.subscribe({ mac: 0xffffffffffff, adi: 0x0a93110b });
+    p.subscribe({ mac: 0x01005e000001, adi: 0 });
+    p.subscribe({ mac: 0x01005e000001, adi: 0 });
+    assert.deepEqual(p.multicastGroups, [
+      { mac: 0x01005e000001, adi: 0 },
+      { mac: 0xffffffffffff, adi: 0x0a93110b },
+    ]);
+    p.unsubscribe({ mac: 0x01005e000001, adi: 0 });
+    p.setMulticastGroups([{ mac: 0x3333ff000001, adi: 0 }]);
+    assert.deepEqual(changes, [
+      [1, 1, 0],
+      [2, 1, 0],
+      [1, 0, 1],
+      [1, 1, 1],
+    ]);
+    assert.throws(() => p.subscribe({ mac: -1, adi: 0 }), RangeError);
+  });
+});
+
 describe('EthernetPort + Stack: two stacks talk through two ports', () => {
   it('ARP, ICMP echo and UDP over back-to-back ports, addresses from the config', () => {
     let now = 0;
@@ -177,6 +201,9 @@ describe('EthernetPort + Stack: two stacks talk through two ports', () => {
     pa.update({ addresses: [v4('10.147.17.1', 24)], routes: route });
     pb.update({ addresses: [v4('10.147.17.2', 24)], routes: route });
     assert.ok(sb.addresses().some((a) => a.address === '10.147.17.2'));
+    // The stack's groups reach the port: the ARP group of its IPv4 (§1.4) and IPv6 solicited-node groups.
+    assert.ok(pb.multicastGroups.some((g) => g.mac === 0xffffffffffff && g.adi === 0x0a931102));
+    assert.ok(pb.multicastGroups.some((g) => Math.floor(g.mac / 0x1000000) === 0x3333ff && g.adi === 0));
     const pump = () => {
       for (let i = 0; i < 100 && wire.length > 0; i++) {
         const [to, f] = wire.shift() as [EthernetPort, Uint8Array];
@@ -202,6 +229,7 @@ describe('EthernetPort + Stack: two stacks talk through two ports', () => {
     // Address removal reaches the stack; unbinding stops delivery into it.
     pb.update({ addresses: [] });
     assert.ok(!sb.addresses().some((a) => a.address === '10.147.17.2'));
+    assert.ok(!pb.multicastGroups.some((g) => g.adi === 0x0a931102));
     unbindB();
     assert.equal(pb.deliver(new Uint8Array(60)), false);
   });

@@ -29,7 +29,14 @@
  */
 
 import { EventEmitter } from 'node:events';
-import { formatMac, formatNetworkId, macFromBytes, macToBytes } from '../protocol/address.ts';
+import {
+  compareMulticastGroups,
+  formatMac,
+  formatNetworkId,
+  type MulticastGroup,
+  macFromBytes,
+  macToBytes,
+} from '../protocol/address.ts';
 import type { InetAddress } from '../protocol/inet-address.ts';
 import { DEFAULT_MTU } from '../protocol/netconf.ts';
 import { formatIp } from '../stack/wire/ip-address.ts';
@@ -110,7 +117,19 @@ export interface EthernetPortEvents {
   mtu: [mtu: number];
   name: [name: string];
   status: [status: NetworkStatus];
+  /** The host side's multicast groups changed (the network announces new ones with MULTICAST_LIKE, §9.7). */
+  multicast: [change: MulticastChange];
   close: [];
+}
+
+/** A change of {@link EthernetPort.multicastGroups}. */
+export interface MulticastChange {
+  /** All groups now (sorted by MAC, then ADI). */
+  readonly groups: readonly MulticastGroup[];
+  /** Groups that were not there before. */
+  readonly added: readonly MulticastGroup[];
+  /** Groups no longer there. */
+  readonly removed: readonly MulticastGroup[];
 }
 
 /** Options of an {@link EthernetPort}. */
@@ -176,6 +195,7 @@ export class EthernetPort extends EventEmitter<EthernetPortEvents> {
   private _status: NetworkStatus;
   private _addresses: readonly PortAddress[] = [];
   private _routes: readonly PortRoute[] = [];
+  private _groups: readonly MulticastGroup[] = [];
   private sender: FrameSender | null;
   private receiver: FrameReceiver | null = null;
 
@@ -228,6 +248,14 @@ export class EthernetPort extends EventEmitter<EthernetPortEvents> {
   /** Managed routes. */
   get routes(): readonly PortRoute[] {
     return this._routes;
+  }
+  /**
+   * Multicast groups (MAC, ADI) the host side wants to receive (§1.4): for a stack, the ARP group
+   * of each IPv4 address and the solicited-node group of each IPv6 address (set by `bindStack`);
+   * for a raw user, whatever it {@link subscribe}s to.
+   */
+  get multicastGroups(): readonly MulticastGroup[] {
+    return this._groups;
   }
   /** True once {@link close} was called. */
   get closed(): boolean {
@@ -330,6 +358,44 @@ export class EthernetPort extends EventEmitter<EthernetPortEvents> {
     }
   }
 
+  /**
+   * Replaces the multicast groups; emits `'multicast'` with what was added and removed if anything
+   * changed. Duplicates are dropped; the list is kept sorted (MAC, then ADI).
+   */
+  setMulticastGroups(groups: readonly MulticastGroup[]): void {
+    if (this._status === 'CLOSED') return;
+    const next: MulticastGroup[] = [];
+    for (const g of groups) {
+      if (
+        !Number.isInteger(g.mac) ||
+        g.mac < 0 ||
+        g.mac > 0xffffffffffff ||
+        !Number.isInteger(g.adi) ||
+        g.adi < 0 ||
+        g.adi > 0xffffffff
+      )
+        throw new RangeError('EthernetPort: bad multicast group');
+      next.push(Object.freeze({ mac: g.mac, adi: g.adi }));
+    }
+    next.sort(compareMulticastGroups);
+    const uniq = next.filter((g, i) => i === 0 || compareMulticastGroups(next[i - 1], g) !== 0);
+    const added = uniq.filter((g) => !containsGroup(this._groups, g));
+    const removed = this._groups.filter((g) => !containsGroup(uniq, g));
+    if (added.length === 0 && removed.length === 0) return;
+    this._groups = Object.freeze(uniq);
+    this.emit('multicast', { groups: this._groups, added, removed });
+  }
+
+  /** Adds one multicast group (raw-frame users: e.g. `{ mac: 0x01005e000001, adi: 0 }`). */
+  subscribe(group: MulticastGroup): void {
+    this.setMulticastGroups([...this._groups, group]);
+  }
+
+  /** Removes one multicast group. */
+  unsubscribe(group: MulticastGroup): void {
+    this.setMulticastGroups(this._groups.filter((g) => compareMulticastGroups(g, group) !== 0));
+  }
+
   /** Takes name, MTU, addresses (`I`) and routes (`RT`) from a network config (§8.2). */
   applyConfig(c: PortConfigSource): void {
     this.update({ name: c.name, mtu: c.mtu, addresses: c.staticIps, routes: c.routes });
@@ -394,6 +460,11 @@ function addressKey(a: PortAddress): string {
 
 function routeKey(r: PortRoute): string {
   return `${r.address}/${r.prefixLength}>${r.viaAddress ?? ''}#${r.flags}#${r.metric}`;
+}
+
+function containsGroup(list: readonly MulticastGroup[], g: MulticastGroup): boolean {
+  for (const x of list) if (x.mac === g.mac && x.adi === g.adi) return true;
+  return false;
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[], key: (x: T) => string): boolean {

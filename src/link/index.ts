@@ -16,6 +16,7 @@ export {
   type EthernetPortOptions,
   type FrameReceiver,
   type FrameSender,
+  type MulticastChange,
   type NetworkStatus,
   type PortAddress,
   type PortConfigSource,

@@ -1,7 +1,8 @@
 /**
  * Wires an {@link EthernetPort} to a TCP/IP stack (our src/stack `Stack`, or anything with the
  * same few methods): inbound frames go to `stack.receiveFrame(frame, now())`, and the port's
- * addresses, routes and MTU are mirrored into the stack now and on every change. Outbound, create
+ * addresses, routes and MTU are mirrored into the stack now and on every change, and the stack's
+ * multicast groups (ARP / solicited-node, §1.4) into the port's `multicastGroups`. Outbound, create
  * the stack with `onFrame: (f) => port.send(f)` (the Stack takes its sink at construction).
  *
  * ```ts
@@ -12,6 +13,7 @@
  * @module
  */
 
+import { macFromBytes } from '../protocol/address.ts';
 import type { EthernetPort, PortAddress, PortRoute } from './ethernet-port.ts';
 
 /** The stack surface {@link bindStack} drives (src/stack/stack.ts `Stack` fits). */
@@ -23,6 +25,10 @@ export interface BindableStack {
   removeRoute(prefix: Uint8Array, prefixLength: number): boolean;
   /** The interface, whose `mtu` is set when the port's MTU changes (optional). */
   readonly iface?: { mtu: number };
+  /** The stack's multicast groups (§1.4), mirrored into the port (optional). */
+  multicastSubscriptions?(): ReadonlyArray<{ mac: Uint8Array; adi: number }>;
+  /** Set by {@link bindStack} to learn when they change (optional; taken over while bound). */
+  onMulticastChange?: (() => void) | null;
 }
 
 /**
@@ -57,10 +63,21 @@ export function bindStack(port: EthernetPort, stack: BindableStack, now: () => n
     if (stack.iface) stack.iface.mtu = mtu;
   };
 
+  const syncGroups = (): void => {
+    if (stack.multicastSubscriptions)
+      port.setMulticastGroups(
+        stack.multicastSubscriptions().map((s) => ({ mac: macFromBytes(s.mac), adi: s.adi })),
+      );
+  };
+
   const detach = port.attach((frame) => stack.receiveFrame(frame, now()));
   syncMtu(port.mtu);
   syncAddresses(port.addresses);
   syncRoutes(port.routes);
+  if (stack.multicastSubscriptions) {
+    stack.onMulticastChange = syncGroups;
+    syncGroups();
+  }
   port.on('addresses', syncAddresses);
   port.on('routes', syncRoutes);
   port.on('mtu', syncMtu);
@@ -69,5 +86,6 @@ export function bindStack(port: EthernetPort, stack: BindableStack, now: () => n
     port.off('addresses', syncAddresses);
     port.off('routes', syncRoutes);
     port.off('mtu', syncMtu);
+    if (stack.onMulticastChange === syncGroups) stack.onMulticastChange = null;
   };
 }
