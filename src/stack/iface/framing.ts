@@ -43,11 +43,21 @@ export function buildIpv4Frames(
   srcMac: Uint8Array,
 ): Uint8Array[] {
   const total = IPV4_HEADER_LEN + payload.length;
-  const base = { ident, protocol: f.protocol, src: f.src, dst: f.dst, ttl: f.ttl, tos: f.tos };
   if (total <= mtu) {
+    // The per-segment path (TCP): one allocation, one copy, no intermediate objects beyond the header fields.
     const fr = new Uint8Array(ETH_HEADER_LEN + total);
     writeEthernetHeader(fr, 0, dstMac ?? ZERO_MAC, srcMac, ETHERTYPE_IPV4);
-    emitIpv4Header({ ...base, totalLen: total, dontFragment }, fr, ETH_HEADER_LEN);
+    const h = {
+      totalLen: total,
+      ident,
+      protocol: f.protocol,
+      src: f.src,
+      dst: f.dst,
+      ttl: f.ttl,
+      tos: f.tos,
+      dontFragment,
+    };
+    emitIpv4Header(h, fr, ETH_HEADER_LEN);
     fr.set(payload, ETH_HEADER_LEN + IPV4_HEADER_LEN);
     return [fr];
   }
@@ -58,7 +68,17 @@ export function buildIpv4Frames(
     const fr = new Uint8Array(ETH_HEADER_LEN + IPV4_HEADER_LEN + n);
     writeEthernetHeader(fr, 0, dstMac ?? ZERO_MAC, srcMac, ETHERTYPE_IPV4);
     emitIpv4Header(
-      { ...base, totalLen: IPV4_HEADER_LEN + n, moreFragments: off + n < payload.length, fragOffset: off },
+      {
+        totalLen: IPV4_HEADER_LEN + n,
+        ident,
+        protocol: f.protocol,
+        src: f.src,
+        dst: f.dst,
+        ttl: f.ttl,
+        tos: f.tos,
+        moreFragments: off + n < payload.length,
+        fragOffset: off,
+      },
       fr,
       ETH_HEADER_LEN,
     );
@@ -77,11 +97,21 @@ export function buildIpv6Frames(
   dstMac: Uint8Array | null,
   srcMac: Uint8Array,
 ): Uint8Array[] {
-  const hdr = { src: f.src, dst: f.dst, hopLimit: f.ttl, trafficClass: f.tos };
   if (IPV6_HEADER_LEN + payload.length <= mtu) {
     const fr = new Uint8Array(ETH_HEADER_LEN + IPV6_HEADER_LEN + payload.length);
     writeEthernetHeader(fr, 0, dstMac ?? ZERO_MAC, srcMac, ETHERTYPE_IPV6);
-    emitIpv6Header({ ...hdr, payloadLen: payload.length, nextHeader: f.protocol }, fr, ETH_HEADER_LEN);
+    emitIpv6Header(
+      {
+        payloadLen: payload.length,
+        nextHeader: f.protocol,
+        src: f.src,
+        dst: f.dst,
+        hopLimit: f.ttl,
+        trafficClass: f.tos,
+      },
+      fr,
+      ETH_HEADER_LEN,
+    );
     fr.set(payload, ETH_HEADER_LEN + IPV6_HEADER_LEN);
     return [fr];
   }
@@ -93,7 +123,14 @@ export function buildIpv6Frames(
     const fr = new Uint8Array(head + n);
     writeEthernetHeader(fr, 0, dstMac ?? ZERO_MAC, srcMac, ETHERTYPE_IPV6);
     emitIpv6Header(
-      { ...hdr, payloadLen: IPV6_FRAG_HEADER_LEN + n, nextHeader: NH_FRAGMENT },
+      {
+        payloadLen: IPV6_FRAG_HEADER_LEN + n,
+        nextHeader: NH_FRAGMENT,
+        src: f.src,
+        dst: f.dst,
+        hopLimit: f.ttl,
+        trafficClass: f.tos,
+      },
       fr,
       ETH_HEADER_LEN,
     );
