@@ -85,6 +85,25 @@ for (const fam of [4, 6] as const) {
   report('IpSender.send 2760 B (TCP segment) → frame', us, 'µs/segment');
 }
 
+// 3b. Receive path of a TCP segment: frame → IPv4 checks → the registered transport (no payload copy).
+{
+  const { a, b, toB } = pair();
+  let n = 0;
+  b.registerTransport(6, {
+    receive: () => {
+      n++;
+    },
+    icmpError: () => {},
+    poll: () => {},
+    nextDeadline: () => Number.POSITIVE_INFINITY,
+  });
+  a.ip.send(6, A4, B4, new Uint8Array(2760), { dontFragment: true });
+  const frame = toB.pop()!;
+  const us = timePerCall(() => b.receiveFrame(frame, 0), { batch: 1000 });
+  report('rx IPv4 2760 B frame → TCP transport', us, 'µs/segment');
+  if (n === 0) throw new Error('bench: transport saw nothing');
+}
+
 // 4. End to end: UDP stack → stack, both sides on this core.
 {
   const { a, b, pump } = pair();
