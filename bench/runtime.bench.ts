@@ -4,7 +4,7 @@
  * - DgramUdpStack: cost of one `send` of a 1432-byte datagram (path MTU, §3.1), and datagrams/s
  *   received in bursts (what the OS + node:dgram + our adapter deliver to a handler);
  * - NodeRunner end to end: USER_MESSAGEs/s from one leaf to another over a direct loopback path
- *   (send → armor → UDP → receive → dearmor → event), in windows of 64 in flight.
+ *   (send → armor → UDP → receive → dearmor → event), in windows of 256 in flight.
  *
  * Real time and real sockets: numbers depend on the machine and its load (shared machine).
  */
@@ -103,7 +103,7 @@ async function runnerBench(): Promise<void> {
     if (p?.direct) break;
   }
   const direct = a.peers().find((x) => x.address === bId.addressString)?.direct ?? false;
-  const window = 64;
+  const window = 256;
   got = 0;
   let sent = 0;
   const s0 = performance.now();

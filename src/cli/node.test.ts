@@ -50,7 +50,7 @@ class Proc {
     this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
   }
   /** Resolves with the first line matching, or rejects after `ms`. */
-  async waitFor(pred: (l: Record<string, unknown>) => boolean, what: string, ms = 30000) {
+  async waitFor(pred: (l: Record<string, unknown>) => boolean, what: string, ms = 60000) {
     const t0 = Date.now();
     for (;;) {
       const hit = this.lines.find(pred);
@@ -165,7 +165,7 @@ describe('ztsdk root + ztsdk node over loopback', () => {
     const root = start('root', '--state', 'root', '--planet', 'planet');
     const until = async (p: Proc, cond: () => boolean) => {
       const t0 = Date.now();
-      while (!cond() && Date.now() - t0 < 30000 && p.child.exitCode === null)
+      while (!cond() && Date.now() - t0 < 60000 && p.child.exitCode === null)
         await new Promise((r) => setTimeout(r, 100));
     };
     await until(root, () => root.raw.includes('ONLINE'));

@@ -35,7 +35,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Resolves when `cond()` holds, checking on every runner event and every 50 ms; rejects after `ms`. */
-function until(what: string, cond: () => boolean, ms = 15000): Promise<void> {
+function until(what: string, cond: () => boolean, ms = 45000): Promise<void> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const tick = () => {
