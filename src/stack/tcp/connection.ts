@@ -163,6 +163,15 @@ export class TcpConnection implements DeadlineEntry {
   /** @internal RACK.end_seq (offset) */ rackEnd = 0;
   /** @internal RACK.rtt */ rackRtt = 0;
   /** @internal */ reorderingSeen = false;
+  /** @internal RACK.reo_wnd_mult (RFC 8985 §6.2 step 4), grown by D-SACKs */ reoWndMult = 1;
+  /** @internal recoveries left before reoWndMult falls back to 1 */ reoWndPersist = 0;
+  /** @internal time of the last reoWndMult increase (at most once per RTT) */ reoWndBumpAt = -1;
+  /** @internal D-SACK block to report in the next ACK (RFC 2883), offsets; -1 when none */ dsackL = -1;
+  /** @internal */ dsackR = -1;
+  /** @internal cwnd before the current recovery, for undo (RFC 4015 spirit) */ priorCwnd = 0;
+  /** @internal ssthresh before the current recovery */ priorSsthresh = 0;
+  /** @internal retransmitted bytes of this episode not yet shown spurious by D-SACK; -1: no undo */ undoBytes =
+    -1;
   /** @internal a TLP probe is outstanding */ tlpOut = false;
   /** @internal sending allowance beyond cwnd (TLP new data, limited transmit) */ extraSend = 0;
   /** @internal time the oldest unacknowledged data began waiting */ unackedSince = 0;

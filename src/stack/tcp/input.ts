@@ -139,6 +139,12 @@ export function segmentArrives(ctx: RxContext, c: TcpConnection, seg: SegmentIn,
   if (!acceptable) {
     if (!(flags & RST)) {
       ctx.counters.drop('out-of-window');
+      // RFC 2883 §4.1.1: report a duplicate of data already received in a D-SACK block.
+      if (seg.dataLen > 0 && seqOff < rcvNxt && rcvNxt - seqOff < 0x40000000) {
+        c.dsackL = seqOff;
+        c.dsackR = Math.min(seqOff + seg.dataLen, c.recvBuf.endOff);
+        if (c.dsackR <= c.dsackL) c.dsackL = c.dsackR = -1;
+      }
       if (c.state === 'TimeWait' && flags & FIN) c.stateTimerAt = now + 2 * ctx.msl; // retransmitted FIN
       c.ackNow = true;
       transmit(ctx, c, now);
@@ -341,7 +347,11 @@ function processAck(ctx: RxContext, c: TcpConnection, seg: SegmentIn, ackOff: nu
     for (let k = 0; k < o.sackCount; k++) {
       const l = c.sndUna + seqDiff(o.sack[k * 2], unaSeq);
       const r = c.sndUna + seqDiff(o.sack[k * 2 + 1], unaSeq);
-      if (r <= l || r > c.sndNxt || l < ackOff) continue; // D-SACK or bogus: ignored
+      if (k === 0 && r > l && isDsack(c, o, l, r, ackOff)) {
+        dsackReceived(ctx, c, r - l, now);
+        continue;
+      }
+      if (r <= l || r > c.sndNxt || l < ackOff) continue; // bogus: ignored
       sb.markSacked(l, r, SACK_OUT);
     }
     newlySacked = SACK_OUT.newlySacked;
@@ -382,6 +392,8 @@ function processAck(ctx: RxContext, c: TcpConnection, seg: SegmentIn, ackOff: nu
       if (ackOff >= c.recoveryPoint) {
         c.inRecovery = false;
         c.cc.onExitRecovery(now, c.mss);
+        // RFC 8985 §6.2 step 4: after 16 recoveries without D-SACK, reo_wnd_mult returns to 1.
+        if (c.reoWndPersist > 0 && --c.reoWndPersist === 0) c.reoWndMult = 1;
       } else if (!c.sackOk && sb.count > 0) {
         sb.markLost(0); // partial ACK: the next hole is lost too
       }
@@ -432,8 +444,54 @@ function enterRecovery(ctx: RxContext, c: TcpConnection, now: number): void {
   c.inRecovery = true;
   c.recoveryPoint = c.sndNxt;
   c.extraSend = 0;
+  // Remember the window so a recovery later shown spurious (D-SACK) can be undone.
+  c.priorCwnd = c.cc.cwnd;
+  c.priorSsthresh = c.cc.ssthresh;
+  c.undoBytes = 0;
   c.cc.onEnterRecovery(now, c.sndNxt - c.sndUna, c.mss);
   ctx.counters.fastRetransmits++;
+}
+
+/**
+ * RFC 2883 §4: the first SACK block is a D-SACK when it lies below the cumulative ACK or inside
+ * the second block.
+ */
+function isDsack(c: TcpConnection, o: TcpOptions, l: number, r: number, ackOff: number): boolean {
+  if (r <= ackOff) return true;
+  if (o.sackCount < 2) return false;
+  const unaSeq = c.sndSeq(c.sndUna);
+  const l2 = c.sndUna + seqDiff(o.sack[2], unaSeq);
+  const r2 = c.sndUna + seqDiff(o.sack[3], unaSeq);
+  return l >= l2 && r <= r2;
+}
+
+/**
+ * A D-SACK: the peer received something twice, so a retransmission was spurious (or the network
+ * duplicated). RFC 8985 §6.2 step 4: widen the reordering window (at most once per round trip,
+ * kept for 16 recoveries); and when every byte retransmitted in the last recovery proves
+ * spurious, restore the window it cut (the Eifel response, RFC 4015, as Linux's undo does).
+ */
+function dsackReceived(ctx: RxContext, c: TcpConnection, bytes: number, now: number): void {
+  ctx.counters.dsacks++;
+  c.reorderingSeen = true;
+  if (c.reoWndBumpAt < 0 || now - c.reoWndBumpAt >= (c.rtt.srtt || 1)) {
+    c.reoWndMult = Math.min(c.reoWndMult + 1, 16);
+    c.reoWndBumpAt = now;
+  }
+  c.reoWndPersist = 16;
+  if (c.undoBytes > 0) {
+    c.undoBytes -= bytes;
+    if (c.undoBytes <= 0) {
+      c.undoBytes = -1;
+      ctx.counters.undos++;
+      if (c.priorCwnd > c.cc.cwnd) c.cc.cwnd = c.priorCwnd;
+      if (c.priorSsthresh > c.cc.ssthresh) c.cc.ssthresh = c.priorSsthresh;
+      if (c.inRecovery) {
+        c.inRecovery = false;
+        c.recoveryPoint = c.sndUna;
+      }
+    }
+  }
 }
 
 /** RFC 8985 §6.2 step 2: remember the most recently sent segment known delivered. */
@@ -453,6 +511,8 @@ function receiveData(ctx: RxContext, c: TcpConnection, seg: SegmentIn, seqOff: n
   const nxt = rb.endOff;
   if (off < nxt) {
     const cut = nxt - off;
+    c.dsackL = off; // RFC 2883 §4.1.1: the duplicate part, reported once
+    c.dsackR = Math.min(nxt, off + len);
     start += cut;
     off += cut;
     len -= cut;

@@ -113,6 +113,10 @@ export class TcpCounters {
   resetsSent = 0;
   resetsReceived = 0;
   challengeAcks = 0;
+  /** D-SACK blocks received (RFC 2883): the peer got something twice. */
+  dsacks = 0;
+  /** Recoveries undone because D-SACKs showed every retransmission spurious. */
+  undos = 0;
   activeOpens = 0;
   passiveOpens = 0;
   /** Segments dropped, by reason ('bad-checksum', 'truncated', 'paws', 'out-of-window', …). */

@@ -55,21 +55,34 @@ function writeDataOptions(c: TcpConnection, b: Uint8Array, now: number): number 
     i += 8;
   }
   const r = c.recvBuf.ranges;
-  if (c.sackOk && r.length > 0) {
+  const dsack = c.sackOk && c.dsackL >= 0;
+  if (c.sackOk && (r.length > 0 || dsack)) {
     // RFC 2018 §4: the first block holds the most recently received segment; the rest follow in
     // order. At most 3 blocks with timestamps (40 option bytes), 4 without.
     const maxBlocks = c.tsOk ? 3 : 4;
     const nr = r.length >> 1;
-    const n = Math.min(nr, maxBlocks);
+    const n = Math.min(nr + (dsack ? 1 : 0), maxBlocks);
     b[i++] = OPT_NOP;
     b[i++] = OPT_NOP;
     b[i++] = 5;
     b[i++] = 2 + 8 * n;
+    let w = 0;
+    if (dsack) {
+      // RFC 2883 §4: a duplicate segment is reported once, as the first block.
+      put32(b, i, c.rcvSeq(c.dsackL));
+      put32(b, i + 4, c.rcvSeq(c.dsackR));
+      i += 8;
+      w++;
+      c.dsackL = c.dsackR = -1;
+    }
     const first = c.recvBuf.lastRange >= 0 && c.recvBuf.lastRange < nr ? c.recvBuf.lastRange : 0;
-    put32(b, i, c.rcvSeq(r[first * 2]));
-    put32(b, i + 4, c.rcvSeq(r[first * 2 + 1]));
-    i += 8;
-    for (let k = 0, w = 1; k < nr && w < n; k++) {
+    if (nr > 0 && w < n) {
+      put32(b, i, c.rcvSeq(r[first * 2]));
+      put32(b, i + 4, c.rcvSeq(r[first * 2 + 1]));
+      i += 8;
+      w++;
+    }
+    for (let k = 0; k < nr && w < n; k++) {
       if (k === first) continue;
       put32(b, i, c.rcvSeq(r[k * 2]));
       put32(b, i + 4, c.rcvSeq(r[k * 2 + 1]));
@@ -254,6 +267,7 @@ function retransmitRecord(ctx: TxContext, c: TcpConnection, i: number, now: numb
   if (fin) flags |= FIN;
   if (len > 0) flags |= PSH;
   emit(ctx, c, start, flags, start - c.sndBufOff, len, now);
+  if (c.undoBytes >= 0) c.undoBytes += len;
   sb.retransmitted(i, now);
   c.retransmits++;
   ctx.counters.retransmits++;

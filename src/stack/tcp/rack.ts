@@ -15,7 +15,7 @@ export function reoWnd(c: TcpConnection): number {
   const minRtt = c.rtt.minRtt === Number.POSITIVE_INFINITY ? c.rtt.srtt : c.rtt.minRtt;
   // No reordering seen yet and already in recovery: be prompt (RFC 8985 §6.2 step 4).
   if (!c.reorderingSeen && c.inRecovery) return 0;
-  return Math.min(minRtt / 4, c.rtt.srtt || minRtt);
+  return Math.min((c.reoWndMult * minRtt) / 4, c.rtt.srtt || minRtt);
 }
 
 /**

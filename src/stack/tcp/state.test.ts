@@ -751,3 +751,26 @@ test('TIME-WAIT: a new SYN with a higher sequence number reopens the 4-tuple (RF
   assert.equal(sa.ack, PEER_ISN + 100_001);
   assert.equal(c.state, 'Closed');
 });
+
+test('D-SACK (RFC 2883): a duplicate segment is reported as the first SACK block, once', () => {
+  const { ip, inject, c, iss } = established({}, { sackPermitted: true });
+  c.ondata = () => {};
+  const data = {
+    srcPort: 80,
+    dstPort: 40000,
+    seq: PEER_ISN + 1,
+    ack: iss + 1,
+    flags: ACK_FLAG,
+    window: 1000,
+  };
+  inject({ ...data, payload: new Uint8Array(10) }, 20);
+  ip.out.length = 0; // whatever the first segment caused
+  inject({ ...data, payload: new Uint8Array(10) }, 30); // the same 10 bytes again
+  const a = ip.one('immediate ACK for a duplicate');
+  assert.equal(a.ack, PEER_ISN + 11);
+  assert.equal(a.options.sackCount, 1);
+  assert.deepEqual([...a.options.sack.subarray(0, 2)], [PEER_ISN + 1, PEER_ISN + 11]);
+  inject({ ...data, seq: PEER_ISN + 11, payload: new Uint8Array(1) }, 40);
+  inject({ ...data, seq: PEER_ISN + 12, payload: new Uint8Array(1) }, 41);
+  assert.equal(ip.one().options.sackCount, 0, 'reported once only');
+});

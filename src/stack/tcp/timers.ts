@@ -121,6 +121,7 @@ function retransmissionTimeout(ctx: RxContext, c: TcpConnection, now: number): b
   if (c.rtt.backoffs === 0) c.cc.onRto(now, c.sndNxt - c.sndUna, c.mss);
   else c.cc.cwnd = c.mss;
   c.sb.markAllLost();
+  c.undoBytes = -1; // no undo across a timeout
   c.inRecovery = false;
   c.recoveryPoint = c.sndNxt; // RFC 6582 §3.2 step 1: no fast recovery for data sent before the RTO
   c.dupAcks = 0;
