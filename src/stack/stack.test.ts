@@ -303,6 +303,13 @@ describe('Stack: two stacks over an in-memory link', () => {
     );
   });
 
+  it('setTime moves the clock used by API calls without running timers', () => {
+    const { a } = pair();
+    a.setTime(50_000);
+    a.udp.open(4).send(new Uint8Array(1), ip('10.0.0.99'), 9); // unresolved: ARP probe timer from 50 s
+    assert.equal(a.nextDeadline(), 51_000);
+  });
+
   it('registerTransport dispatches protocol 6 and refuses built-ins', () => {
     const { a, b, run } = pair();
     const seen: string[] = [];

@@ -6,8 +6,9 @@
  * Sans-I/O contract:
  * - in: `receiveFrame(frame, now)` for every received Ethernet frame;
  * - out: frames go to `onFrame` when given, else they queue for `pollTransmit()`;
- * - time: call `poll(now)` when `now >= nextDeadline()`. After any API call (send, connect, ...) the
- *   deadline may have moved earlier (loopback deliveries are due at once): re-read it.
+ * - time: call `poll(now)` when `now >= nextDeadline()`. API calls use the last time seen (`setTime(now)`
+ *   moves it without running timers). After any API call (send, connect, ...) the deadline may have moved
+ *   earlier (loopback deliveries are due at once): re-read it.
  *
  * Wiring TCP (engineer E's `TransportProtocol`):
  * ```ts
@@ -101,6 +102,14 @@ export class Stack {
   /** Runs every timer due at `now` (neighbours, reassembly, loopback, transports). */
   poll(now: number): void {
     this.iface.poll(now);
+  }
+
+  /**
+   * Advances the stack's clock without running timers: call it before API calls (UDP send, TCP connect) made
+   * long after the last `receiveFrame`/`poll`, so new neighbour entries and timers start from the right time.
+   */
+  setTime(now: number): void {
+    this.iface.setTime(now);
   }
 
   /** The earliest time (ms) at which `poll` must run, or Infinity. */
