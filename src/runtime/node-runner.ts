@@ -38,8 +38,9 @@ import { DgramUdpStack } from './udp.ts';
 
 /** Default UDP port of ZeroTier (§3.1). */
 export const DEFAULT_PORT = 9993;
-/** Range of the secondary port (§3.1: 20000–65499). */
+/** Lower end of the secondary port range (§3.1: 20000–65499). */
 export const SECONDARY_PORT_MIN = 20000;
+/** Upper end of the secondary port range (§3.1). */
 export const SECONDARY_PORT_MAX = 65499;
 const SECONDARY_ATTEMPTS = 8;
 /** Longest timer delay (a deadline further away is re-checked then). */
