@@ -752,3 +752,111 @@ describe('rules engine: INTEGER_RANGE quirks', () => {
     assert.equal(matchIntegerRange(0x7fn, 0x7fn + 0x100000000n, 0, 7, f), 0);
   });
 });
+
+describe('rules engine: header-layout details', () => {
+  it('IPv4 with options: ports, ICMP and TCP flags are read after IHL*4 bytes', () => {
+    // Rebuild a UDP/IPv4 frame with a 4-byte options field (IHL 6).
+    const base = udp4('10.1.2.3', '10.9.9.9', 5000, 53);
+    const f = new Uint8Array(base.length + 4);
+    f.set(base.subarray(0, 20), 0);
+    f[0] = 0x46;
+    f.set([1, 1, 1, 0], 20); // NOP NOP NOP EOL
+    f.set(base.subarray(20), 24);
+    assert.equal(
+      run({ name: '', rules: [R(40, { start: 53, end: 53 }), ACCEPT], frame: f, expect: 'ACCEPT' }).v,
+      'ACCEPT',
+    );
+    assert.equal(
+      run({ name: '', rules: [R(39, { start: 5000, end: 5000 }), ACCEPT], frame: f, expect: 'ACCEPT' }).v,
+      'ACCEPT',
+    );
+    // Read at offset 20 instead, the "ports" would be 0x0101 / 0x0100.
+    assert.equal(
+      run({ name: '', rules: [R(40, { start: 0x100, end: 0x100 }), ACCEPT], frame: f, expect: 'NO_MATCH' }).v,
+      'NO_MATCH',
+    );
+  });
+  it('TCP flags: the NS bit and the reserved bits come from the low nibble of byte 12', () => {
+    const f = Uint8Array.from(SYN4);
+    f[20 + 12] |= 0x0f; // data offset nibble untouched, reserved (3 bits) + NS set
+    const mask = (m: bigint) =>
+      run({ name: '', rules: [R(41, { mask: m }), ACCEPT], frame: f, expect: 'ACCEPT' }).v;
+    assert.equal(mask(Characteristics.TCP_NS), 'ACCEPT');
+    assert.equal(mask(Characteristics.TCP_RESERVED_0), 'ACCEPT');
+    assert.equal(mask(Characteristics.TCP_RESERVED_2), 'ACCEPT');
+    assert.equal(
+      run({
+        name: '',
+        rules: [R(41, { mask: Characteristics.TCP_NS }), ACCEPT],
+        frame: SYN4,
+        expect: 'NO_MATCH',
+      }).v,
+      'NO_MATCH',
+    );
+  });
+  it('TCP flags over IPv6 behind an extension header', () => {
+    const seg = tcp6('fd00::1', 'fd00::2', 1, 2, 0x01);
+    const f = new Uint8Array(seg.length + 8);
+    f.set(seg.subarray(0, 40), 0);
+    f[6] = 60;
+    f.set(extHeader(6), 40);
+    f.set(seg.subarray(40), 48);
+    assert.equal(
+      run({ name: '', rules: [R(41, { mask: Characteristics.TCP_FIN }), ACCEPT], frame: f, expect: 'ACCEPT' })
+        .v,
+      'ACCEPT',
+    );
+    assert.equal(
+      run({
+        name: '',
+        rules: [R(41, { mask: Characteristics.TCP_SYN }), ACCEPT],
+        frame: f,
+        expect: 'NO_MATCH',
+      }).v,
+      'NO_MATCH',
+    );
+  });
+});
+
+describe('rules engine: NOT inverts every plain match (property)', () => {
+  // Matches that only ever give plain results on these frames: NOT must flip the decision.
+  const frames = [V4UDP, V6UDP, SYN4, ICMP_ECHO];
+  const plain: Rule[] = [
+    R(24, { address: ME }),
+    R(25, { address: OTHER }),
+    R(26, { vlanId: 0 }),
+    R(29, { mac: ME_MAC }),
+    R(30, { mac: 0x020000000000 }),
+    R(37, { etherType: 0x86dd }),
+    R(41, { mask: Characteristics.TCP_SYN | Characteristics.INBOUND }),
+    R(42, { start: 40, end: 60 }),
+    R(43, { probability: 0x80000000 }),
+  ];
+  it('for each (rule, frame, direction, prng)', () => {
+    let n = 0;
+    for (const rule of plain)
+      for (const frame of frames)
+        for (const inbound of [false, true])
+          for (const r of [0, 0x7fffffff, 0xffffffff]) {
+            const a = run({
+              name: '',
+              rules: [rule, ACCEPT],
+              frame,
+              inbound,
+              random: () => r,
+              expect: 'ACCEPT',
+            }).v;
+            const b = run({
+              name: '',
+              rules: [{ ...rule, not: true }, ACCEPT],
+              frame,
+              inbound,
+              random: () => r,
+              expect: 'ACCEPT',
+            }).v;
+            assert.notEqual(a, b, `${rule.type} ${inbound}`);
+            n++;
+          }
+    assert.equal(n, plain.length * frames.length * 2 * 3);
+  });
+});
