@@ -9,7 +9,7 @@ import { parseIcmpv4 } from '../wire/icmpv4.ts';
 import { parseIcmpv6 } from '../wire/icmpv6.ts';
 import { formatIp, parseIp } from '../wire/ip-address.ts';
 import { emitIpv4Header, parseIpv4 } from '../wire/ipv4.ts';
-import { parseIpv6 } from '../wire/ipv6.ts';
+import { emitIpv6FragmentHeader, emitIpv6Header, parseIpv6 } from '../wire/ipv6.ts';
 import { parseNeighborMessage } from '../wire/ndp.ts';
 import { frame, frames } from '../wire/testdata/frames.ts';
 import { emitUdp } from '../wire/udp.ts';
@@ -168,6 +168,25 @@ describe('Interface', () => {
     assert.equal(c.reassembly.out, 2);
     assert.equal(c.icmpv4.in, 1);
     assert.equal(c.icmpv6.in, 1);
+  });
+
+  it('refuses a fragment header nested inside a reassembled IPv6 packet (RFC 8200 §4.1)', () => {
+    const { s } = peerStack();
+    // An atomic fragment whose payload starts with another fragment header, itself atomic, then UDP.
+    const src = parseIp('fd00::1')!;
+    const dst = parseIp('fd00::2')!;
+    const udp = emitUdp(1, 9, new Uint8Array(4), src, dst);
+    const inner = new Uint8Array(8 + udp.length);
+    emitIpv6FragmentHeader(17, 0, false, 2, inner, 0);
+    inner.set(udp, 8);
+    const f = new Uint8Array(14 + 40 + 8 + inner.length);
+    f.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd]);
+    emitIpv6Header({ payloadLen: 8 + inner.length, nextHeader: 44, src, dst }, f, 14);
+    emitIpv6FragmentHeader(44, 0, false, 1, f, 54);
+    f.set(inner, 62);
+    s.receiveFrame(f, 0);
+    assert.equal(s.counters().reassembly.dropped['nested-fragment'], 1);
+    assert.equal(s.counters().udp.dropped['no-socket'] ?? 0, 0, 'never reached UDP');
   });
 
   it('a reassembly timeout sends ICMP Time Exceeded (code 1) when the first fragment came', () => {

@@ -588,7 +588,7 @@ export class Interface implements IpSender {
     return this.pathMtus.get(dst, this.now);
   }
 
-  private ingressIpv6(pkt: Uint8Array): void {
+  private ingressIpv6(pkt: Uint8Array, reassembled = false): void {
     const c = this.counters.ipv6;
     const r = parseIpv6(pkt);
     if (!r.ok) {
@@ -619,6 +619,12 @@ export class Interface implements IpSender {
       return;
     }
     if (h.fragment) {
+      // RFC 8200 §4.1: one fragment header at most. A reassembled packet that holds another one would make
+      // each layer of nesting a new reassembly (and a recursion): refuse it.
+      if (reassembled) {
+        this.counters.reassembly.drop('nested-fragment');
+        return;
+      }
       const f = h.fragment;
       const key = `${ipKey(h.src)}:${dk}:${f.ident}`;
       const ctx = f.fragOffset === 0 ? pkt.subarray(0, Math.min(h.end, f.headerOffset + 8 + 8)) : null;
@@ -653,7 +659,7 @@ export class Interface implements IpSender {
         full,
         0,
       );
-      this.ingressIpv6(full);
+      this.ingressIpv6(full, true);
       return;
     }
     c.in++;
