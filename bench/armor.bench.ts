@@ -35,6 +35,16 @@ for (const cipher of [0, 1, 3] as const) {
     targets[cipher],
   );
 }
+// Small packets (a 128-byte control packet): the fixed per-packet cost.
+const small = template.subarray(0, 128).slice();
+const spkt = new Uint8Array(128);
+for (const cipher of [0, 1, 3] as const) {
+  row(`armor+dearmor 128 B ${names[cipher]}`, () => {
+    spkt.set(small);
+    armor(spkt, key, cipher);
+    if (!dearmor(spkt, key)) throw new Error('dearmor failed');
+  });
+}
 for (const cipher of [1, 3] as const) {
   row(`armor only ${SIZE} B ${names[cipher]}`, () => {
     pkt.set(template);
