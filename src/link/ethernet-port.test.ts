@@ -91,6 +91,19 @@ describe('EthernetPort: frames and counters', () => {
     );
   });
 
+  it('deliverParts assembles the Ethernet header (FRAME carries only ethertype + payload)', () => {
+    const p = new EthernetPort({ networkId: NWID, mac: 1 });
+    const got: string[] = [];
+    p.on('frame', (f) => got.push(Buffer.from(f).toString('hex')));
+    assert.equal(p.deliverParts(0x022d1d3acfb0, 0x02112233aabb, 0x86dd, Uint8Array.from([1, 2, 3])), true);
+    const big = new Uint8Array(3000).fill(7);
+    assert.equal(p.deliverParts(0xffffffffffff, 0x02112233aabb, 0x0806, big), true);
+    assert.equal(p.deliverParts(0x022d1d3acfb0, 0x02112233aabb, 0x0800, new Uint8Array(0)), true);
+    assert.equal(got[0], '022d1d3acfb002112233aabb86dd010203');
+    assert.equal(got[1], `ffffffffffff02112233aabb0806${'07'.repeat(3000)}`);
+    assert.equal(got[2], '022d1d3acfb002112233aabb0800');
+  });
+
   it('close drops everything and says so once', () => {
     const p = new EthernetPort({ networkId: NWID, mac: 1, send: () => true });
     const ev: string[] = [];

@@ -198,6 +198,7 @@ export class EthernetPort extends EventEmitter<EthernetPortEvents> {
   private _groups: readonly MulticastGroup[] = [];
   private sender: FrameSender | null;
   private receiver: FrameReceiver | null = null;
+  private scratch = new Uint8Array(1514);
 
   constructor(opts: EthernetPortOptions) {
     super();
@@ -324,6 +325,23 @@ export class EthernetPort extends EventEmitter<EthernetPortEvents> {
     if (this.receiver !== null) this.receiver(frame);
     this.emit('frame', frame);
     return true;
+  }
+
+  /**
+   * Delivers a frame given as its parts — what FRAME / EXT_FRAME / MULTICAST_FRAME carry (§6.7,
+   * §6.8, §6.15) — assembled in a buffer the port reuses (so receivers must not keep it, as for
+   * {@link deliver}). MACs are 48-bit numbers.
+   */
+  deliverParts(dstMac: number, srcMac: number, etherType: number, payload: Uint8Array): boolean {
+    const len = ETHERNET_HEADER_LENGTH + payload.length;
+    if (this.scratch.length < len) this.scratch = new Uint8Array(Math.max(len, 2 * this.scratch.length));
+    const f = this.scratch.subarray(0, len);
+    macToBytes(dstMac, f, 0);
+    macToBytes(srcMac, f, 6);
+    f[12] = (etherType >>> 8) & 0xff;
+    f[13] = etherType & 0xff;
+    f.set(payload, ETHERNET_HEADER_LENGTH);
+    return this.deliver(f);
   }
 
   /** Changes state; emits one event per property that actually changed. */
