@@ -107,7 +107,9 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
     rmSync(FILE_OUT, { force: true });
   });
 
-  it('Linux socat connects to our listener and sends 100 MB byte-exact', { timeout: 600_000 }, async () => {
+  it(`Linux socat connects to our listener and sends ${SIZE >> 20} MB byte-exact`, {
+    timeout: 600_000,
+  }, async () => {
     sync();
     const l = tcp.listen(5001);
     const h = createHash('sha256');
@@ -141,7 +143,7 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
     l.close();
   });
 
-  it('we connect to Linux socat and send 100 MB byte-exact', { timeout: 600_000 }, async () => {
+  it(`we connect to Linux socat and send ${SIZE >> 20} MB byte-exact`, { timeout: 600_000 }, async () => {
     const proc = peer.spawn(['socat', '-u', 'TCP-LISTEN:5002,reuseaddr', `CREATE:${FILE_OUT}`]);
     let exited = false;
     proc.on('exit', () => {

@@ -116,7 +116,7 @@ export function segmentArrives(ctx: RxContext, c: TcpConnection, seg: SegmentIn,
       return;
     }
     if (c.rtt.backoffs === 0) c.rtt.sample(now - c.unackedSince);
-    established(ctx, c, now);
+    established(c, now);
     c.sndWnd = seg.window; // a SYN's window is not scaled
     c.maxSndWnd = Math.max(c.maxSndWnd, c.sndWnd);
     c.sndWl1 = seg.seq;
@@ -193,7 +193,7 @@ export function segmentArrives(ctx: RxContext, c: TcpConnection, seg: SegmentIn,
     }
     // First RTT sample from the handshake (Karn: only if the SYN-ACK was not retransmitted).
     if (c.rtt.backoffs === 0) c.rtt.sample(now - c.unackedSince);
-    established(ctx, c, now);
+    established(c, now);
     c.sndWnd = seg.window * 2 ** c.sndWscale;
     c.maxSndWnd = Math.max(c.maxSndWnd, c.sndWnd);
     c.sndWl1 = seg.seq;
@@ -220,7 +220,6 @@ export function segmentArrives(ctx: RxContext, c: TcpConnection, seg: SegmentIn,
   if ((c.state as string) === 'Closed') return;
 
   // Seventh: segment text.
-  let needOutput = false;
   if (seg.dataLen > 0) {
     if (c.state === 'Established' || c.state === 'FinWait1' || c.state === 'FinWait2') {
       if (c.appClosed) {
@@ -231,7 +230,7 @@ export function segmentArrives(ctx: RxContext, c: TcpConnection, seg: SegmentIn,
         c.finish(null);
         return;
       }
-      receiveData(ctx, c, seg, seqOff, now);
+      receiveData(ctx, c, seg, seqOff);
     } else ctx.counters.drop('data-after-fin');
   }
 
@@ -249,8 +248,7 @@ export function segmentArrives(ctx: RxContext, c: TcpConnection, seg: SegmentIn,
     c.delackAt = ctx.delayedAck > 0 ? now + ctx.delayedAck : now;
     if (ctx.delayedAck <= 0) c.ackNow = true;
   }
-  needOutput = true;
-  if (needOutput) transmit(ctx, c, now);
+  transmit(ctx, c, now);
 }
 
 function challengeAck(ctx: RxContext, c: TcpConnection, now: number): void {
@@ -262,7 +260,7 @@ function challengeAck(ctx: RxContext, c: TcpConnection, now: number): void {
   sendAck(ctx, c, now);
 }
 
-function established(ctx: RxContext, c: TcpConnection, now: number): void {
+function established(c: TcpConnection, now: number): void {
   c.state = 'Established';
   c.sndUna = 1;
   c.sb.clear();
@@ -272,7 +270,6 @@ function established(ctx: RxContext, c: TcpConnection, now: number): void {
   if (c.keepAlive) c.keepaliveAt = now + c.keepAliveDelay;
   if (c.shutdownRequested && c.finOff >= 0) c.state = 'FinWait1';
   c.emit(EV_CONNECT);
-  void ctx;
 }
 
 function synSent(ctx: RxContext, c: TcpConnection, seg: SegmentIn, now: number): void {
@@ -312,9 +309,9 @@ function synSent(ctx: RxContext, c: TcpConnection, seg: SegmentIn, now: number):
   if (ackOk) {
     if (c.rtt.backoffs === 0 && c.unackedSince > 0) c.rtt.sample(now - c.unackedSince);
     else if (c.tsOk && seg.opts.tsEcr !== 0) c.rtt.sample(((now + c.tsOffset) >>> 0) - seg.opts.tsEcr);
-    established(ctx, c, now);
+    established(c, now);
     c.ackNow = true;
-    if (seg.dataLen > 0) receiveData(ctx, c, seg, 1, now);
+    if (seg.dataLen > 0) receiveData(ctx, c, seg, 1);
     transmit(ctx, c, now);
     return;
   }
@@ -503,7 +500,7 @@ function rackUpdate(c: TcpConnection, xmit: number, end: number, now: number): v
   }
 }
 
-function receiveData(ctx: RxContext, c: TcpConnection, seg: SegmentIn, seqOff: number, now: number): void {
+function receiveData(ctx: RxContext, c: TcpConnection, seg: SegmentIn, seqOff: number): void {
   const rb = c.recvBuf;
   let start = seg.dataStart;
   let off = seqOff;
@@ -541,13 +538,10 @@ function receiveData(ctx: RxContext, c: TcpConnection, seg: SegmentIn, seqOff: n
     c.ackNow = true;
   } else {
     c.ackPending++;
-    // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: ACK at least every second full-sized segment.
-    if (c.ackPending >= 2 || seg.flags & 0x08) {
-      if (c.ackPending >= 2) c.ackNow = true;
-    }
+    // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: ACK at least every second segment.
+    if (c.ackPending >= 2) c.ackNow = true;
   }
   if (adv > 0) c.emit(EV_DATA);
-  void now;
 }
 
 function finArrived(ctx: RxContext, c: TcpConnection, now: number): void {

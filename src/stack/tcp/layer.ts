@@ -359,7 +359,7 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
     dst: IpAddress,
     quoted: Uint8Array,
     now: number,
-    mtu?: number,
+    _mtu?: number,
   ): void {
     this.now = now;
     if (quoted.length < 8) return;
@@ -383,8 +383,7 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
         this.busy = false;
       }
       this.dispatch();
-      void mtu;
-      return;
+      return; // `mtu` is already in the IP layer's path MTU table (maxPayload)
     }
     const code =
       kind === 'port-unreachable' || kind === 'protocol-unreachable'
