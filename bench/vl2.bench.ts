@@ -144,3 +144,9 @@ report(
   }),
   'µs',
 );
+const payload = new Uint8Array(1500);
+report(
+  'EthernetPort.deliverParts (header + 1500 B copy)',
+  timePerCall(() => port.deliverParts(f.macSource, f.macDest, 0x0800, payload)),
+  'µs',
+);
