@@ -6,7 +6,9 @@
  * src/runtime), bound on a private bridge; reference nodes run in their own namespaces on it:
  *
  * 1. OUR root, reference leaves: both come ONLINE via our root (it is their only planet root),
- *    and they list it as PLANET with a direct path; our root lists both.
+ *    and they list it as PLANET with a direct path; our root lists both. Then a becomes a
+ *    network controller and c joins: their traffic crosses our root, which unites them, and
+ *    they list each other as direct LEAF peers.
  * 2. Reference root, OUR leaf: we come ONLINE, the reference root lists us with a direct path;
  *    a USER_MESSAGE from us to a reference leaf goes relayed, the reference root unites us
  *    (RENDEZVOUS) and the reference leaf then lists us as a direct peer.
@@ -15,7 +17,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Node } from '../../src/core/node.ts';
@@ -81,6 +83,15 @@ function cli(name: string, ...args: string[]): string {
   } catch {
     return '';
   }
+}
+
+/** A call to a reference node's local JSON API (§10), from inside its namespace. */
+function api(name: string, path: string, body?: string): string {
+  const token = readFileSync(join(STATE, name, 'authtoken.secret'), 'utf8').trim();
+  const args = ['netns', 'exec', `ztv1-${name}`, 'curl', '-sf', '-H', `X-ZT1-Auth: ${token}`];
+  if (body !== undefined) args.push('-X', 'POST', '-d', body);
+  args.push(`http://127.0.0.1:9993${path}`);
+  return execFileSync('ip', args, { encoding: 'utf8' });
 }
 
 async function until(cond: () => boolean, ms: number): Promise<boolean> {
@@ -195,6 +206,23 @@ test('reference leaves come ONLINE via OUR root and list it as a direct PLANET',
         15_000,
       ),
     );
+    // Make them talk: a is a network controller, c joins. c's config request to a crosses
+    // our root (relayed), our root unites them (RENDEZVOUS), and they go direct.
+    const aAddr = cli('a', 'info').split(' ')[2];
+    const net = JSON.parse(api('a', `/controller/network/${aAddr}______`, '{"name":"v1","private":true}'));
+    cli('c', 'join', net.id);
+    const cAddr = cli('c', 'info').split(' ')[2];
+    api('a', `/controller/network/${net.id}/member/${cAddr}`, '{"authorized":true}');
+    assert.ok(await until(() => / OK /.test(cli('c', 'listnetworks')), 30_000), cli('c', 'listnetworks'));
+    const direct = (n: string, addr: string) =>
+      /LEAF.*DIRECT/.test(
+        cli(n, 'peers')
+          .split('\n')
+          .find((l) => l.startsWith(addr)) ?? '',
+      );
+    assert.ok(await until(() => direct('c', aAddr) && direct('a', cAddr), 30_000), cli('c', 'peers'));
+    assert.ok(root.node.counters.relayed > 0, 'our root relayed between them');
+    assert.ok(root.node.counters.united > 0, 'our root united them');
     assert.equal(root.node.counters.dropped('mac-failed'), 0);
   } finally {
     root.close();
