@@ -103,6 +103,8 @@ export class TcpConnection implements DeadlineEntry {
   /** @internal */ closeEmitted = false;
   /** @internal listener of a passive open, until accepted */
   listener: TcpListenerRef | null = null;
+  /** @internal the peer's FIN waits for the application to consume the data before it */
+  endDeferred = false;
   /** True while push-mode delivery is paused by the application. */
   paused = false;
 
@@ -337,6 +339,10 @@ export class TcpConnection implements DeadlineEntry {
 
   /** @internal the application consumed data: maybe open the window (RFC 9293 §3.8.6.2.2). */
   afterRead(): void {
+    if (this.endDeferred && this.recvBuf.readable === 0) {
+      this.endDeferred = false;
+      this.emit(EV_END);
+    }
     if (this.state === 'Closed') return;
     // The largest window the field can express (65535 << shift) bounds what a read can open.
     const edge = this.rcvNxt + Math.min(this.recvBuf.space, 0xffff * 2 ** this.rcvWscale);

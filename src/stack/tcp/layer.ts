@@ -561,7 +561,10 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
           continue;
         }
         c.pendingEvents &= ~EV_END;
-        c.onend?.();
+        // As Node's 'end': only once every byte before the FIN has been consumed (pull mode or
+        // paused: when the application reads the last byte, see TcpConnection.afterRead).
+        if (c.recvBuf.readable > 0) c.endDeferred = true;
+        else c.onend?.();
         continue;
       }
       if (ev & EV_DRAIN) {

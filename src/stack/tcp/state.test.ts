@@ -774,3 +774,25 @@ test('D-SACK (RFC 2883): a duplicate segment is reported as the first SACK block
   inject({ ...data, seq: PEER_ISN + 12, payload: new Uint8Array(1) }, 41);
   assert.equal(ip.one().options.sackCount, 0, 'reported once only');
 });
+
+test("pull mode: onend waits until the application has read every byte before the FIN (like Node's 'end')", () => {
+  const { inject, c, iss } = established();
+  const ev: string[] = [];
+  c.onreadable = () => ev.push('readable');
+  c.onend = () => ev.push('end');
+  inject({
+    srcPort: 80,
+    dstPort: 40000,
+    seq: PEER_ISN + 1,
+    ack: iss + 1,
+    flags: ACK_FLAG | FIN,
+    window: 1000,
+    payload: new Uint8Array(8),
+  });
+  assert.deepEqual(ev, ['readable']);
+  assert.equal(c.state, 'CloseWait');
+  assert.equal(c.read(5)?.length, 5);
+  assert.deepEqual(ev, ['readable']);
+  assert.equal(c.read()?.length, 3);
+  assert.deepEqual(ev, ['readable', 'end']);
+});
