@@ -10,6 +10,11 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  demo: {
+    summary:
+      'a whole private ZeroTier world on this machine (what `npm start` runs): ztsdk demo [--serve] [--json]',
+    load: () => import('./demo.ts'),
+  },
   idtool: {
     summary: 'generate, validate, sign and verify identities; make moons (zerotier-idtool compatible)',
     load: () => import('./idtool.ts'),
