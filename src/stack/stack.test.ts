@@ -210,6 +210,15 @@ describe('Stack: two stacks over an in-memory link', () => {
     f.set(icmp, 34);
     a.receiveFrame(f, 1000);
     assert.deepEqual(errs, ['frag-needed']);
+    // The same error quoting a non-first fragment is not the transport's business.
+    const g = f.slice();
+    g[34 + 8 + 6] = 0x00;
+    g[34 + 8 + 7] = 0x10; // fragment offset 128 in the quoted header (the quote's checksum is not checked)
+    const ck = emitIcmpv4(3, 4, 1400, g.subarray(34 + 8));
+    g.set(ck, 34);
+    a.receiveFrame(g, 1000);
+    assert.deepEqual(errs, ['frag-needed']);
+    assert.equal(a.counters().icmpv4.dropped['quote-non-first-fragment'], 1);
     assert.equal(a.ip.maxPayload(ip('10.0.0.2')), 1380);
     assert.equal(a.ip.maxPayload(ip('10.0.0.3')), 2780, 'other destinations keep the link MTU');
     wire.length = 0;

@@ -553,6 +553,8 @@ export class Interface implements IpSender {
         const q = parseIpv4Quote(m.body);
         if (!q.ok) return c.drop(`quote-${q.reason}`);
         if (!this.isLocal(q.value.src)) return c.drop('quote-not-ours');
+        // A quoted non-first fragment carries payload bytes, not the transport header the transport would read.
+        if (((m.body[6] << 8) | m.body[7]) & 0x1fff) return c.drop('quote-non-first-fragment');
         const mtu = kind === 'frag-needed' ? m.rest & 0xffff : undefined;
         this.toTransport(
           kind,
