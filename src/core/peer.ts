@@ -45,6 +45,11 @@ export class Peer {
   trustEstablished = -Infinity;
   /** Last OK(ECHO) to an ECHO that arrived relayed or on an unknown path (rate limit, §6.9). */
   lastEchoReply = Number.NEGATIVE_INFINITY;
+  /** Last HELLO to a stable endpoint per family while we had no path of that family (upstreams, §9.2). */
+  readonly lastFamilyProbe: Record<4 | 6, number> = {
+    4: Number.NEGATIVE_INFINITY,
+    6: Number.NEGATIVE_INFINITY,
+  };
   /** Inbound WHOIS rate limit (§6.5). */
   lastWhoisIn = -Infinity;
   /** Inbound PUSH_DIRECT_PATHS window start and count (§6.16). */

@@ -47,7 +47,20 @@ export function pingTick(n: Node, now: number): void {
       const eps = n.topology.stableEndpoints(a).filter((e) => n.usableAddress(e));
       for (const e of eps) n.sendHello(p, now, e);
       if (eps.length === 0) keepalive(n, p, now);
-    } else keepalive(n, p, now);
+    } else {
+      keepalive(n, p, now);
+      // §9.2: an upstream reached over one family is still probed over the other (a HELLO to
+      // one of its stable endpoints of that family), here once a minute per family.
+      for (const fam of [4, 6] as const) {
+        if (p.paths.some((x) => x.address.family === fam && x.alive(now))) continue;
+        const eps = n.topology
+          .stableEndpoints(a)
+          .filter((e) => e.family === fam && n.usableAddress(e) && n.socketsFor(e).length > 0);
+        if (eps.length === 0 || now - p.lastFamilyProbe[fam] < PEER_PING_PERIOD) continue;
+        p.lastFamilyProbe[fam] = now;
+        n.sendHello(p, now, eps[n.random(1)[0] % eps.length]);
+      }
+    }
     n.announcePeer(p, now);
     announcePreferred(n, p, now);
   }

@@ -235,3 +235,40 @@ test('orbit: a moon is fetched from its seed, persisted, and its root becomes an
   assert.equal(a.node.moons.length, 0);
   assert.equal(a.peerInfo(seed)?.role, 'leaf');
 });
+
+test('dual-stack root: a dual-stack leaf ends up with an IPv4 and an IPv6 path to it (§9.2)', () => {
+  const net = new UdpNetwork({ seed: 'dual' });
+  const rootId = testIdentity(0);
+  const planet = makePlanet([
+    { identity: rootId, endpoints: ['198.51.100.1/9993', '2001:db8:ffff::1/9993'] },
+  ]);
+  new SimNode(
+    net,
+    'root',
+    net.addHost('root', { addresses: ['198.51.100.1', '2001:db8:ffff::1'] }),
+    rootId,
+    planet,
+    {
+      role: 'root',
+      bindAddress: '::',
+    },
+  );
+  // The leaf starts with IPv4 only, so it connects over IPv4; IPv6 arrives later (a new
+  // interface address) and only the per-family probe of the connected root can find it.
+  const host = net.addHost('leaf', { addresses: ['20.0.0.10'] });
+  const leaf = new SimNode(net, 'leaf', host, testIdentity(1), planet, { bindAddress: '::' });
+  const fams = () =>
+    new Set(
+      (leaf.node.peer(rootId.address)?.paths ?? [])
+        .filter((p) => p.active)
+        .map((p) => (p.address.includes(':') ? 6 : 4)),
+    );
+  assert.ok(runUntil(net, () => leaf.node.online, 10_000));
+  assert.deepEqual([...fams()], [4]);
+  net.moveHost(host, { addresses: ['20.0.0.10', '2001:db8:1::10'] });
+  assert.ok(
+    runUntil(net, () => fams().size === 2, 90_000),
+    JSON.stringify(leaf.node.peer(rootId.address)),
+  );
+  assert.ok(leaf.node.online);
+});
