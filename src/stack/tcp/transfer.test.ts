@@ -233,3 +233,16 @@ test('reordering without loss (overlay paths): D-SACK widens RACK reo_wnd, few s
     assert.ok(x.ms < clean.ms * 2, `reorder ${rd} ms: ${x.ms} ms vs ${clean.ms} ms clean`);
   }
 });
+
+test('long fat network (100 ms RTT, 100 Mbit/s): window scaling fills the pipe', () => {
+  const p = tcpPair({ delay: 50, bandwidth: 12_500, queueLimit: 2 << 20 });
+  const size = 16 << 20;
+  const r = bulkTransfer(p, size, 120_000);
+  assert.ok(r.done);
+  assert.equal(r.corrupt, 0);
+  const mbps = (size * 8) / (r.fakeMs * 1000);
+  // Slow start needs ~6 RTTs to reach the 1.25 MB bandwidth-delay product (the default 256 KiB
+  // buffers of earlier versions capped this at ~20 Mbit/s); after that the link is full.
+  assert.ok(mbps > 45, `${mbps.toFixed(1)} Mbit/s`);
+  assert.ok(r.client.stats().cwnd > 1_000_000, `cwnd ${r.client.stats().cwnd}`);
+});
