@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Stack } from './stack.ts';
+import { udpErrno } from './udp.ts';
 import { formatIp, parseIp } from './wire/ip-address.ts';
 
 const ip = (s: string) => parseIp(s)!;
@@ -199,5 +200,14 @@ describe('UDP endpoints', () => {
     assert.equal(s.send(new Uint8Array(65507), ip('10.1.0.2'), 9), true);
     s.close();
     assert.equal(s.send(new Uint8Array(1), ip('10.1.0.2'), 9), 'closed');
+  });
+
+  it('maps failures and ICMP errors to the errno a socket API reports (as Linux does)', () => {
+    assert.equal(udpErrno('port-unreachable'), 'ECONNREFUSED');
+    assert.equal(udpErrno('address-in-use'), 'EADDRINUSE');
+    assert.equal(udpErrno('too-big'), 'EMSGSIZE');
+    assert.equal(udpErrno('no-route'), 'ENETUNREACH');
+    assert.equal(udpErrno('host-unreachable'), 'EHOSTUNREACH');
+    assert.equal(udpErrno('broadcast-not-enabled'), 'EACCES');
   });
 });

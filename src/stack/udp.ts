@@ -399,3 +399,46 @@ function v4Footprint(s: UdpSocket, address: IpAddress): IpAddress | null {
   if (isV4Mapped(address)) return fromV4Mapped(address);
   return null;
 }
+
+/**
+ * The errno a socket API reports for a UDP failure or an ICMP error (Linux's mapping: `icmp_err_convert` in
+ * net/ipv4/icmp.c and `icmpv6_err_convert`), e.g. 'port-unreachable' → 'ECONNREFUSED'.
+ */
+export function udpErrno(e: UdpBindError | UdpSendError | IcmpErrorKind): string {
+  switch (e) {
+    case 'address-in-use':
+      return 'EADDRINUSE';
+    case 'address-not-available':
+      return 'EADDRNOTAVAIL';
+    case 'already-bound':
+      return 'EINVAL';
+    case 'no-free-port':
+      return 'EAGAIN';
+    case 'closed':
+      return 'EBADF';
+    case 'no-destination':
+      return 'EDESTADDRREQ';
+    case 'broadcast-not-enabled':
+      return 'EACCES';
+    case 'no-route':
+    case 'net-unreachable':
+      return 'ENETUNREACH';
+    case 'no-source':
+      return 'EADDRNOTAVAIL';
+    case 'too-big':
+    case 'frag-needed':
+      return 'EMSGSIZE';
+    case 'queue-full':
+      return 'ENOBUFS';
+    case 'port-unreachable':
+      return 'ECONNREFUSED';
+    case 'protocol-unreachable':
+      return 'ENOPROTOOPT';
+    case 'parameter-problem':
+      return 'EPROTO';
+    case 'host-unreachable':
+    case 'admin-prohibited':
+    case 'time-exceeded':
+      return 'EHOSTUNREACH';
+  }
+}
