@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// The `ztsdk` command. An installed package runs the compiled CLI in dist/; a source checkout
-// (no dist/ yet) runs the TypeScript sources through tsx, a devDependency.
+// The `ztsdk` command. In a source checkout (src/ present: it is not published) the TypeScript
+// sources run through tsx, a devDependency, so a stale dist/ never shadows edits; an installed
+// package runs the compiled CLI in dist/.
 import { existsSync } from 'node:fs';
 
-const built = new URL('../dist/cli/main.js', import.meta.url);
-if (existsSync(built)) {
-  await import(built.href);
-} else {
+const source = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(new URL('../src/cli/main.ts', import.meta.url).href);
+  await import(source.href);
+} else {
+  await import(new URL('../dist/cli/main.js', import.meta.url).href);
 }
