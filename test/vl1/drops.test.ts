@@ -16,8 +16,11 @@ import { Identity } from '../../src/protocol/identity.ts';
 import { type InetAddress, parseInetAddress } from '../../src/protocol/inet-address.ts';
 import { PKT_FLAGS } from '../../src/protocol/packet.ts';
 import { encodeOk } from '../../src/protocol/verbs/ok.ts';
+import { encodePushDirectPaths } from '../../src/protocol/verbs/push-direct-paths.ts';
+import { encodeRendezvous } from '../../src/protocol/verbs/rendezvous.ts';
 import { Verb } from '../../src/protocol/verbs/verb.ts';
 import { SeededRandom } from '../../src/testing/random.ts';
+import { readU40 } from '../../src/util/bytes.ts';
 import { Writer } from '../../src/util/result.ts';
 import { makePlanet, testIdentity } from './harness.ts';
 
@@ -404,4 +407,139 @@ test('fuzz: receive never throws, on garbage or on mutations of valid packets', 
   );
   assert.equal(node.counters.dropped('internal-error'), 0, JSON.stringify(node.counters.drops));
   assert.ok(node.counters.totalDrops > 1000);
+});
+
+test('rate limits and trust rules: WHOIS, ECHO, PUSH_DIRECT_PATHS, HELLO replies; RENDEZVOUS/OK(WHOIS) only from upstreams', () => {
+  const { node, rng } = leafNode('limits');
+  // OTHER becomes a known (leaf) peer through its HELLO.
+  node.receive(0, addr('20.5.0.1/9993'), hello(OTHER, LEAF.address, keyBetween(OTHER, LEAF), rng), 1000);
+  assert.ok(node.peer(OTHER.address));
+  const kO = keyBetween(OTHER, LEAF);
+  const from = addr('20.5.0.1/9993');
+  const pkt = (verb: number, payload: Uint8Array) =>
+    assemblePacket(
+      { packetId: pid(rng), destination: LEAF.address, source: OTHER.address, verb, payload },
+      kO,
+      3,
+    );
+  // WHOIS: one per 100 ms per peer at a non-root (§6.5).
+  const whois = () => pkt(Verb.WHOIS, Uint8Array.of(0x11, 0x22, 0x33, 0x44, 0x55));
+  node.receive(0, from, whois(), 2000);
+  expectDrop(node, 'whois-rate-limited', () => node.receive(0, from, whois(), 2050));
+  // ECHO: one OK(ECHO) per ~166 ms per path (§6.9).
+  node.receive(0, from, pkt(Verb.ECHO, new Uint8Array(4)), 3000);
+  expectDrop(node, 'echo-rate-limited', () => node.receive(0, from, pkt(Verb.ECHO, new Uint8Array(4)), 3100));
+  // PUSH_DIRECT_PATHS: more than 8 in 30 s are ignored (§6.16).
+  const push = new Writer(32);
+  encodePushDirectPaths(push, {
+    paths: [{ flags: 0, extension: new Uint8Array(0), address: addr('20.6.0.1/9993') }],
+  });
+  const pushBytes = push.finish();
+  for (let i = 0; i < 8; i++) node.receive(0, from, pkt(Verb.PUSH_DIRECT_PATHS, pushBytes), 4000 + i);
+  expectDrop(node, 'push-rate-limited', () =>
+    node.receive(0, from, pkt(Verb.PUSH_DIRECT_PATHS, pushBytes), 4100),
+  );
+  // HELLO replies: a replayed-HELLO flood is answered at most 10 times a second.
+  const h = hello(OTHER, LEAF.address, kO, rng);
+  expectDrop(node, 'hello-rate-limited', () => {
+    for (let i = 0; i < 12; i++) node.receive(0, from, h.slice(), 5000);
+  });
+  // A leaf may not send us RENDEZVOUS, nor answer WHOIS (§6.4, §6.6).
+  const rv = new Writer(16);
+  encodeRendezvous(rv, { flags: 0, address: ROOT.address, peer: addr('20.7.0.1/9993') });
+  expectDrop(node, 'untrusted-rendezvous', () =>
+    node.receive(0, from, pkt(Verb.RENDEZVOUS, rv.finish()), 6000),
+  );
+  assert.equal(node.counters.dropped('internal-error'), 0);
+});
+
+test('WHOIS: queued sends wait for the identity; OK(WHOIS) is trusted only from an upstream', () => {
+  const { node, rng, sent } = leafNode('whois');
+  const kR = keyBetween(ROOT, LEAF);
+  const idOf = (d: Uint8Array) => new DataView(d.buffer, d.byteOffset).getBigUint64(0);
+  // Connect to the root: answer our HELLO with OK(HELLO) so a path is learned.
+  node.poll(1000);
+  const h = sent.find((x) => x.data[27] === Verb.HELLO);
+  assert.ok(h);
+  const okh = new Writer(64);
+  encodeOk(okh, {
+    inReVerb: Verb.HELLO,
+    inRePacketId: idOf(h.data),
+    kind: 'HELLO',
+    body: { timestamp: 1000n, protocolVersion: 12, versionMajor: 1, versionMinor: 14, versionRevision: 1 },
+  });
+  node.receive(
+    0,
+    addr(ROOT_EP),
+    assemblePacket(
+      {
+        packetId: pid(rng),
+        destination: LEAF.address,
+        source: ROOT.address,
+        verb: Verb.OK,
+        payload: okh.finish(),
+      },
+      kR,
+      3,
+    ),
+    1010,
+  );
+  assert.ok(node.online);
+  // Sending to an unknown address queues the packet and WHOISes it via the root.
+  const target = testIdentity(4);
+  const n0 = sent.length;
+  assert.ok(node.sendUserMessage(target.address, 0x10000n, new TextEncoder().encode('queued'), 1100));
+  assert.equal(sent.length, n0 + 1, 'only the WHOIS went out');
+  const whoisWireId = idOf(sent[n0].data);
+  const okw = new Writer(128);
+  encodeOk(okw, {
+    inReVerb: Verb.WHOIS,
+    inRePacketId: whoisWireId,
+    kind: 'WHOIS',
+    body: { identities: [target.publicOnly()] },
+  });
+  const body = okw.finish();
+  // A leaf quoting our WHOIS is not believed.
+  node.receive(0, addr('20.5.0.1/9993'), hello(OTHER, LEAF.address, keyBetween(OTHER, LEAF), rng), 1150);
+  expectDrop(node, 'untrusted-whois-reply', () =>
+    node.receive(
+      0,
+      addr('20.5.0.1/9993'),
+      assemblePacket(
+        {
+          packetId: pid(rng),
+          destination: LEAF.address,
+          source: OTHER.address,
+          verb: Verb.OK,
+          payload: body,
+        },
+        keyBetween(OTHER, LEAF),
+        3,
+      ),
+      1200,
+    ),
+  );
+  assert.equal(node.peer(target.address), undefined);
+  // The root's answer is; the queued USER_MESSAGE then leaves (relayed through the root).
+  const n1 = sent.length;
+  node.receive(
+    0,
+    addr(ROOT_EP),
+    assemblePacket(
+      { packetId: pid(rng), destination: LEAF.address, source: ROOT.address, verb: Verb.OK, payload: body },
+      kR,
+      3,
+    ),
+    1300,
+  );
+  assert.ok(node.peer(target.address));
+  const out = sent.slice(n1);
+  assert.equal(out.length, 1);
+  assert.equal(readU40(out[0].data, 8), target.address, 'addressed to the target');
+  assert.equal(
+    (out[0].data[18] >> 3) & 7,
+    1,
+    'cipher 1: the protocol version of the target is not known yet (§4.5)',
+  );
+  assert.equal(out[0].to.port, 9993, 'sent to the root (relay)');
 });
