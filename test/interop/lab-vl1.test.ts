@@ -28,7 +28,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ZT1 = process.env.ZT1;
@@ -109,15 +109,20 @@ class Proc {
     });
     this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
   }
-  waitFor(pred: (l: Record<string, unknown>) => boolean, what: string, ms = 60000) {
-    return poll(
-      what,
-      () => {
-        if (this.child.exitCode !== null) throw new Error(`exited ${this.child.exitCode}: ${this.stderr}`);
-        return this.lines.find(pred);
-      },
-      ms,
-    );
+  async waitFor(pred: (l: Record<string, unknown>) => boolean, what: string, ms = 60000) {
+    const t0 = Date.now();
+    for (;;) {
+      const hit = this.lines.find(pred);
+      if (hit) return hit;
+      if (this.child.exitCode !== null) {
+        await sleep(200); // the last lines may still be in the pipe
+        const late = this.lines.find(pred);
+        if (late) return late;
+        throw new Error(`${what}: process exited ${this.child.exitCode}: ${this.stderr}`);
+      }
+      if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+      await sleep(200);
+    }
   }
   async stop(): Promise<Record<string, unknown> | undefined> {
     if (this.child.exitCode === null) this.child.kill('SIGTERM');
@@ -140,18 +145,22 @@ describe('lab (a): our node in host b comes ONLINE via the reference root', { sk
   const lab = (...args: string[]) =>
     execFileSync(LAB_SH, args, { encoding: 'utf8', env: { ...process.env, ZT1 }, timeout: 180000 });
 
-  it('is ONLINE, and the reference root lists it as a peer with a direct path', async () => {
+  let env: Record<string, string> = {};
+  before(() => {
     const wasUp = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.includes('ztlab-root');
     if (!wasUp) {
       cleanups.push(() => lab('down'));
       lab('up');
     }
-    const env = Object.fromEntries(
+    env = Object.fromEntries(
       lab('env')
         .split(/\s+/)
         .filter((kv) => kv.includes('='))
         .map((kv) => kv.split('=') as [string, string]),
     );
+  });
+
+  it('is ONLINE, and the reference root lists it as a peer with a direct path', async () => {
     const planet = env.LAB_PLANET;
     const rootAddress = env.LAB_ROOT.slice(0, 10);
     const state = join(work, 'b-state');
@@ -195,6 +204,91 @@ describe('lab (a): our node in host b comes ONLINE via the reference root', { sk
     );
     const stop = await node.stop();
     assert.equal(stop?.event, 'stop');
+  });
+
+  it('two of our nodes (hosts b and c) exchange USER_MESSAGEs through the reference root, then directly', async () => {
+    const planet = env.LAB_PLANET;
+    const rootAddress = env.LAB_ROOT.slice(0, 10);
+    const receiver = new Proc(
+      spawn(
+        LAB_SH,
+        [
+          'exec',
+          'c',
+          process.execPath,
+          bin,
+          'node',
+          '--state',
+          join(work, 'c-state'),
+          '--planet',
+          planet,
+          '--json',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+    const rs = await receiver.waitFor((l) => l.event === 'start', 'receiver start');
+    const to = String(rs.address);
+    await receiver.waitFor((l) => l.event === 'online', 'receiver online');
+    // The sender is a NodeRunner in a script, so that it can send (the CLI only listens).
+    const repo = fileURLToPath(new URL('../../', import.meta.url));
+    const code = `
+      import { readFileSync } from 'node:fs';
+      import { NodeRunner } from '${repo}src/runtime/node-runner.ts';
+      import { FileStore } from '${repo}src/runtime/store.ts';
+      import { parseWorld } from '${repo}src/runtime/state.ts';
+      const out = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
+      const r = new NodeRunner({ store: new FileStore(process.env.STATE), planet: parseWorld(readFileSync(process.env.PLANET), 'planet') });
+      r.on('event', (e) => { if (e.type === 'peer' || e.type === 'path' || e.type === 'online') out({ event: e.type, ...e }); });
+      const info = await r.start();
+      out({ event: 'start', address: info.address });
+      for (let i = 0; i < 40; i++) {
+        await new Promise((res) => setTimeout(res, 500));
+        if (r.online) r.sendUserMessage(process.env.TO, 0x5a5an, new TextEncoder().encode('hello ' + i));
+      }
+      const c = r.counters;
+      out({ event: 'done', peers: r.peers(), received: c.received, sent: c.sent, drops: c.drops });
+      await r.stop();
+    `;
+    const sender = new Proc(
+      spawn(LAB_SH, ['exec', 'b', process.execPath, '--import', 'tsx', '--input-type=module', '-e', code], {
+        cwd: repo,
+        env: { ...process.env, STATE: join(work, 'b2-state'), PLANET: planet, TO: to },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    const ss = await sender.waitFor((l) => l.event === 'start', 'sender start');
+    const from = String(ss.address);
+    const msg = await receiver.waitFor(
+      (l) => l.event === 'user-message' && l.from === from,
+      'a USER_MESSAGE',
+    );
+    assert.equal(msg.typeId, '0x5a5a');
+    assert.match(Buffer.from(String(msg.data), 'base64').toString(), /^hello \d+$/);
+    const done = (await sender.waitFor((l) => l.event === 'done', 'sender done', 90000)) as {
+      peers: { address: string; direct: boolean; paths: { address: string; active: boolean }[] }[];
+      received: Record<string, number>;
+      sent: Record<string, number>;
+      drops: Record<string, number>;
+    };
+    assert.equal(await sender.exited, 0, sender.stderr);
+    const got = receiver.lines.filter((l) => l.event === 'user-message' && l.from === from).length;
+    const peerC = done.peers.find((p) => p.address === to);
+    console.log(
+      `lab (a2): our ${from} (b) → our ${to} (c) via reference root ${rootAddress}: ${got}/${done.sent.USER_MESSAGE} ` +
+        `USER_MESSAGEs arrived; RENDEZVOUS received by the sender: ${done.received.RENDEZVOUS ?? 0}; ` +
+        `sender's paths to c: ${peerC?.paths.map((p) => `${p.address}${p.active ? '' : ' (inactive)'}`).join(', ') || 'none'}; ` +
+        `drops: ${JSON.stringify(done.drops)}`,
+    );
+    assert.ok(got >= 10, `most messages arrive (${got})`);
+    assert.ok((done.received.RENDEZVOUS ?? 0) >= 1, 'the reference root introduced our two nodes');
+    assert.ok(peerC?.direct, 'the sender ended with a direct path to the receiver');
+    assert.ok(peerC.paths.some((p) => p.active && p.address.startsWith(`${env.LAB_C_PHYS}/`)));
+    await receiver.waitFor(
+      (l) => l.event === 'peer' && l.address === from && l.direct === true,
+      'receiver: sender direct',
+    );
+    await receiver.stop();
   });
 });
 
