@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { toHex } from '../util/bytes.ts';
 import { Stack } from './stack.ts';
 import type { IpAddress, TransportProtocol } from './types.ts';
 import { emitIcmpv4 } from './wire/icmpv4.ts';
+import { emitIcmpv6 } from './wire/icmpv6.ts';
 import { formatIp, parseIp } from './wire/ip-address.ts';
 import { emitIpv4Header } from './wire/ipv4.ts';
+import { emitIpv6Header } from './wire/ipv6.ts';
 import { emitUdp } from './wire/udp.ts';
 
 /** Two stacks joined by an in-memory Ethernet segment; frames are delivered by `run()`, not re-entrantly. */
@@ -381,6 +384,62 @@ describe('Stack: two stacks over an in-memory link', () => {
     run();
     assert.deepEqual(replies, ['192.168.5.5']);
     assert.equal(a.iface.arp.get(0x0a000002)?.state, 'reachable');
+  });
+
+  it('ICMP Redirect from our gateway installs a host route; others are ignored (RFC 1122 §3.2.2.2)', () => {
+    const { a } = pair();
+    a.addRoute('192.168.5.0', 24, '10.0.0.2');
+    const redirect = (from: string, gw: string, dst = '192.168.5.5') => {
+      const quote = new Uint8Array(28);
+      emitIpv4Header({ totalLen: 28, ident: 1, protocol: 17, src: ip('10.0.0.1'), dst: ip(dst) }, quote, 0);
+      const g = ip(gw);
+      const icmp = emitIcmpv4(5, 1, ((g[0] << 24) | (g[1] << 16) | (g[2] << 8) | g[3]) >>> 0, quote);
+      const f = new Uint8Array(34 + icmp.length);
+      f.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0]);
+      emitIpv4Header(
+        { totalLen: 20 + icmp.length, ident: 2, protocol: 1, src: ip(from), dst: ip('10.0.0.1') },
+        f,
+        14,
+      );
+      f.set(icmp, 34);
+      a.receiveFrame(f, 0);
+    };
+    const hop = () => formatIp(a.iface.table.nextHop(ip('192.168.5.5'))!);
+    redirect('10.0.0.4', '10.0.0.3');
+    assert.equal(hop(), '10.0.0.2', 'not from the gateway in use');
+    redirect('10.0.0.2', '172.16.0.1');
+    assert.equal(hop(), '10.0.0.2', 'new gateway not on our link');
+    redirect('10.0.0.2', '10.0.0.3');
+    assert.equal(hop(), '10.0.0.3');
+    assert.equal(formatIp(a.iface.table.nextHop(ip('192.168.5.6'))!), '10.0.0.2', 'a host redirect only');
+    assert.deepEqual(a.counters().icmpv4.dropped, {
+      'redirect-not-from-gateway': 1,
+      'redirect-bad-gateway': 1,
+    });
+    a.addRoute('192.168.6.0', 24, '10.0.0.2');
+    assert.equal(hop(), '10.0.0.2', 'route changes clear redirects');
+  });
+
+  it('NDP Redirect from our router installs a host route with the target link-layer address', () => {
+    const { a } = pair();
+    const router = 'fe80::2';
+    a.addRoute('2001:db8::', 32, router);
+    const dest = ip('2001:db8::99');
+    const target = ip('fe80::3');
+    const body = new Uint8Array(32 + 8);
+    body.set(target, 0);
+    body.set(dest, 16);
+    body.set([2, 1, 2, 0, 0, 0, 0, 3], 32); // target link-layer address option
+    const src = ip(router);
+    const dst = a.addresses().find((x) => x.address.startsWith('fe80'))!.address;
+    const icmp = emitIcmpv6(137, 0, 0, body, src, ip(dst));
+    const f = new Uint8Array(54 + icmp.length);
+    f.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x86, 0xdd]);
+    emitIpv6Header({ payloadLen: icmp.length, nextHeader: 58, src, dst: ip(dst), hopLimit: 255 }, f, 14);
+    f.set(icmp, 54);
+    a.receiveFrame(f, 0);
+    assert.equal(formatIp(a.iface.table.nextHop(dest)!), 'fe80::3');
+    assert.equal(a.iface.ndp.get(toHex(target))?.state, 'reachable');
   });
 
   it('unresolvable neighbour: probes 3 times then reports host-unreachable to the transport', () => {

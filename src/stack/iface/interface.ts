@@ -41,8 +41,10 @@ import { emitIcmpv6, ICMPV6, icmpv6ErrorKind, parseIcmpv6, UNREACH6_PORT } from 
 import {
   IPV4_ANY,
   IPV6_ALL_NODES,
+  ipEqual,
   ipKey,
   ipv4Key,
+  isLinkLocalV6,
   isMulticast,
   isUnspecified,
   linkLocalFromMac,
@@ -547,6 +549,8 @@ export class Interface implements IpSender {
       case ICMPV4.ECHO_REPLY:
         this.onEchoReply?.(src, m.rest >>> 16, m.rest & 0xffff, m.body, this.now);
         return;
+      case ICMPV4.REDIRECT:
+        return this.ingressRedirect4(src, m.rest, m.body);
       default: {
         const kind = icmpv4ErrorKind(m.type, m.code);
         if (!kind) return c.drop('unhandled-type');
@@ -566,6 +570,54 @@ export class Interface implements IpSender {
         );
       }
     }
+  }
+
+  /**
+   * ICMP Redirect (RFC 792; a host MUST obey it, RFC 1122 §3.2.2.2, treating network redirects as host
+   * redirects, §3.3.1.2). Accepted only from the gateway we currently use for the quoted destination, and
+   * only towards a gateway on our link.
+   */
+  private ingressRedirect4(src: Uint8Array, rest: number, body: Uint8Array) {
+    const c = this.counters.icmpv4;
+    const q = parseIpv4Quote(body);
+    if (!q.ok) return c.drop(`quote-${q.reason}`);
+    if (!this.isLocal(q.value.src)) return c.drop('quote-not-ours');
+    const target = q.value.dst.slice();
+    const current = this.table.nextHop(target);
+    if (!current || !ipEqual(current, src)) return c.drop('redirect-not-from-gateway');
+    const gw = new Uint8Array([rest >>> 24, (rest >>> 16) & 0xff, (rest >>> 8) & 0xff, rest & 0xff]);
+    if (
+      isUnspecified(gw) ||
+      (gw[0] & 0xf0) >= 0xe0 ||
+      this.isLocal(gw) ||
+      this.isBroadcast(gw) ||
+      !this.table.isOnLink(gw)
+    )
+      return c.drop('redirect-bad-gateway');
+    this.table.addRedirect(target, gw);
+  }
+
+  /** NDP Redirect (RFC 4861 §8.1 validation, §8.3 processing). */
+  private ingressRedirect6(src: Uint8Array, code: number, body: Uint8Array, hopLimit: number) {
+    const c = this.counters.ndp;
+    if (hopLimit !== 255) return c.drop('bad-hop-limit');
+    if (code !== 0) return c.drop('bad-code');
+    if (!isLinkLocalV6(src)) return c.drop('redirect-not-link-local');
+    if (body.length < 32) return c.drop('truncated');
+    const target = body.slice(0, 16);
+    // The options (target link-layer address, redirected header) follow the destination: parse them with the
+    // destination in the "target" slot of the neighbour-message layout.
+    const r = parseNeighborMessage(body.subarray(16), OPT_TARGET_LLADDR);
+    if (!r.ok) return c.drop(r.reason);
+    const dest = r.value.target;
+    if (dest[0] === 0xff) return c.drop('multicast-target');
+    if (!isLinkLocalV6(target) && !ipEqual(target, dest)) return c.drop('redirect-bad-target');
+    const current = this.table.nextHop(dest);
+    if (!current || !ipEqual(current, src)) return c.drop('redirect-not-from-gateway');
+    c.in++;
+    this.table.addRedirect(dest, target);
+    const mac = r.value.lladdr;
+    if (mac && !isGroupMac(mac)) this.flush(this.ndp.update(ipKey(target), target, mac, this.now, true), mac);
   }
 
   private toTransport(
@@ -706,6 +758,8 @@ export class Interface implements IpSender {
         return this.ingressNs(src, dst, m.code, m.body, hopLimit);
       case ICMPV6.NEIGHBOR_ADVERTISEMENT:
         return this.ingressNa(dst, m.code, m.rest, m.body, hopLimit);
+      case ICMPV6.REDIRECT:
+        return this.ingressRedirect6(src, m.code, m.body, hopLimit);
       default: {
         const kind = icmpv6ErrorKind(m.type, m.code);
         if (!kind) return c.drop('unhandled-type');

@@ -25,6 +25,8 @@ export interface Route {
 export class RoutingTable {
   private readonly addrs: InterfaceAddress[] = [];
   private readonly routes: Route[] = [];
+  /** Host routes learned from ICMP Redirects (RFC 1122 §3.2.2.2, RFC 4861 §8.3): destination → next hop. */
+  private readonly redirects = new Map<number | string, IpAddress>();
   /** Map keys of our unicast addresses, for the per-packet "is it ours" test. */
   private readonly localKeys = new Set<number | string>();
 
@@ -51,6 +53,7 @@ export class RoutingTable {
 
   /** Removes an address; returns false when it was not there. */
   removeAddress(address: IpAddress): boolean {
+    this.redirects.clear(); // learned next hops were relative to the old table
     const i = this.addrs.findIndex((a) => ipEqual(a.address, address));
     if (i < 0) return false;
     this.addrs.splice(i, 1);
@@ -60,6 +63,7 @@ export class RoutingTable {
 
   /** Adds a route (replacing one with the same prefix). Longer prefixes win at lookup. */
   addRoute(prefix: IpAddress, prefixLength: number, via: IpAddress | null): void {
+    this.redirects.clear(); // learned next hops were relative to the old table
     const max = prefix.length * 8;
     if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > max)
       throw new RangeError(`prefix length must be 0..${max}`);
@@ -71,6 +75,7 @@ export class RoutingTable {
 
   /** Removes a route; returns false when it was not there. */
   removeRoute(prefix: IpAddress, prefixLength: number): boolean {
+    this.redirects.clear(); // learned next hops were relative to the old table
     const i = this.routes.findIndex(
       (r) => r.prefixLength === prefixLength && prefixMatch(r.prefix, prefix, prefixLength),
     );
@@ -97,6 +102,10 @@ export class RoutingTable {
     let best: IpAddress | null = null;
     let bestLen = -1;
     if (isLinkLocalV6(dst)) return dst;
+    if (this.redirects.size) {
+      const r = this.redirects.get(ipKey(dst));
+      if (r) return r;
+    }
     for (const a of this.addrs)
       if (
         a.address.length === dst.length &&
@@ -140,6 +149,20 @@ export class RoutingTable {
       }
     }
     return best;
+  }
+
+  /**
+   * Records a redirect: `dst` is better reached through `via` (an on-link neighbour, or `dst` itself). Cleared
+   * whenever addresses or routes change; at most 1024 are kept (oldest dropped).
+   */
+  addRedirect(dst: IpAddress, via: IpAddress): void {
+    if (this.redirects.size >= 1024) this.redirects.delete(this.redirects.keys().next().value!);
+    this.redirects.set(ipKey(dst), via.slice());
+  }
+
+  /** Number of redirect host routes (introspection). */
+  get redirectCount(): number {
+    return this.redirects.size;
   }
 
   /** True when `dst` is the directed broadcast address of one of our IPv4 subnets (prefix < 31). */
