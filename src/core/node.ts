@@ -35,6 +35,7 @@ import {
   MAX_WHOIS_RETRIES,
   PING_CHECK_INTERVAL,
   QUEUE_TIMEOUT,
+  TRUST_EXPIRATION,
   TX_QUEUE_LIMIT,
   UNKNOWN_LATENCY,
   WHOIS_RETRY_DELAY,
@@ -43,7 +44,7 @@ import { Counters, type DropReason } from './counters.ts';
 import { ExpectingReplies } from './expecting-replies.ts';
 import type { NodeEvent, NodeIo, NodeOptions, PeerInfo, SendOptions, Vl2Handler } from './node-types.ts';
 import { assembleHello, assemblePacket } from './outgoing.ts';
-import type { Path } from './path.ts';
+import { type Path, pathKey } from './path.ts';
 import { Peer } from './peer.ts';
 import { decodePeerCache, encodePeerCache } from './peer-cache.ts';
 import { pingTick } from './ping.ts';
@@ -107,6 +108,8 @@ export class Node {
   readonly whois = new Map<number, PendingWhois>();
   /** @internal Last RENDEZVOUS per pair (root role). */
   readonly unites = new Map<string, number>();
+  /** @internal Paths that carried trust-established traffic, path key → time (§3.4). */
+  readonly trustedPaths = new Map<string, number>();
   /** @internal External addresses reported by peers (§9.6), key = reporter|socket|scope|family. */
   readonly surface = new Map<string, SurfaceEntry>();
   private readonly txQueue: QueuedTx[] = [];
@@ -201,7 +204,21 @@ export class Node {
   /** VL2 marks a peer trust-established (it passed a network's membership gate, §3.4 / §9.4). */
   markTrustEstablished(address: number, now: number): void {
     const p = this.topology.peers.get(address);
-    if (p) p.trustEstablished = now;
+    if (!p) return;
+    p.trustEstablished = now;
+    // §3.4: its current direct paths become trust-established too (we then relay for them).
+    for (const x of p.paths) if (x.alive(now)) this.trustedPaths.set(x.key, now);
+    if (this.trustedPaths.size > 4096) {
+      for (const [k, t] of this.trustedPaths) if (now - t >= TRUST_EXPIRATION) this.trustedPaths.delete(k);
+      if (this.trustedPaths.size > 4096) this.trustedPaths.clear();
+    }
+  }
+
+  /** @internal True if (socket, from) carried trust-established traffic within 600 s (§3.4). */
+  pathTrusted(socket: number, from: InetAddress, now: number): boolean {
+    if (this.trustedPaths.size === 0) return false;
+    const t = this.trustedPaths.get(pathKey(socket, from));
+    return t !== undefined && now - t < TRUST_EXPIRATION;
   }
 
   /** Identity of a known peer (VL2 checks credential signatures with it). */

@@ -19,16 +19,16 @@ import type { Node } from './node.ts';
 import type { Path } from './path.ts';
 import type { Peer } from './peer.ts';
 
-/** The relay of a root node. Internal to src/core. */
+/** The relay of a node (roots, and other nodes on trust-established paths). Internal to src/core. */
 export class Relay {
   constructor(private readonly node: Node) {}
 
   /** Forwards one datagram not addressed to us (`frag`: a fragment rather than a head). */
   relay(socket: number, from: InetAddress, d: Uint8Array, frag: boolean, now: number): void {
     const n = this.node;
-    if (!n.isRoot) {
-      // §3.4: leaves also relay on trust-established paths (VL2 traffic); not implemented here,
-      // so a leaf never relays.
+    // §3.4: roots relay; other nodes only for datagrams arriving on a path that recently
+    // carried trust-established traffic (a peer that passed a network's membership gate).
+    if (!n.isRoot && !n.pathTrusted(socket, from, now)) {
       n.drop('not-relaying');
       return;
     }

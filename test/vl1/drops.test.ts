@@ -543,3 +543,63 @@ test('WHOIS: queued sends wait for the identity; OK(WHOIS) is trusted only from 
   );
   assert.equal(out[0].to.port, 9993, 'sent to the root (relay)');
 });
+
+test('a leaf relays only for trust-established paths (§3.4)', () => {
+  const sent: { to: InetAddress; data: Uint8Array }[] = [];
+  const rng = new SeededRandom('trust');
+  const node = new Node(
+    { identity: LEAF, planet, random: (n) => rng.bytes(n), now: 1000 },
+    { send: (_s, to, data) => sent.push({ to, data: data.slice() }), event: () => {} },
+  );
+  node.addLocalSocket(0, addr('0.0.0.0/9993'));
+  // OTHER says HELLO from 20.5.0.1; we confirm with HELLO and it answers OK: a direct path.
+  const from = addr('20.5.0.1/9993');
+  node.receive(0, from, hello(OTHER, LEAF.address, keyBetween(OTHER, LEAF), rng), 1000);
+  const confirm = sent.filter((x) => x.data[27] === Verb.HELLO).at(-1);
+  assert.ok(confirm);
+  const okh = new Writer(64);
+  encodeOk(okh, {
+    inReVerb: Verb.HELLO,
+    inRePacketId: new DataView(confirm.data.buffer, confirm.data.byteOffset).getBigUint64(0),
+    kind: 'HELLO',
+    body: { timestamp: 1000n, protocolVersion: 12, versionMajor: 1, versionMinor: 14, versionRevision: 1 },
+  });
+  node.receive(
+    0,
+    from,
+    assemblePacket(
+      {
+        packetId: pid(rng),
+        destination: LEAF.address,
+        source: OTHER.address,
+        verb: Verb.OK,
+        payload: okh.finish(),
+      },
+      keyBetween(OTHER, LEAF),
+      3,
+    ),
+    1010,
+  );
+  assert.equal(node.peer(OTHER.address)?.direct, true);
+  // A packet from OTHER's path for the root: not relayed until VL2 marks OTHER trusted.
+  const forRoot = () =>
+    assemblePacket(
+      {
+        packetId: pid(rng),
+        destination: ROOT.address,
+        source: OTHER.address,
+        verb: Verb.NOP,
+        payload: new Uint8Array(4),
+      },
+      keyBetween(OTHER, ROOT),
+      3,
+    );
+  expectDrop(node, 'not-relaying', () => node.receive(0, from, forRoot(), 1100));
+  node.markTrustEstablished(OTHER.address, 1100);
+  const before = node.counters.relayed;
+  // Now it would be relayed — but we have no path to the root yet: counted as such.
+  expectDrop(node, 'relay-no-path', () => node.receive(0, from, forRoot(), 1200));
+  assert.equal(node.counters.relayed, before);
+  // After the trust window (600 s) it is refused again.
+  expectDrop(node, 'not-relaying', () => node.receive(0, from, forRoot(), 1100 + 600_000));
+});
