@@ -250,5 +250,13 @@ describe('formatEvent', () => {
       ),
       'peer cafe9efeb9 PLANET DIRECT 12ms v1.14.1',
     );
+    assert.equal(
+      formatEvent(
+        { type: 'peer', address: 'cafe9efeb9', role: 'leaf', direct: false, latency: 0xffff },
+        false,
+        false,
+      ),
+      'peer cafe9efeb9 LEAF RELAYED',
+    );
   });
 });

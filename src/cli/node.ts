@@ -38,6 +38,9 @@ Runs a ZeroTier node in the foreground and prints its events until Ctrl-C.
   --verbose          also print state writes and core traces
 `;
 
+/** The core's latency before the first measurement (0xffff, §9.3): printed as nothing. */
+const UNKNOWN_LATENCY = 0xffff;
+
 /** Parsed options shared by `ztsdk node` and `ztsdk root`. */
 export interface NodeCliOptions {
   state: string;
@@ -119,7 +122,7 @@ export function formatEvent(e: NodeEvent, json: boolean, verbose: boolean): stri
       return 'OFFLINE';
     case 'peer':
       return `peer ${e.address} ${e.role.toUpperCase()} ${e.direct ? 'DIRECT' : 'RELAYED'}${
-        e.latency >= 0 ? ` ${e.latency}ms` : ''
+        e.latency >= 0 && e.latency < UNKNOWN_LATENCY ? ` ${e.latency}ms` : ''
       }${e.version ? ` v${e.version}` : ''}`;
     case 'path':
       return `path ${e.address} ${e.path} ${e.state}`;
