@@ -116,14 +116,24 @@ describe('NodeRunner on the simulated network with a fake clock', () => {
     await step(15000);
     assert.ok(runners[1].online && runners[2].online, 'both leaves online through the root');
 
-    // A USER_MESSAGE from a to b.
+    // A USER_MESSAGE from a to b; b answers from inside its listener (events are delivered after
+    // the node call that raised them, so calling back into the runner there is safe).
     const got: string[] = [];
-    runners[2].on('user-message', (e) => got.push(new TextDecoder().decode(e.data)));
+    const echoed: string[] = [];
+    runners[2].on('user-message', (e) => {
+      got.push(new TextDecoder().decode(e.data));
+      runners[2].sendUserMessage(e.from, 8n, e.data);
+    });
+    runners[1].on('user-message', (e) => {
+      if (e.typeId === 8n) echoed.push(new TextDecoder().decode(e.data));
+    });
     for (let i = 0; i < 5 && got.length === 0; i++) {
       runners[1].sendUserMessage(ids[2].addressString, 7n, enc.encode('over the sim'));
       await step(1000);
     }
     assert.deepEqual(got.slice(0, 1), ['over the sim']);
+    await step(1000);
+    assert.deepEqual(echoed.slice(0, 1), ['over the sim'], 'the answer sent from a listener arrives');
 
     // Ten quiet virtual minutes: the timer fires at the node's deadlines, not in a loop.
     const firedBefore = clocks[1].fired;

@@ -365,10 +365,10 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
       fn();
     } finally {
       this.depth--;
-    }
-    if (this.depth === 0) {
-      this.flushEvents();
-      this.arm();
+      if (this.depth === 0) {
+        this.flushEvents();
+        this.arm();
+      }
     }
   }
 
