@@ -1,0 +1,218 @@
+// The Network object's config path (protocol.md §6.12, §6.13, §9.9) with a recording context:
+// - every config chunk of lab-capture-1 (real 1.14.1 controller → members a and c) fed to a Network
+//   of ours yields the manifest's network (name, addresses of a and c, route, MTU, v6 modes);
+// - request cadence (5 s until configured, then 60 s), statuses from the controller's ERRORs,
+//   forged chunks and configs issued to someone else are dropped, persistence events.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { inspectDatagrams } from '../../cli/inspect/command.ts';
+import { readPcap } from '../../cli/inspect/pcap.ts';
+import { formatNetworkId, parseAddress } from '../../protocol/address.ts';
+import { Identity } from '../../protocol/identity.ts';
+import { NetconfFlag } from '../../protocol/netconf.ts';
+import {
+  decodeNetworkConfigRequest,
+  decodeOk,
+  ErrorCode,
+  splitConfigIntoChunks,
+  Verb,
+} from '../../protocol/verbs/index.ts';
+import { Network, type Vl2Context, type Vl2Event } from './network.ts';
+
+const dir = new URL('../../../test/vectors/lab-capture-1/', import.meta.url);
+const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8'));
+const ids = new Map<string, Identity>();
+for (const [name, n] of Object.entries(manifest.nodes) as [string, { identitySecret: string }][]) {
+  const d = Identity.fromString(n.identitySecret);
+  assert.ok(d.ok);
+  ids.set(name, d.value);
+}
+const ROOT = ids.get('root')!;
+
+interface Sent {
+  to: number;
+  verb: number;
+  payload: Uint8Array;
+}
+
+function context(address: number, known: Identity[]) {
+  const sent: Sent[] = [];
+  const events: Vl2Event[] = [];
+  const whois: number[] = [];
+  let now = 1_000_000;
+  const ctx: Vl2Context = {
+    address,
+    isRoot: false,
+    now: () => now,
+    send: (to, verb, payload) => {
+      sent.push({ to, verb, payload: Uint8Array.from(payload) });
+      return true;
+    },
+    identityOf: (a) => known.find((i) => i.address === a),
+    whois: (a) => whois.push(a),
+    upstreams: () => [],
+    bestUpstream: () => undefined,
+    trustEstablished: () => undefined,
+    random32: () => 4,
+    activityTimeout: 30_000,
+    os: 'linux/x86_64',
+    emit: (e) => events.push(e),
+  };
+  return { ctx, sent, events, whois, setNow: (t: number) => (now = t) };
+}
+
+describe('lab-capture-1: every NETWORK_CONFIG through our Network object', () => {
+  const cap = readPcap(readFileSync(new URL('capture.pcap', dir)));
+  assert.ok(cap.ok);
+  const { packets } = inspectDatagrams(cap.value.datagrams, [...ids.values()]);
+  const nwid = BigInt(`0x${manifest.network.id}`);
+
+  for (const name of ['a', 'c']) {
+    it(`member ${name}: chunks verify with the controller's identity and give the manifest's network`, () => {
+      const me = ids.get(name)!.address;
+      const { ctx, events } = context(me, [ROOT]);
+      const net = new Network(ctx, nwid);
+      let chunks = 0;
+      let applied = 0;
+      for (const p of packets) {
+        if (p.verb !== 'OK' || !p.payload || p.payload[0] !== Verb.NETWORK_CONFIG_REQUEST) continue;
+        if (parseAddress(p.dst) !== me) continue;
+        const d = decodeOk(p.payload);
+        assert.ok(d.ok && d.value.kind === 'NETWORK_CONFIG_REQUEST');
+        chunks++;
+        if (net.handleConfigChunk(d.value.body, parseAddress(p.src)!, null)) applied++;
+      }
+      assert.ok(chunks >= 1, 'the capture has config chunks for this member');
+      assert.ok(applied >= 1);
+      assert.deepEqual(net.drops, {});
+      assert.equal(net.status, 'OK');
+      const info = net.info();
+      const m = manifest.nodes[name];
+      assert.equal(info.id, manifest.network.id);
+      assert.equal(info.name, manifest.network.name);
+      assert.equal(info.mtu, manifest.network.mtu);
+      assert.equal(info.mac, m.mac);
+      assert.ok(info.addresses.includes(`${m.ipv4}/24`), info.addresses.join());
+      assert.ok(info.addresses.includes(`${m.rfc4193}/88`), info.addresses.join());
+      assert.ok(info.addresses.includes(`${m.sixplane}/40`), info.addresses.join());
+      assert.ok(info.routes.some((r) => r.target === manifest.network.ipv4Pool && r.via === null));
+      // v6 modes: both RFC4193 and 6PLANE, which also turn NDP emulation on (§9.9).
+      assert.equal(manifest.network.v6.rfc4193 && manifest.network.v6['6plane'], true);
+      assert.ok((net.config!.flags & NetconfFlag.ENABLE_IPV6_NDP_EMULATION) !== 0);
+      // Pushed to the Ethernet port, persisted, announced.
+      assert.equal(net.port.status, 'OK');
+      assert.equal(net.port.mtu, manifest.network.mtu);
+      assert.ok(net.port.addresses.some((a) => a.address === m.ipv4 && a.prefixLength === 24));
+      assert.ok(
+        events.some((e) => e.type === 'persist' && e.key === `networks.d/${manifest.network.id}.conf`),
+      );
+      assert.ok(events.some((e) => e.type === 'network' && e.network.status === 'OK'));
+    });
+  }
+});
+
+describe('Network config client', () => {
+  const ctrl = ids.get('root')!;
+  const me = ids.get('a')!;
+  const nwid = (BigInt(ctrl.address) << 24n) | 0x42n;
+
+  it('requests every 5 s until configured, with the 1.14 metadata, to nwid >> 24', () => {
+    const { ctx, sent, setNow } = context(me.address, [ctrl]);
+    const net = new Network(ctx, nwid);
+    for (let t = 0; t <= 12_000; t += 1000) {
+      setNow(1_000_000 + t);
+      net.poll(1_000_000 + t);
+    }
+    const reqs = sent.filter((s) => s.verb === Verb.NETWORK_CONFIG_REQUEST);
+    assert.equal(reqs.length, 3); // t = 0, 5, 10 s
+    assert.ok(reqs.every((r) => r.to === ctrl.address));
+    const d = decodeNetworkConfigRequest(reqs[0].payload);
+    assert.ok(d.ok);
+    assert.equal(d.value.nwid, nwid);
+    assert.match(Buffer.from(d.value.metadata).toString(), /pv=000000000000000c/);
+    assert.equal(net.nextDeadline(), 1_000_000 + 15_000);
+  });
+
+  it('statuses from the controller’s ERRORs only; other senders are ignored', () => {
+    const { ctx, events } = context(me.address, [ctrl]);
+    const net = new Network(ctx, nwid);
+    net.handleConfigError(0x1234567890, ErrorCode.NETWORK_ACCESS_DENIED);
+    assert.equal(net.status, 'REQUESTING_CONFIGURATION');
+    const seen: string[] = [];
+    for (const [code, status] of [
+      [ErrorCode.NETWORK_ACCESS_DENIED, 'ACCESS_DENIED'],
+      [ErrorCode.OBJ_NOT_FOUND, 'NOT_FOUND'],
+      [ErrorCode.BAD_PROTOCOL_VERSION, 'CLIENT_TOO_OLD'],
+      [ErrorCode.NETWORK_AUTHENTICATION_REQUIRED, 'AUTHENTICATION_REQUIRED'],
+    ] as const) {
+      net.handleConfigError(ctrl.address, code);
+      assert.equal(net.status, status);
+      seen.push(status);
+    }
+    const reported = events.flatMap((e) => (e.type === 'network' ? [e.network.status] : []));
+    assert.deepEqual(reported, seen);
+  });
+
+  function signedChunks(issuedTo: number, signer: Identity, name = 'unit') {
+    const dict = Buffer.from(
+      `v=0000000000000007\nnwid=${formatNetworkId(nwid)}\nts=0000000000000010\nr=0000000000000003\nid=${issuedTo
+        .toString(16)
+        .padStart(10, '0')}\nn=${name}\nmtu=0000000000000af0\n`,
+    );
+    return splitConfigIntoChunks(nwid, dict, 77n, (r) => signer.sign(r), { maxChunk: 40 });
+  }
+
+  it('assembles signed chunks; drops forged ones, and configs issued to another member', () => {
+    const { ctx, events } = context(me.address, [ctrl]);
+    const net = new Network(ctx, nwid);
+    for (const c of signedChunks(me.address, ids.get('c')!)) net.handleConfigChunk(c, ctrl.address, null);
+    assert.equal(net.status, 'REQUESTING_CONFIGURATION');
+    assert.ok((net.drops['config-bad-signature'] ?? 0) >= 1);
+    for (const c of signedChunks(ids.get('c')!.address, ctrl)) net.handleConfigChunk(c, ctrl.address, null);
+    assert.equal(net.drops['netconf-not-ours'], 1);
+    const chunks = signedChunks(me.address, ctrl);
+    assert.ok(chunks.length > 2);
+    for (const c of chunks.reverse()) net.handleConfigChunk(c, ctrl.address, null);
+    assert.equal(net.status, 'OK');
+    assert.equal(net.info().name, 'unit');
+    assert.equal(net.port.mtu, 2800);
+    assert.equal(events.filter((e) => e.type === 'persist').length, 1);
+  });
+
+  it('a pushed config is acknowledged with OK in re ECHO (1.14 quirk) carrying nwid and update id', () => {
+    const { ctx, sent } = context(me.address, [ctrl]);
+    const net = new Network(ctx, nwid);
+    for (const c of signedChunks(me.address, ctrl)) net.handleConfigChunk(c, ctrl.address, 0xabcdefn);
+    const ack = sent.find((s) => s.verb === Verb.OK);
+    assert.ok(ack);
+    assert.equal(ack.to, ctrl.address);
+    assert.equal(ack.payload[0], Verb.ECHO);
+    const dv = new DataView(ack.payload.buffer);
+    assert.equal(dv.getBigUint64(1), 0xabcdefn);
+    assert.equal(dv.getBigUint64(9), nwid);
+    assert.equal(dv.getBigUint64(17), 77n);
+  });
+
+  it('an unknown controller identity triggers a WHOIS instead of trusting the chunk', () => {
+    const { ctx, whois } = context(me.address, []);
+    const net = new Network(ctx, nwid);
+    net.handleConfigChunk(signedChunks(me.address, ctrl)[0], ctrl.address, null);
+    assert.deepEqual(whois, [ctrl.address]);
+    assert.equal(net.drops['controller-unknown'], 1);
+  });
+
+  it('a saved config (networks.d) is applied at once without being re-persisted', () => {
+    const { ctx, events } = context(me.address, [ctrl]);
+    const dict = Buffer.from(
+      `v=0000000000000007\nnwid=${formatNetworkId(nwid)}\nid=${me.addressString}\nn=saved\nr=0000000000000001\n`,
+    );
+    const net = new Network(ctx, nwid, dict);
+    assert.equal(net.status, 'OK');
+    assert.equal(net.info().name, 'saved');
+    assert.equal(events.filter((e) => e.type === 'persist').length, 0);
+    net.leave();
+    assert.ok(events.some((e) => e.type === 'persist' && e.data === null));
+    assert.equal(net.port.closed, true);
+  });
+});
