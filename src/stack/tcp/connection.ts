@@ -24,6 +24,7 @@ import type { DeadlineEntry } from '../../util/deadline-queue.ts';
 import type { IpAddress } from '../types.ts';
 import type { BufferPool } from './buffer-pool.ts';
 import { Cubic } from './congestion/cubic.ts';
+import { HyStart } from './congestion/hystart.ts';
 import { NewReno } from './congestion/newreno.ts';
 import type { CongestionControl } from './congestion/types.ts';
 import type { TcpConnectionOptions, TcpConnectionStats, TcpErrorCode, TcpState } from './options.ts';
@@ -134,6 +135,7 @@ export class TcpConnection implements DeadlineEntry {
   /** @internal */ readonly sendBuf: SendBuffer;
   /** @internal */ readonly sb = new Scoreboard();
   /** @internal */ readonly rtt: RttEstimator;
+  /** @internal delay-based slow-start exit (RFC 9406) */ readonly hystart = new HyStart();
   /** @internal */ cc: CongestionControl;
   /** @internal write() refused data: fire drain later */ needDrain = false;
   /** @internal shutdown() requested */ shutdownRequested = false;

@@ -357,17 +357,31 @@ function processAck(ctx: RxContext, c: TcpConnection, seg: SegmentIn, ackOff: nu
 
   if (ackOff > c.sndUna) {
     const acked = ackOff - c.sndUna;
-    const hadLoss = sb.lostBytes > 0;
     const sampleT = sb.ackTo(ackOff);
     // RTT: timestamps when negotiated (RFC 7323 §4), else Karn-safe record time (RFC 6298 §3).
+    let rttSample = -1;
     if (c.tsOk && o.hasTimestamp && o.tsEcr !== 0) {
       const r = ((now + c.tsOffset) >>> 0) - o.tsEcr;
-      if (r >= 0 && r < 0x7fffffff) c.rtt.sample(r);
-    } else if (sampleT >= 0) c.rtt.sample(now - sampleT);
+      if (r >= 0 && r < 0x7fffffff) rttSample = r;
+    } else if (sampleT >= 0) rttSample = now - sampleT;
+    if (rttSample >= 0) {
+      c.rtt.sample(rttSample);
+      // RFC 9406: leave slow start when the RTT shows a queue building, before it overflows.
+      // Not on reordering paths: there, hole-filling ACKs echo old timestamps and inflate the
+      // samples, which would end slow start far too early.
+      if (
+        c.cc.cwnd < c.cc.ssthresh &&
+        !c.inRecovery &&
+        !c.reorderingSeen &&
+        c.hystart.onRtt(rttSample, ackOff, c.sndNxt)
+      ) {
+        c.cc.ssthresh = c.cc.cwnd;
+        ctx.counters.slowStartExits++;
+      }
+    }
     if (sampleT >= 0) rackUpdate(c, sampleT, ackOff, now);
     else if (c.rackRtt === 0 && c.rtt.srtt > 0) c.rackRtt = c.rtt.srtt;
-    // Reordering evidence: a never-retransmitted segment below already-SACKed data got delivered.
-    if (sb.highSacked > ackOff && sampleT >= 0 && !hadLoss) c.reorderingSeen = true;
+
     // Free acknowledged data (and note our FIN being acknowledged).
     const dataEnd = c.finOff >= 0 ? Math.min(ackOff, c.finOff) : ackOff;
     if (dataEnd > c.sndBufOff) {
@@ -389,6 +403,14 @@ function processAck(ctx: RxContext, c: TcpConnection, seg: SegmentIn, ackOff: nu
       if (ackOff >= c.recoveryPoint) {
         c.inRecovery = false;
         c.cc.onExitRecovery(now, c.mss);
+        if (c.undoBytes === 0) {
+          // Nothing had to be retransmitted: every "lost" segment arrived, the recovery was
+          // caused by reordering alone. Restore the window (RFC 8985 §9.3 discussion, Linux undo).
+          c.undoBytes = -1;
+          ctx.counters.undos++;
+          if (c.priorCwnd > c.cc.cwnd) c.cc.cwnd = c.priorCwnd;
+          if (c.priorSsthresh > c.cc.ssthresh) c.cc.ssthresh = c.priorSsthresh;
+        }
         // RFC 8985 §6.2 step 4: after 16 recoveries without D-SACK, reo_wnd_mult returns to 1.
         if (c.reoWndPersist > 0 && --c.reoWndPersist === 0) c.reoWndMult = 1;
       } else if (!c.sackOk && sb.count > 0) {

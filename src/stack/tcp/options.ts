@@ -122,6 +122,8 @@ export class TcpCounters {
   resetsSent = 0;
   resetsReceived = 0;
   challengeAcks = 0;
+  /** Slow starts ended by HyStart++ (RFC 9406) before any loss. */
+  slowStartExits = 0;
   /** D-SACK blocks received (RFC 2883): the peer got something twice. */
   dsacks = 0;
   /** Recoveries undone because D-SACKs showed every retransmission spurious. */

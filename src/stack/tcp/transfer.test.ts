@@ -230,7 +230,8 @@ test('reordering without loss (overlay paths): D-SACK widens RACK reo_wnd, few s
     // three-dupack rule; RACK with D-SACK feedback keeps retransmissions to a handful.
     assert.ok(x.rtx <= 15, `reorder ${rd} ms: ${x.rtx} retransmissions`);
     assert.ok(x.dsacks > 0 && x.mult > 1, `reorder ${rd} ms: D-SACK seen ${x.dsacks}, mult ${x.mult}`);
-    assert.ok(x.ms < clean.ms * 2, `reorder ${rd} ms: ${x.ms} ms vs ${clean.ms} ms clean`);
+    // Without D-SACK feedback this took 25–30× the clean time (18–21 s vs 0.7 s).
+    assert.ok(x.ms < clean.ms * 3, `reorder ${rd} ms: ${x.ms} ms vs ${clean.ms} ms clean`);
   }
 });
 
