@@ -210,3 +210,35 @@ test('a 9 KB USER_MESSAGE crosses the relay and the direct path in 7 fragments',
   }
   assert.throws(() => a.node.sendUserMessage(b.node.address, 1n, tooBig, net.clock.now()), RangeError);
 });
+
+test('soak: 20 leaves, 1 % loss, random chatter for 10 minutes — stays online, state stays bounded', () => {
+  const net = new UdpNetwork({ seed: 'soak', defaults: { loss: 0.01 } });
+  const { root, leaves } = buildTestnet(net, 20);
+  assert.ok(runUntil(net, () => leaves.every((l) => l.node.online), 60_000));
+  let sent = 0;
+  let rnd = 7;
+  const next = (n: number) => {
+    rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0;
+    return rnd % n;
+  };
+  const end = net.clock.now() + 10 * 60_000;
+  while (net.clock.now() < end) {
+    const a = leaves[next(20)];
+    const b = leaves[next(20)];
+    if (a !== b) {
+      a.say(b, `m${sent++}`);
+    }
+    net.clock.advance(next(3000) + 200);
+  }
+  net.clock.advance(10_000);
+  const delivered = leaves.reduce((n, l) => n + l.messages.length, 0);
+  assert.ok(delivered >= sent * 0.9, `delivered ${delivered}/${sent}`);
+  for (const l of leaves) {
+    assert.ok(l.node.online, `${l.name} online`);
+    assert.equal(l.node.counters.dropped('internal-error'), 0);
+    assert.equal(l.node.counters.dropped('mac-failed'), 0);
+    assert.ok(l.node.whois.size <= 2, `${l.name} pending WHOIS ${l.node.whois.size}`);
+  }
+  assert.equal(root.node.counters.dropped('internal-error'), 0);
+  assert.ok(root.node.unites.size <= 190, 'unite table pruned');
+});
