@@ -1,0 +1,129 @@
+/**
+ * `ztsdk node … --join NWID [--frame-log]`: joins networks with the VL2 manager (src/core/vl2)
+ * on the runner's node and prints their status, assigned addresses and routes on every change:
+ * with `--json`, `{"event":"network","id":…,"status":"OK","name":…,"mac":…,"addresses":["10.147.17.12/24",…],"routes":[…],…}`.
+ *
+ * `--frame-log` prints one line per Ethernet frame crossing a joined network's port (`dir` `rx`
+ * for received, `tx` for sent), with MACs, ethertype and a summary (`ARP who-has …`): before a
+ * TCP/IP stack is attached this proves what reaches the port.
+ *
+ * Configs are persisted as `networks.d/<nwid>.conf` in the state directory and reused at the next
+ * start. I/O lives here (the core is sans-I/O): a 250 ms interval polls the manager with the real clock.
+ * @module
+ */
+import { randomFillSync } from 'node:crypto';
+import type { NetworkInfo, Vl2Event } from '../core/vl2/network.ts';
+import { Vl2 } from '../core/vl2/vl2.ts';
+import type { EthernetPort } from '../link/ethernet-port.ts';
+import { formatNetworkId, parseNetworkId } from '../protocol/address.ts';
+import type { NodeRunner } from '../runtime/node-runner.ts';
+import type { StateStore } from '../runtime/store.ts';
+import { summarizeFrame } from './inspect/frame-summary.ts';
+
+/** How often the VL2 timers are checked (their deadlines are ≥ 5 s apart; this keeps it simple). */
+const POLL_INTERVAL = 250;
+
+/** Parses `--join` values; throws Error with a user-facing message. */
+export function parseJoinIds(values: readonly string[]): bigint[] {
+  return values.map((v) => {
+    const id = parseNetworkId(v);
+    if (id === null || id === 0n) throw new Error(`--join needs a 16-hex-digit network id, not '${v}'`);
+    return id;
+  });
+}
+
+/** One printed line for a network change. */
+export function formatNetwork(n: NetworkInfo, json: boolean): string {
+  if (json) return JSON.stringify({ event: 'network', ...n });
+  const routes = n.routes.map((r) => `${r.target}${r.via ? ` via ${r.via}` : ''}`).join(', ');
+  return (
+    `network ${n.id} ${n.status}${n.name ? ` "${n.name}"` : ''} mac ${n.mac} mtu ${n.mtu}` +
+    `${n.addresses.length ? ` addresses ${n.addresses.join(', ')}` : ''}${routes ? ` routes ${routes}` : ''}` +
+    `${n.authenticationUrl ? ` auth ${n.authenticationUrl}` : ''}`
+  );
+}
+
+/** One printed line for a frame on a port. */
+export function formatFrame(id: string, dir: 'rx' | 'tx', f: Uint8Array, json: boolean): string {
+  const s = summarizeFrame(f.subarray(0, 6), f.subarray(6, 12), (f[12] << 8) | f[13], f.subarray(14));
+  if (json)
+    return JSON.stringify({
+      event: 'frame',
+      network: id,
+      dir,
+      src: s.srcMac,
+      dst: s.dstMac,
+      ethertype: `0x${s.ethertype.toString(16).padStart(4, '0')}`,
+      length: f.length,
+      summary: s.text,
+    });
+  return `frame ${id} ${dir} ${s.srcMac} > ${s.dstMac} ${s.text} (${f.length} bytes)`;
+}
+
+/** The joined networks of a running `ztsdk node`. */
+export interface JoinedNetworks {
+  readonly vl2: Vl2;
+  /** Stops the poll timer and waits for pending config writes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Joins `ids` on the runner's node (call after `runner.start()`), printing changes with `print`.
+ * @throws Error if the runner has no node yet.
+ */
+export async function joinNetworks(
+  runner: NodeRunner,
+  store: StateStore,
+  ids: readonly bigint[],
+  o: { json: boolean; frameLog: boolean; verbose: boolean },
+  print: (line: string) => void,
+): Promise<JoinedNetworks> {
+  const node = runner.node;
+  if (!node) throw new Error('joinNetworks: start the runner first');
+  const writes = new Set<Promise<void>>();
+  const onEvent = (e: Vl2Event) => {
+    if (e.type === 'network') print(formatNetwork(e.network, o.json));
+    else if (e.type === 'persist') {
+      const w = (e.data === null ? store.delete(e.key) : store.put(e.key, e.data)).catch((err: Error) =>
+        print(
+          o.json
+            ? JSON.stringify({ event: 'warning', message: `could not persist ${e.key}: ${err.message}` })
+            : `warning: could not persist ${e.key}: ${err.message}`,
+        ),
+      );
+      writes.add(w);
+      void w.finally(() => writes.delete(w));
+    } else if (o.verbose)
+      print(o.json ? JSON.stringify({ event: 'trace', message: e.message }) : `trace ${e.message}`);
+  };
+  const vl2 = new Vl2(node, {
+    random: (n) => randomFillSync(new Uint8Array(n)),
+    now: Date.now(),
+    clock: () => Date.now(),
+    event: onEvent,
+  });
+  for (const id of ids) {
+    const hex = formatNetworkId(id);
+    let saved: Uint8Array | undefined;
+    try {
+      saved = await store.get(`networks.d/${hex}.conf`);
+    } catch {
+      saved = undefined;
+    }
+    const net = vl2.join(id, Date.now(), saved);
+    if (o.frameLog) logFrames(net.port, hex, o.json, print);
+  }
+  const timer = setInterval(() => vl2.poll(Date.now()), POLL_INTERVAL);
+  return {
+    vl2,
+    async stop() {
+      clearInterval(timer);
+      while (writes.size > 0) await Promise.all([...writes]);
+    },
+  };
+}
+
+function logFrames(port: EthernetPort, id: string, json: boolean, print: (line: string) => void): void {
+  port.on('frame', (f) => print(formatFrame(id, 'rx', f, json)));
+  port.on('transmit', (f) => print(formatFrame(id, 'tx', f, json)));
+}
