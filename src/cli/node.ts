@@ -12,7 +12,8 @@
  * `online`, `offline`, `peer` (`address` = the peer's, `role`, `direct`, `latency`, `version`),
  * `path` (`address`, `path` "ip/port", `state`), `user-message` (`from`, `typeId` hex, `data` base64),
  * `identity-collision`, `warning` (`message`), and finally `stop` (`signal`, and the node's
- * `counters`: packets received/sent per verb, drops per reason, relayed, united). `--verbose` adds `persist`
+ * `counters`: packets received/sent per verb, drops per reason, relayed, united). An identity
+ * collision reported by a root is fatal, as in the reference: the node stops and exits 1. `--verbose` adds `persist`
  * and `trace`. Start failures print the reason on stderr and exit 1.
  *
  * `ztsdk root` (root.ts) is the same runner with `role: 'root'`; both share {@link runNodeCli}.
@@ -235,8 +236,22 @@ export async function runNodeCli(
   out(startLine(info, o.json, command));
   for (const line of early) out(line);
   early = undefined;
-  const sig = await signal;
+  // An identity collision (a root says another node has our address, §6.3) is fatal, as in the
+  // reference service: the node cannot work under this address; a new identity is the user's call.
+  const collision = new Promise<'collision'>((resolve) =>
+    runner.once('identity-collision', () => resolve('collision')),
+  );
+  const why = await Promise.race([signal, collision]);
+  cancel();
   await runner.stop();
+  if (why === 'collision') {
+    err(
+      `identity collision: another node uses address ${info.address} with a different key; ` +
+        `stopping (move ${o.state}/identity.secret and identity.public away to get a new identity)`,
+    );
+    return 1;
+  }
+  const sig = why;
   const c = runner.counters;
   const counters = c && {
     received: c.received,
