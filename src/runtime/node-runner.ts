@@ -445,7 +445,9 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
     if (this.timer !== undefined && this.timerDue <= due) return;
     this.clearTimer();
     this.timerDue = due;
-    this.timer = this.clock.schedule(Math.max(due, now), this.onTimer);
+    // At least 1 ms ahead: a deadline that stays in the past after a poll (a core bug) must not
+    // become a zero-delay busy loop.
+    this.timer = this.clock.schedule(Math.max(due, now + 1), this.onTimer);
   }
 
   private readonly onTimer = (): void => {
