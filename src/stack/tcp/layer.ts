@@ -41,91 +41,14 @@ import {
   writeTcpHeader,
 } from '../wire/tcp.ts';
 import { BufferPool } from './buffer-pool.ts';
-import {
-  EV_CLOSE,
-  EV_CONNECT,
-  EV_DATA,
-  EV_DRAIN,
-  EV_END,
-  EV_ERROR,
-  TcpConnection,
-  type TcpHost,
-  type TcpListenerRef,
-} from './connection.ts';
+import { TcpConnection, type TcpHost } from './connection.ts';
+import { fireEvents } from './events.ts';
 import { applySynOptions, type RxContext, SegmentIn, segmentArrives } from './input.ts';
 import { IsnGenerator } from './isn.ts';
+import { TcpListener } from './listener.ts';
 import { DEFAULTS, type TcpConnectionOptions, TcpCounters, type TcpLayerOptions } from './options.ts';
 import { DF, pathMtuShrank, sendRstFor, sendSyn, transmit } from './output.ts';
 import { earliestTimer, onTimers } from './timers.ts';
-
-/** A listening endpoint (passive open). */
-export class TcpListener implements TcpListenerRef {
-  /** Called for each connection that completed the handshake. Without it, use `accept()`. */
-  onconnection: ((c: TcpConnection) => void) | null = null;
-  /** @internal children in SYN-RECEIVED or established-but-not-accepted */
-  pending = 0;
-  /** @internal established, waiting for `accept()` */
-  readonly queue: TcpConnection[] = [];
-  /** False after `close()`. */
-  listening = true;
-  /** @internal */
-  readonly children = new Set<TcpConnection>();
-
-  /** @internal */
-  constructor(
-    private readonly layer: TcpLayer,
-    /** Local address, or null for any of ours. */
-    readonly address: IpAddress | null,
-    /** Local port. */
-    readonly port: number,
-    /** Most connections in handshake or awaiting accept (RFC 9293 §3.10.1 "listen queue"). */
-    readonly backlog: number,
-    /** @internal options for accepted connections */
-    readonly opts: Required<TcpConnectionOptions>,
-  ) {}
-
-  /** Takes the next established connection (pull mode), or null. */
-  accept(): TcpConnection | null {
-    const c = this.queue.shift() ?? null;
-    if (c) {
-      this.pending--;
-      this.children.delete(c);
-      c.listener = null;
-    }
-    return c;
-  }
-
-  /** @internal */
-  childEstablished(c: TcpConnection): void {
-    if (!this.listening) {
-      c.abort();
-      return;
-    }
-    if (this.onconnection) {
-      this.pending--;
-      this.children.delete(c);
-      c.listener = null;
-      this.onconnection(c);
-    } else this.queue.push(c);
-  }
-
-  /** @internal */
-  childGone(c: TcpConnection): void {
-    if (this.children.delete(c)) {
-      this.pending--;
-      const i = this.queue.indexOf(c);
-      if (i >= 0) this.queue.splice(i, 1);
-    }
-  }
-
-  /** Stops listening; connections not yet accepted are reset. */
-  close(): void {
-    if (!this.listening) return;
-    this.listening = false;
-    this.layer.unlisten(this);
-    for (const c of [...this.children]) c.abort();
-  }
-}
 
 /** Key of the demultiplexing map: local port and remote port. Addresses are compared in the bucket. */
 function key(localPort: number, remotePort: number): number {
@@ -508,81 +431,11 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
       for (let i = 0; i < this.notifyList.length; i++) {
         const c = this.notifyList[i];
         c.inNotifyList = false;
-        this.fire(c);
+        fireEvents(c, this.now, this.delayedAck, this);
       }
     } finally {
       this.notifyList.length = 0;
       this.dispatching = false;
-    }
-  }
-
-  private fire(c: TcpConnection): void {
-    while (c.pendingEvents !== 0) {
-      const ev = c.pendingEvents;
-      if (ev & EV_CONNECT) {
-        c.pendingEvents &= ~EV_CONNECT;
-        if (c.listener) c.listener.childEstablished(c);
-        else c.onconnect?.();
-        continue;
-      }
-      if (ev & EV_DATA) {
-        c.pendingEvents &= ~EV_DATA;
-        if (c.ondata) {
-          const rb = c.recvBuf;
-          let took = false;
-          let cb = c.ondata as ((d: Uint8Array) => void) | null;
-          while (!c.paused && cb && rb.readable > 0) {
-            // Consume before the callback: it may close() (which must not see the data as unread)
-            // or read(). The view stays valid: nothing writes the ring during a dispatch.
-            const v = rb.peekContiguous();
-            rb.consume(v.length);
-            cb(v);
-            cb = c.ondata;
-            took = true;
-          }
-          if (took) c.afterRead();
-          // Keep the (now empty) storage while data flows; if the connection goes quiet for a
-          // delayed-ACK interval, the timer returns it to the pool (timers.ts).
-          if (
-            rb.readable === 0 &&
-            rb.allocated > 0 &&
-            c.delackAt === Number.POSITIVE_INFINITY &&
-            c.state !== 'Closed'
-          ) {
-            c.delackAt = this.now + Math.max(1, this.delayedAck);
-            this.schedule(c);
-          }
-        } else if (c.recvBuf.readable > 0) c.onreadable?.();
-        continue;
-      }
-      if (ev & EV_END) {
-        if (c.ondata && c.recvBuf.readable > 0 && !c.paused) {
-          c.pendingEvents |= EV_DATA;
-          continue;
-        }
-        c.pendingEvents &= ~EV_END;
-        // As Node's 'end': only once every byte before the FIN has been consumed (pull mode or
-        // paused: when the application reads the last byte, see TcpConnection.afterRead).
-        if (c.recvBuf.readable > 0) c.endDeferred = true;
-        else c.onend?.();
-        continue;
-      }
-      if (ev & EV_DRAIN) {
-        c.pendingEvents &= ~EV_DRAIN;
-        c.ondrain?.();
-        continue;
-      }
-      if (ev & EV_ERROR) {
-        c.pendingEvents &= ~EV_ERROR;
-        if (c.error) c.onerror?.(c.error);
-        continue;
-      }
-      if (ev & EV_CLOSE) {
-        c.pendingEvents = 0;
-        c.onclose?.();
-        return;
-      }
-      c.pendingEvents = 0;
     }
   }
 
@@ -778,3 +631,5 @@ function strip(opts: TcpConnectionOptions): Partial<TcpConnectionOptions> {
   }
   return out as Partial<TcpConnectionOptions>;
 }
+
+export { TcpListener };
