@@ -161,6 +161,45 @@ describe('NodeRunner on loopback: a root and two leaves', () => {
     await a2.stop();
   });
 
+  it('works over IPv6 too: a planet whose root endpoint is [::1]', async (t) => {
+    const probe = dgram.createSocket('udp6');
+    const port6 = await new Promise<number | undefined>((resolve) => {
+      probe.once('error', () => resolve(undefined));
+      probe.bind(0, '::1', () => resolve(probe.address().port));
+    });
+    probe.close();
+    if (port6 === undefined) {
+      t.skip('no IPv6 loopback on this host');
+      return;
+    }
+    const priv = random(64);
+    const planet6 = World.create({
+      type: WorldType.PLANET,
+      id: 0x5eed6n,
+      timestamp: Date.now(),
+      roots: [{ identity: rootId, stableEndpoints: [parseInetAddress(`::1/${port6}`)!] }],
+      signingKey: { publicKey: c25519Public(priv), privateKey: priv },
+    });
+    const root6 = new NodeRunner({
+      store: new MemoryStore([['identity.secret', enc.encode(rootId.toString(true))]]),
+      planet: planet6,
+      port: port6,
+      secondaryPort: false,
+    });
+    const leaf = new NodeRunner({ store: spareStore(), planet: planet6, secondaryPort: false });
+    const seen = track(leaf);
+    track(root6);
+    await root6.start();
+    await leaf.start();
+    await until('the IPv6 leaf online', () => leaf.online);
+    assert.ok(
+      seen.some((e) => e.type === 'path' && e.path === `::1/${port6}`),
+      'the path to the root is the IPv6 one',
+    );
+    await leaf.stop();
+    await root6.stop();
+  });
+
   it('root role with an identity that is not in the planet fails clearly', async () => {
     const r = new NodeRunner({ store: spareStore(), planet, role: 'root' });
     runners.push(r);
