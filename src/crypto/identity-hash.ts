@@ -4,11 +4,14 @@
  * data-dependent swaps between that memory and the digest. Its first byte is the proof of
  * work (`< 17`) and its last five bytes are the node address.
  *
- * Speed matters (every new peer's identity is validated once): phase 1 writes keystream
- * blocks straight into one preallocated `Uint32Array`, phase 2 reads the two indices from
- * single bytes and swaps 64-bit words as two 32-bit words (a raw byte swap either way, so
- * host byte order does not matter for the swap itself). The buffer is reused across calls,
- * which is safe because the function is synchronous.
+ * Speed matters (every new peer's identity is validated once). The keystream never depends on
+ * the data (key and nonce are fixed up front, the counter just advances), so it is produced in
+ * bulk with `salsaBlocks` (4-way SIMD when available): phase 1 writes all 32768 blocks straight
+ * into one preallocated `Uint32Array` and then runs the XOR chain as one sequential pass;
+ * phase 2 consumes the rest 1024 blocks at a time, reads the two indices from single bytes
+ * and swaps 64-bit words as two 32-bit words (a raw byte swap either way, so host byte order
+ * does not matter for the swap itself). Buffers are reused across calls, which is safe
+ * because the function is synchronous.
  *
  * Byte order: keystream words are little-endian in the Salsa20 spec and are stored in a
  * `Uint32Array` whose bytes are then read as raw bytes; this assumes a little-endian host,
@@ -17,7 +20,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { salsaBlock, salsaState } from './salsa20.ts';
+import { salsaBlocks, salsaState } from './salsa20.ts';
 
 /** Size of the scratch memory `M` (§2.3). */
 export const IDENTITY_HASH_MEMORY = 2097152;
@@ -30,6 +33,8 @@ export const IDENTITY_HASH_FIRST_BYTE_LIMIT = 17;
 const M_WORDS64 = IDENTITY_HASH_MEMORY / 8;
 /** Number of 32-bit words in M. */
 const M_WORDS32 = IDENTITY_HASH_MEMORY / 4;
+/** Keystream blocks that fill M in phase 1. */
+const PHASE1_BLOCKS = IDENTITY_HASH_MEMORY / 64;
 
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1)
   throw new Error('identity-hash: a little-endian host is required');
@@ -38,7 +43,9 @@ let memory32: Uint32Array | null = null;
 let memory8: Uint8Array | null = null;
 const digest32 = new Uint32Array(16);
 const digest8 = new Uint8Array(digest32.buffer);
-const block = new Uint32Array(16);
+/** Keystream blocks produced per bulk call in phase 2 (divides the 131072 blocks phase 2 uses). */
+const KS_BLOCKS = 1024;
+const keystream = new Uint32Array(16 * KS_BLOCKS);
 
 /**
  * Computes the 64-byte memory-hard digest `H(pub64)` of §2.3 into `out` (a new array if
@@ -65,19 +72,17 @@ export function identityHash(
   d8.set(createHash('sha512').update(pub64).digest());
   const state = salsaState(d8.subarray(0, 32), d8.subarray(32, 40));
 
-  // Phase 1: M[0..64) = block 0; M[off..off+64) = M[off-64..off) ^ next block.
-  // The block counter (state words 8,9) is at most 163839 here, so only word 8 moves.
-  let counter = 0;
-  salsaBlock(20, state, m32, 0);
-  state[8] = ++counter;
-  for (let w = 16; w < M_WORDS32; w += 16) {
-    salsaBlock(20, state, m32, w);
-    state[8] = ++counter;
-    for (let k = 0; k < 16; k++) m32[w + k] ^= m32[w - 16 + k];
-  }
+  // Phase 1: M[0..64) = block 0; M[off..off+64) = M[off-64..off) ^ next block. The keystream
+  // does not depend on M, so write all of it in bulk (SIMD when available) and then run the
+  // XOR chain as one sequential pass.
+  salsaBlocks(20, state, m32, 0, PHASE1_BLOCKS);
+  for (let w = 16; w < M_WORDS32; w++) m32[w] ^= m32[w - 16];
 
   // Phase 2: pairs of 64-bit words of M, read big-endian; only the low bits matter, i.e.
   // the last byte(s) of each word: idx1 = word mod 8, idx2 = word mod 262144 (18 bits).
+  // The keystream continues where phase 1 stopped; it is produced KS_BLOCKS at a time.
+  const ks = keystream;
+  let kw = ks.length; // next unused word of ks (ks.length = none buffered)
   for (let i = 0; i < M_WORDS64; i += 2) {
     const idx1 = m8[i * 8 + 7] & 7;
     const o = i * 8 + 8;
@@ -91,10 +96,13 @@ export function identityHash(
     d32[dw + 1] = m32[mw + 1];
     m32[mw] = t0;
     m32[mw + 1] = t1;
-    // D ^= next keystream block (the stream continues where phase 1 stopped).
-    salsaBlock(20, state, block, 0);
-    state[8] = ++counter;
-    for (let k = 0; k < 16; k++) d32[k] ^= block[k];
+    // D ^= next keystream block.
+    if (kw === ks.length) {
+      salsaBlocks(20, state, ks, 0, KS_BLOCKS);
+      kw = 0;
+    }
+    for (let k = 0; k < 16; k++) d32[k] ^= ks[kw + k];
+    kw += 16;
   }
 
   out.set(d8, 0);
