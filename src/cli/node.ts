@@ -26,6 +26,7 @@ import type { World } from '../protocol/world.ts';
 import { NodeRunner, type StartInfo } from '../runtime/node-runner.ts';
 import { parseWorld } from '../runtime/state.ts';
 import { FileStore } from '../runtime/store.ts';
+import { joinNetworks, parseJoinIds } from './node-networks.ts';
 
 const HELP = `usage: ztsdk node --state DIR [--planet FILE] [--port N] [--json]
 
@@ -37,6 +38,8 @@ Runs a ZeroTier node in the foreground and prints its events until Ctrl-C.
   --bind ADDR        local address to bind (default: all, IPv4 and IPv6)
   --json             one JSON object per line ({"event": ...}); the first has the node's address
   --verbose          also print state writes and core traces
+  --join NWID        join a network (repeatable); prints its status, addresses and routes on change
+  --frame-log        with --join: print one line per Ethernet frame received/sent on a joined network
 `;
 
 /** The core's latency before the first measurement (0xffff, §9.3): printed as nothing. */
@@ -51,6 +54,10 @@ export interface NodeCliOptions {
   bind?: string;
   json: boolean;
   verbose: boolean;
+  /** `--join` network ids (16 hex digits each); see node-networks.ts. */
+  join?: string[];
+  /** `--frame-log`. */
+  frameLog?: boolean;
 }
 
 /** Parses the shared options; throws Error with a user-facing message on bad input. */
@@ -67,6 +74,8 @@ export function parseNodeArgs(argv: string[]): NodeCliOptions | 'help' {
       bind: { type: 'string' },
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
+      join: { type: 'string', multiple: true },
+      'frame-log': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -87,6 +96,8 @@ export function parseNodeArgs(argv: string[]): NodeCliOptions | 'help' {
     bind: values.bind,
     json: values.json ?? false,
     verbose: values.verbose ?? false,
+    join: values.join ?? [],
+    frameLog: values['frame-log'] ?? false,
   };
 }
 
@@ -193,9 +204,12 @@ export async function runNodeCli(
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const err = (msg: string) => process.stderr.write(`ztsdk ${command}: ${msg}\n`);
   let runner: NodeRunner;
+  let store: FileStore;
+  let joinIds: bigint[];
   try {
+    joinIds = parseJoinIds(o.join ?? []);
     const planet = o.planetFile !== undefined ? readPlanetFile(o.planetFile) : undefined;
-    const store = new FileStore(o.state);
+    store = new FileStore(o.state);
     // (always run: for a root it also checks the state directory before anything is bound)
     const defaultPort = extra.defaultPort ? await extra.defaultPort(planet, store) : 0;
     const port = o.port ?? defaultPort;
@@ -236,6 +250,10 @@ export async function runNodeCli(
   out(startLine(info, o.json, command));
   for (const line of early) out(line);
   early = undefined;
+  const nets =
+    joinIds.length > 0
+      ? await joinNetworks(runner, store, joinIds, { ...o, frameLog: o.frameLog === true }, out)
+      : undefined;
   // An identity collision (a root says another node has our address, §6.3) is fatal, as in the
   // reference service: the node cannot work under this address; a new identity is the user's call.
   const collision = new Promise<'collision'>((resolve) =>
@@ -243,6 +261,7 @@ export async function runNodeCli(
   );
   const why = await Promise.race([signal, collision]);
   cancel();
+  await nets?.stop();
   await runner.stop();
   if (why === 'collision') {
     err(

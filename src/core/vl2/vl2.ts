@@ -126,7 +126,8 @@ export class Vl2 {
     if (n) return n;
     n = new Network(this.ctx, id, saved);
     this.nets.set(id, n);
-    this.opts.event?.({ type: 'network', network: n.info() });
+    // (a synthesized or saved config was already reported by the network itself)
+    if (n.status === 'REQUESTING_CONFIGURATION') this.opts.event?.({ type: 'network', network: n.info() });
     n.poll(now);
     return n;
   }
