@@ -32,6 +32,12 @@ export interface NodeOptions {
   activityTimeoutMs?: number;
   /** Accept loopback addresses as paths (default true: several embedded nodes on one machine). */
   allowLoopbackPaths?: boolean;
+  /**
+   * Global budget of identity proof-of-work checks for HELLOs from new identities (each costs
+   * ~100–200 ms of CPU in JS), on top of the reference's one per 2 s per source /24. Default
+   * bursts of 8, then 3 per second; a busy root with many new leaves may raise it.
+   */
+  identityChecks?: { burst: number; perSecond: number };
 }
 
 /** Something the node wants the host to know. */

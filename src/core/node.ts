@@ -93,7 +93,7 @@ export class Node {
   /** @internal */ readonly expecting = new ExpectingReplies();
   /** @internal */ readonly identityGate = new SourceRateGate();
   /** @internal Global cap on identity proof-of-work checks (see rate-limit.ts). */
-  readonly identityBudget = new TokenBucket();
+  readonly identityBudget: TokenBucket;
   /** @internal */ readonly random: (n: number) => Uint8Array;
   /** @internal */ readonly activityTimeout: number;
   /** @internal */ readonly allowLoopback: boolean;
@@ -129,6 +129,7 @@ export class Node {
     this.random = opts.random;
     this.activityTimeout = opts.activityTimeoutMs ?? DEFAULT_ACTIVITY_TIMEOUT;
     this.allowLoopback = opts.allowLoopbackPaths ?? true;
+    this.identityBudget = new TokenBucket(opts.identityChecks?.burst, opts.identityChecks?.perSecond);
     this.lastNow = opts.now;
     this.topology = new Topology(opts.identity.address, opts.planet, opts.moons ?? []);
     this.isRoot = opts.role === 'root' || this.topology.isRootOfAWorld();
