@@ -44,7 +44,6 @@ import {
   ipEqual,
   ipKey,
   ipv4Key,
-  isLinkLocalV6,
   isMulticast,
   isUnspecified,
   linkLocalFromMac,
@@ -59,14 +58,7 @@ import {
   parseIpv4Quote,
 } from '../wire/ipv4.ts';
 import { emitIpv6Header, IPV6_HEADER_LEN, NH_NONE, parseIpv6, parseIpv6Quote } from '../wire/ipv6.ts';
-import {
-  emitNeighborMessage,
-  NA_FLAG_OVERRIDE,
-  NA_FLAG_SOLICITED,
-  OPT_SOURCE_LLADDR,
-  OPT_TARGET_LLADDR,
-  parseNeighborMessage,
-} from '../wire/ndp.ts';
+import { NA_FLAG_OVERRIDE } from '../wire/ndp.ts';
 import type { LayerCounters, StackCounters } from './counters.ts';
 import { newStackCounters } from './counters.ts';
 import type { DatagramFields } from './framing.ts';
@@ -79,6 +71,8 @@ import {
   TokenBucket,
 } from './icmp-errors.ts';
 import { GroupMembership } from './multicast.ts';
+import type { NdpHost } from './ndp-handler.ts';
+import { handleNa, handleNs, handleRedirect, sendNa, sendNs } from './ndp-handler.ts';
 import type { NeighborCacheOptions } from './neighbor-cache.ts';
 import { NeighborCache } from './neighbor-cache.ts';
 import { PathMtuCache } from './path-mtu.ts';
@@ -154,6 +148,8 @@ export class Interface implements IpSender {
 
   readonly arp: NeighborCache;
   readonly ndp: NeighborCache;
+  /** The interface as the NDP rules see it (ndp-handler.ts). */
+  private readonly ndpHost: NdpHost;
   readonly reassembly4: Reassembler;
   readonly reassembly6: Reassembler;
   private readonly emitHook: (frame: Uint8Array) => void;
@@ -192,11 +188,24 @@ export class Interface implements IpSender {
     );
     this.ndp = new NeighborCache(
       {
-        probe: (ip, m) => this.sendNs(ip, m),
+        probe: (ip, m) => sendNs(this.ndpHost, ip, m),
         failed: (ip, p) => this.resolutionFailed(ip, p, this.counters.ndp),
       },
       opts.neighbor,
     );
+    this.ndpHost = {
+      mac: this.mac,
+      table: this.table,
+      cache: this.ndp,
+      counters: this.counters.ndp,
+      now: () => this.now,
+      rxSrcMac: () => this.rxSrcMac,
+      sourceFor: (dst) => this.sourceFor(dst),
+      sendIcmpv6: (src, dst, msg, mac) => {
+        this.sendIpv6(IPPROTO_ICMPV6, src, dst, msg, { ttl: 255 }, mac);
+      },
+      flush: (frames, mac) => this.flush(frames, mac),
+    };
     this.reassembly4 = new Reassembler({ maxDatagramLen: 65535 - IPV4_HEADER_LEN, ...opts.reassembly });
     this.reassembly6 = new Reassembler({ maxDatagramLen: 65535, ...opts.reassembly });
     this.joinGroup(ALL_HOSTS_V4);
@@ -225,7 +234,7 @@ export class Interface implements IpSender {
     } else {
       this.ndp.delete(ipKey(address));
       this.joinGroup(solicitedNode(address));
-      this.sendNa(address, IPV6_ALL_NODES, multicastMacFor(IPV6_ALL_NODES), NA_FLAG_OVERRIDE);
+      sendNa(this.ndpHost, address, IPV6_ALL_NODES, multicastMacFor(IPV6_ALL_NODES), NA_FLAG_OVERRIDE);
     }
     this.onMulticastChange?.();
   }
@@ -597,29 +606,6 @@ export class Interface implements IpSender {
     this.table.addRedirect(target, gw);
   }
 
-  /** NDP Redirect (RFC 4861 §8.1 validation, §8.3 processing). */
-  private ingressRedirect6(src: Uint8Array, code: number, body: Uint8Array, hopLimit: number) {
-    const c = this.counters.ndp;
-    if (hopLimit !== 255) return c.drop('bad-hop-limit');
-    if (code !== 0) return c.drop('bad-code');
-    if (!isLinkLocalV6(src)) return c.drop('redirect-not-link-local');
-    if (body.length < 32) return c.drop('truncated');
-    const target = body.slice(0, 16);
-    // The options (target link-layer address, redirected header) follow the destination: parse them with the
-    // destination in the "target" slot of the neighbour-message layout.
-    const r = parseNeighborMessage(body.subarray(16), OPT_TARGET_LLADDR);
-    if (!r.ok) return c.drop(r.reason);
-    const dest = r.value.target;
-    if (dest[0] === 0xff) return c.drop('multicast-target');
-    if (!isLinkLocalV6(target) && !ipEqual(target, dest)) return c.drop('redirect-bad-target');
-    const current = this.table.nextHop(dest);
-    if (!current || !ipEqual(current, src)) return c.drop('redirect-not-from-gateway');
-    c.in++;
-    this.table.addRedirect(dest, target);
-    const mac = r.value.lladdr;
-    if (mac && !isGroupMac(mac)) this.flush(this.ndp.update(ipKey(target), target, mac, this.now, true), mac);
-  }
-
   private toTransport(
     kind: IcmpErrorKind,
     protocol: number,
@@ -755,11 +741,11 @@ export class Interface implements IpSender {
         this.onEchoReply?.(src, m.rest >>> 16, m.rest & 0xffff, m.body, this.now);
         return;
       case ICMPV6.NEIGHBOR_SOLICITATION:
-        return this.ingressNs(src, dst, m.code, m.body, hopLimit);
+        return handleNs(this.ndpHost, src, dst, m.code, m.body, hopLimit);
       case ICMPV6.NEIGHBOR_ADVERTISEMENT:
-        return this.ingressNa(dst, m.code, m.rest, m.body, hopLimit);
+        return handleNa(this.ndpHost, dst, m.code, m.rest, m.body, hopLimit);
       case ICMPV6.REDIRECT:
-        return this.ingressRedirect6(src, m.code, m.body, hopLimit);
+        return handleRedirect(this.ndpHost, src, m.code, m.body, hopLimit);
       default: {
         const kind = icmpv6ErrorKind(m.type, m.code);
         if (!kind) return c.drop('unhandled-type');
@@ -777,49 +763,6 @@ export class Interface implements IpSender {
         );
       }
     }
-  }
-
-  private ingressNs(src: Uint8Array, dst: Uint8Array, code: number, body: Uint8Array, hopLimit: number) {
-    const c = this.counters.ndp;
-    // RFC 4861 §7.1.1 validity checks.
-    if (hopLimit !== 255) return c.drop('bad-hop-limit');
-    if (code !== 0) return c.drop('bad-code');
-    const r = parseNeighborMessage(body, OPT_SOURCE_LLADDR);
-    if (!r.ok) return c.drop(r.reason);
-    const { target, lladdr } = r.value;
-    if (target[0] === 0xff) return c.drop('multicast-target');
-    const fromUnspecified = isUnspecified(src);
-    if (fromUnspecified && (lladdr || !(dst[0] === 0xff && dst[11] === 1 && dst[12] === 0xff)))
-      return c.drop('bad-dad-probe');
-    if (!this.table.isLocalKey(ipKey(target))) return c.drop('not-our-target');
-    c.in++;
-    if (fromUnspecified) {
-      // Someone is checking whether our address is free (DAD): defend it to all nodes (RFC 4861 §7.2.4).
-      this.sendNa(target, IPV6_ALL_NODES, multicastMacFor(IPV6_ALL_NODES), NA_FLAG_OVERRIDE);
-      return;
-    }
-    if (lladdr && !isGroupMac(lladdr))
-      this.flush(this.ndp.update(ipKey(src), src, lladdr, this.now, true), lladdr);
-    const replyMac = lladdr ?? this.rxSrcMac.slice();
-    this.sendNa(target, src, replyMac, NA_FLAG_SOLICITED | NA_FLAG_OVERRIDE);
-  }
-
-  private ingressNa(dst: Uint8Array, code: number, flags: number, body: Uint8Array, hopLimit: number) {
-    const c = this.counters.ndp;
-    if (hopLimit !== 255) return c.drop('bad-hop-limit');
-    if (code !== 0) return c.drop('bad-code');
-    const r = parseNeighborMessage(body, OPT_TARGET_LLADDR);
-    if (!r.ok) return c.drop(r.reason);
-    const { target, lladdr } = r.value;
-    if (target[0] === 0xff) return c.drop('multicast-target');
-    if (dst[0] === 0xff && flags & NA_FLAG_SOLICITED) return c.drop('solicited-to-multicast');
-    c.in++;
-    if (this.table.isLocalKey(ipKey(target))) return c.drop('address-conflict');
-    // RFC 4861 §7.2.5: an NA with no entry is discarded; without a target link-layer option, the MAC of the
-    // frame is the best we have (the sender is the target on a link like ZeroTier's).
-    const mac = lladdr ?? this.rxSrcMac.slice();
-    if (isGroupMac(mac)) return c.drop('group-lladdr');
-    this.flush(this.ndp.update(ipKey(target), target, mac, this.now, false), mac);
   }
 
   // ---------------------------------------------------------------- egress
@@ -969,35 +912,6 @@ export class Interface implements IpSender {
   private sendArpRequest(ip: IpAddress, unicastMac: Uint8Array | null): void {
     const src = this.sourceFor(ip) ?? IPV4_ANY;
     this.sendArp(ARP_REQUEST, src, ZERO_MAC, ip, unicastMac ?? BROADCAST_MAC);
-  }
-
-  private sendNs(target: IpAddress, unicastMac: Uint8Array | null): void {
-    const src = this.sourceFor(target);
-    if (!src) return;
-    const dst = unicastMac ? target : solicitedNode(target);
-    const msg = emitIcmpv6(
-      ICMPV6.NEIGHBOR_SOLICITATION,
-      0,
-      0,
-      emitNeighborMessage(target, OPT_SOURCE_LLADDR, this.mac),
-      src,
-      dst,
-    );
-    this.counters.ndp.out++;
-    this.sendIpv6(IPPROTO_ICMPV6, src, dst, msg, { ttl: 255 }, unicastMac ?? multicastMacFor(dst));
-  }
-
-  private sendNa(target: IpAddress, dst: IpAddress, dstMac: Uint8Array, flags: number): void {
-    const msg = emitIcmpv6(
-      ICMPV6.NEIGHBOR_ADVERTISEMENT,
-      0,
-      flags,
-      emitNeighborMessage(target, OPT_TARGET_LLADDR, this.mac),
-      target,
-      dst,
-    );
-    this.counters.ndp.out++;
-    this.sendIpv6(IPPROTO_ICMPV6, target, dst, msg, { ttl: 255 }, dstMac);
   }
 
   /** Frames that waited for a neighbour that never answered: tell their transports (RFC 1122 §2.3.2.2). */
