@@ -547,6 +547,14 @@ function receiveData(ctx: RxContext, c: TcpConnection, seg: SegmentIn, seqOff: n
     return;
   }
   const hadHoles = rb.ranges.length > 0;
+  if (off > nxt && rb.holds(off, off + len)) {
+    // A duplicate of out-of-order data: D-SACK it (RFC 2883 §4.1.2) and ACK at once.
+    c.dsackL = off;
+    c.dsackR = off + len;
+    c.ackNow = true;
+    ctx.counters.drop('duplicate');
+    return;
+  }
   const adv = rb.write(off, seg.buf, start, len);
   if (adv < 0) {
     ctx.counters.drop('ooo-overflow');

@@ -122,6 +122,13 @@ export class RecvBuffer {
     return 0;
   }
 
+  /** True when [start, end) is already held as out-of-order data (a duplicate segment). */
+  holds(start: number, end: number): boolean {
+    const r = this.ranges;
+    for (let i = 0; i < r.length; i += 2) if (r[i] <= start && end <= r[i + 1]) return true;
+    return false;
+  }
+
   /** Copies up to `dst.length - dstOff` readable bytes into `dst` and consumes them; returns the count. */
   read(dst: Uint8Array, dstOff = 0, max = dst.length - dstOff): number {
     const n = Math.min(max, this.readable);

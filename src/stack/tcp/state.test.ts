@@ -796,3 +796,19 @@ test("pull mode: onend waits until the application has read every byte before th
   assert.equal(c.read()?.length, 3);
   assert.deepEqual(ev, ['readable', 'end']);
 });
+
+test('D-SACK for a duplicate of out-of-order data: first block the duplicate, then its range', () => {
+  const { ip, inject, c, iss } = established({}, { sackPermitted: true });
+  c.ondata = () => {};
+  const seg = { srcPort: 80, dstPort: 40000, ack: iss + 1, flags: ACK_FLAG, window: 1000 };
+  inject({ ...seg, seq: PEER_ISN + 101, payload: new Uint8Array(50) }, 10);
+  ip.out.length = 0;
+  inject({ ...seg, seq: PEER_ISN + 111, payload: new Uint8Array(20) }, 11);
+  const a = ip.one();
+  assert.equal(a.ack, PEER_ISN + 1);
+  assert.equal(a.options.sackCount, 2);
+  assert.deepEqual(
+    [...a.options.sack.subarray(0, 4)],
+    [PEER_ISN + 111, PEER_ISN + 131, PEER_ISN + 101, PEER_ISN + 151],
+  );
+});
