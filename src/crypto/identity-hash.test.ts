@@ -19,18 +19,16 @@ function slowReferenceHash(pub: Uint8Array): Uint8Array {
   // Keystream from the scalar Salsa20 core one block at a time (the hash itself uses the bulk path).
   const state = salsaState(d.slice(0, 32), d.slice(32, 40));
   const blk = new Uint32Array(16);
-  const ks = new Uint8Array(blk.buffer);
-  const s = {
-    keystream(_: Uint8Array) {
-      salsaBlock(20, state, blk, 0);
-      salsaIncrement(state);
-    },
+  const ks = new Uint8Array(blk.buffer); // the current block's bytes (little-endian host)
+  const nextBlock = () => {
+    salsaBlock(20, state, blk, 0);
+    salsaIncrement(state);
   };
   const m = new Uint8Array(IDENTITY_HASH_MEMORY);
-  s.keystream(ks);
+  nextBlock();
   m.set(ks, 0);
   for (let off = 64; off < m.length; off += 64) {
-    s.keystream(ks);
+    nextBlock();
     for (let k = 0; k < 64; k++) m[off + k] = m[off - 64 + k] ^ ks[k];
   }
   const mv = new DataView(m.buffer);
@@ -42,7 +40,7 @@ function slowReferenceHash(pub: Uint8Array): Uint8Array {
       m[idx2 * 8 + k] = d[idx1 * 8 + k];
       d[idx1 * 8 + k] = t;
     }
-    s.keystream(ks);
+    nextBlock();
     for (let k = 0; k < 64; k++) d[k] ^= ks[k];
   }
   return d;
