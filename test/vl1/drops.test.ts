@@ -603,3 +603,55 @@ test('a leaf relays only for trust-established paths (§3.4)', () => {
   // After the trust window (600 s) it is refused again.
   expectDrop(node, 'not-relaying', () => node.receive(0, from, forRoot(), 1100 + 600_000));
 });
+
+test('RENDEZVOUS from the root: a 4-byte TTL-2 junk datagram, then ECHO to the named address (§6.6)', () => {
+  const { node, rng, sent } = leafNode('rdv');
+  node.receive(0, addr('20.5.0.1/9993'), hello(OTHER, LEAF.address, keyBetween(OTHER, LEAF), rng), 1000);
+  const rv = new Writer(16);
+  encodeRendezvous(rv, { flags: 0, address: OTHER.address, peer: addr('40.1.2.3/4567') });
+  const n0 = sent.length;
+  node.receive(
+    0,
+    addr(ROOT_EP),
+    assemblePacket(
+      {
+        packetId: pid(rng),
+        destination: LEAF.address,
+        source: ROOT.address,
+        verb: Verb.RENDEZVOUS,
+        payload: rv.finish(),
+      },
+      keyBetween(ROOT, LEAF),
+      3,
+    ),
+    1100,
+  );
+  const out = sent.slice(n0).filter((s) => s.to.port === 4567);
+  assert.equal(out.length, 2, JSON.stringify(out.map((o) => [o.data.length, o.ttl])));
+  assert.equal(out[0].data.length, 4);
+  assert.equal(out[0].ttl, 2);
+  assert.equal(out[1].ttl, undefined);
+  assert.equal(readU40(out[1].data, 8), OTHER.address);
+  assert.equal((out[1].data[18] >> 3) & 7, 3, 'ECHO under AES: OTHER announced protocol 12 in its HELLO');
+  // Unusable addresses (loopback is allowed for embedded nodes, multicast is not) are refused.
+  const bad = new Writer(16);
+  encodeRendezvous(bad, { flags: 0, address: OTHER.address, peer: addr('224.0.0.1/4567') });
+  expectDrop(node, 'unusable-address', () =>
+    node.receive(
+      0,
+      addr(ROOT_EP),
+      assemblePacket(
+        {
+          packetId: pid(rng),
+          destination: LEAF.address,
+          source: ROOT.address,
+          verb: Verb.RENDEZVOUS,
+          payload: bad.finish(),
+        },
+        keyBetween(ROOT, LEAF),
+        3,
+      ),
+      1200,
+    ),
+  );
+});
