@@ -5,6 +5,7 @@
  * devices or namespaces are unavailable. Throughput of both directions is printed for BENCHMARKS.md.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, rmSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +17,15 @@ import type { KernelPeer, StackDriver } from './harness.ts';
 import { createKernelPeer, kernelSkipReason } from './harness.ts';
 
 const skip = kernelSkipReason();
+/** Whether a command exists (curl is optional: its test skips, saying so, without it). */
+function hasCommand(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const n = 1 + ((process.pid + 77) % 250);
 const LINUX4 = `10.97.${n}.1`;
 const OURS4 = `10.97.${n}.2`;
@@ -62,6 +72,16 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
       return;
     }
     deliver(f);
+  };
+  /** Waits until Linux listens on `port` (socat starts asynchronously; a fixed sleep would be flaky). */
+  const waitListening = async (port: number) => {
+    const t0 = Date.now();
+    while (Date.now() - t0 < 20_000) {
+      const r = await peer.exec(['ss', '-Hltn', `sport = :${port}`]);
+      if (r.stdout.trim() !== '') return;
+      await sleep(50);
+    }
+    throw new Error(`nothing listens on ${port} in the namespace`);
   };
   /** Brings our layer's clock to the driver's before an API call (sans-I/O: API calls use the last `now`). */
   const sync = () => tcp.poll(driver.now());
@@ -149,7 +169,7 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
     proc.on('exit', () => {
       exited = true;
     });
-    await sleep(300);
+    await waitListening(5002);
     sync();
     const c = tcp.connect(ip(LINUX4), 5002);
     driver.kick();
@@ -196,7 +216,10 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
     await waitFor('our side to close', () => closed, 10_000);
   });
 
-  it('curl fetches a page from our listener', { timeout: 60_000 }, async () => {
+  it('curl fetches a page from our listener', {
+    timeout: 60_000,
+    skip: hasCommand('curl') ? false : 'curl is not installed',
+  }, async () => {
     sync();
     const l = tcp.listen(8080);
     const body = 'hello from a user-space TCP\n'.repeat(1000);
@@ -322,7 +345,7 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
       proc.on('exit', () => {
         exited = true;
       });
-      await sleep(300);
+      await waitListening(5012);
       sync();
       const c = tcp.connect(ip(LINUX4), 5012);
       driver.kick();
@@ -387,7 +410,7 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
     proc.on('exit', () => {
       exited = true;
     });
-    await sleep(300);
+    await waitListening(5022);
     sync();
     const c = tcp.connect(ip(LINUX6), 5022);
     driver.kick();
