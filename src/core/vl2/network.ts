@@ -149,6 +149,7 @@ export class Network {
   private lastAnnounce = NEVER;
   private announced: MulticastGroup[] = [];
   private left = false;
+  private lastInfo = '';
 
   constructor(
     /** @internal */ readonly ctx: Vl2Context,
@@ -201,6 +202,11 @@ export class Network {
     return m.isAllowed(this._config, this.ctx.identityOf(address));
   }
 
+  /** Emits a `network` event with the current state unless that exact state was reported already. */
+  reportStatus(): void {
+    this.emitInfo();
+  }
+
   /** Snapshot for printing / APIs. */
   info(): NetworkInfo {
     const c = this._config;
@@ -249,7 +255,13 @@ export class Network {
   }
 
   private emitInfo(): void {
-    if (!this.left) this.ctx.emit({ type: 'network', network: this.info() });
+    if (this.left) return;
+    // One event per visible change (a refreshed config with the same content prints nothing).
+    const info = this.info();
+    const key = JSON.stringify(info);
+    if (key === this.lastInfo) return;
+    this.lastInfo = key;
+    this.ctx.emit({ type: 'network', network: info });
   }
 
   /**

@@ -126,8 +126,7 @@ export class Vl2 {
     if (n) return n;
     n = new Network(this.ctx, id, saved);
     this.nets.set(id, n);
-    // (a synthesized or saved config was already reported by the network itself)
-    if (n.status === 'REQUESTING_CONFIGURATION') this.opts.event?.({ type: 'network', network: n.info() });
+    n.reportStatus();
     n.poll(now);
     return n;
   }

@@ -1,0 +1,156 @@
+/**
+ * Opt-in interop with the reference (issue 4 "Must show", lab part): our node in lab host `b` runs
+ * `ztsdk node --state … --planet $LAB_PLANET --join $LAB_NWID --json --frame-log`; after
+ * `lab.sh authorize <ours> 10.147.17.12` it reaches status OK with its IPv4, RFC4193 and 6PLANE
+ * addresses (the reference controller's config, signed chunks); then a reference member's ARP
+ * request for our IPv4 (`lab.sh exec a ping -c3 -w8 10.147.17.12`) reaches our Ethernet port —
+ * shown by the frame log (no stack is attached, so nobody answers it).
+ *
+ * Needs root, `ip`, and ZT1 = a zerotier-one binary; skips, saying why, otherwise.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ZT1 = process.env.ZT1;
+const LAB_SH = process.env.LAB_SH ?? '/work/shared/lab/lab.sh';
+const bin = fileURLToPath(new URL('../../bin/ztsdk.js', import.meta.url));
+const skip = !ZT1
+  ? 'ZT1 is not set (path of a zerotier-one binary): lab run skipped'
+  : !existsSync(ZT1)
+    ? `ZT1=${ZT1} does not exist: lab run skipped`
+    : process.getuid?.() !== 0
+      ? 'not root: network namespaces need root; lab run skipped'
+      : spawnSync('ip', ['-V']).status !== 0
+        ? "no 'ip' command: lab run skipped"
+        : !existsSync(LAB_SH)
+          ? `no lab script at ${LAB_SH}`
+          : false;
+
+const work = mkdtempSync(join(tmpdir(), 'ztsdk-vl2-lab-'));
+const children: ChildProcess[] = [];
+const cleanups: (() => void)[] = [];
+function cleanupAll() {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const f of cleanups.splice(0).reverse()) {
+    try {
+      f();
+    } catch {
+      // best effort
+    }
+  }
+}
+process.on('exit', cleanupAll);
+after(() => {
+  cleanupAll();
+  rmSync(work, { recursive: true, force: true });
+});
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('lab: our node joins the reference controller’s network and hears an ARP', { skip }, () => {
+  const lab = (...args: string[]) =>
+    execFileSync(LAB_SH, args, { encoding: 'utf8', env: { ...process.env, ZT1 }, timeout: 180_000 });
+  let env: Record<string, string> = {};
+  before(() => {
+    const wasUp = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.includes('ztlab-root');
+    if (!wasUp) {
+      cleanups.push(() => lab('down'));
+      lab('up');
+    }
+    env = Object.fromEntries(
+      lab('env')
+        .split(/\s+/)
+        .filter((kv) => kv.includes('='))
+        .map((kv) => kv.split('=') as [string, string]),
+    );
+  });
+
+  it('reaches OK with IPv4, RFC4193 and 6PLANE; a’s ARP for 10.147.17.12 reaches our port', async () => {
+    const lines: Record<string, unknown>[] = [];
+    let stderr = '';
+    const child = spawn(
+      LAB_SH,
+      [
+        'exec',
+        'b',
+        process.execPath,
+        bin,
+        'node',
+        '--state',
+        join(work, 'b'),
+        '--planet',
+        env.LAB_PLANET,
+        '--join',
+        env.LAB_NWID,
+        '--json',
+        '--frame-log',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(child);
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      process.stdout.write(`  [b] ${l}\n`);
+      try {
+        lines.push(JSON.parse(l));
+      } catch {
+        // not JSON
+      }
+    });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    const waitFor = async (pred: (l: Record<string, unknown>) => boolean, what: string, ms = 60_000) => {
+      const t0 = Date.now();
+      for (;;) {
+        const hit = lines.find(pred);
+        if (hit) return hit;
+        if (child.exitCode !== null) throw new Error(`${what}: exited ${child.exitCode}: ${stderr}`);
+        if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what} (stderr: ${stderr})`);
+        await sleep(200);
+      }
+    };
+    const start = await waitFor((l) => l.event === 'start', 'start line');
+    const ours = String(start.address);
+    await waitFor(
+      (l) => l.event === 'network' && l.status === 'ACCESS_DENIED',
+      'ACCESS_DENIED before authorize',
+    );
+    lab('authorize', ours, env.LAB_B_ZTIP);
+    const ok = (await waitFor(
+      (l) => l.event === 'network' && l.status === 'OK' && (l.addresses as string[]).length >= 3,
+      'status OK with addresses',
+    )) as { addresses: string[]; name: string; mtu: number; routes: { target: string }[] };
+    assert.ok(ok.addresses.includes(`${env.LAB_B_ZTIP}/24`), ok.addresses.join());
+    assert.ok(
+      ok.addresses.some((a) => a.startsWith('fd') && a.endsWith('/88')),
+      'RFC4193',
+    );
+    assert.ok(
+      ok.addresses.some((a) => a.startsWith('fc') && a.endsWith('/40')),
+      '6PLANE',
+    );
+    assert.equal(ok.name, 'lab');
+    assert.ok(ok.routes.some((r) => r.target === '10.147.17.0/24'));
+
+    // Give the MULTICAST_LIKE for our ARP group a moment to reach the root, then ping from a.
+    await sleep(2_000);
+    spawnSync(LAB_SH, ['exec', 'a', 'ping', '-c3', '-w8', env.LAB_B_ZTIP], { env: { ...process.env, ZT1 } });
+    const arp = await waitFor(
+      (l) =>
+        l.event === 'frame' &&
+        l.dir === 'rx' &&
+        l.ethertype === '0x0806' &&
+        String(l.summary).includes(env.LAB_B_ZTIP),
+      'the ARP request in the frame log',
+      20_000,
+    );
+    assert.equal(arp.dst, 'ff:ff:ff:ff:ff:ff');
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+  });
+});
