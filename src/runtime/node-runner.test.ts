@@ -200,6 +200,61 @@ describe('NodeRunner on loopback: a root and two leaves', () => {
     await root6.stop();
   });
 
+  it('moons: a moon in moons.d makes its root an upstream; orbit fetches and stores a moon', async () => {
+    // The spare identity is the moon's root (and seed), on its own port.
+    const moonPort = await freePort();
+    const priv = random(64);
+    const moon = World.create({
+      type: WorldType.MOON,
+      id: BigInt(spareId.address),
+      timestamp: Date.now(),
+      roots: [{ identity: spareId, stableEndpoints: [parseInetAddress(`127.0.0.1/${moonPort}`)!] }],
+      signingKey: { publicKey: c25519Public(priv), privateKey: priv },
+    });
+    const moonFile = `moons.d/${moon.id.toString(16).padStart(16, '0')}.moon`;
+    const moonRoot = new NodeRunner({
+      store: new MemoryStore([
+        ['identity.secret', enc.encode(spareId.toString(true))],
+        [moonFile, moon.toBytes()],
+      ]),
+      planet,
+      port: moonPort,
+      secondaryPort: false,
+    });
+    track(moonRoot);
+    const mi = await moonRoot.start();
+    assert.equal(mi.role, 'root', 'an identity that is a moon root runs as a root');
+
+    // A leaf with the moon file already in its state.
+    const withMoon = new NodeRunner({
+      store: new MemoryStore([[moonFile, moon.toBytes()]]),
+      planet,
+      secondaryPort: false,
+    });
+    track(withMoon);
+    const wi = await withMoon.start();
+    assert.deepEqual(
+      wi.moons.map((m) => m.id),
+      [moon.id],
+    );
+    await until('the moon root reached', () =>
+      withMoon.peers().some((p) => p.address === spareId.addressString && p.role === 'moon' && p.direct),
+    );
+
+    // A leaf that orbits it: the moon is asked from the seed and lands in moons.d.
+    const store = new MemoryStore();
+    const orbiter = new NodeRunner({ store, planet, secondaryPort: false });
+    track(orbiter);
+    await orbiter.start();
+    await until('online', () => orbiter.online);
+    orbiter.orbit(moon.id, spareId.addressString);
+    await until('the moon stored after orbit', () => orbiter.moons.length === 1);
+    await until('moons.d written', () => store.entries().some(([k]) => k === moonFile));
+    orbiter.deorbit(moon.id);
+    await until('moons.d entry deleted after deorbit', () => !store.entries().some(([k]) => k === moonFile));
+    for (const r of [orbiter, withMoon, moonRoot]) await r.stop();
+  });
+
   it('root role with an identity that is not in the planet fails clearly', async () => {
     const r = new NodeRunner({ store: spareStore(), planet, role: 'root' });
     runners.push(r);

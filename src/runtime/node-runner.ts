@@ -342,6 +342,34 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
   }
 
   /**
+   * Orbits a moon (§7.2, like `zerotier-cli orbit`): it is requested from `seed` (default: the
+   * moon ID's low 40 bits, the seed's address by convention) and, once it arrives, stored in
+   * `moons.d/` and its roots become upstreams. Needs a started runner.
+   */
+  orbit(moonId: bigint, seed?: string | number): void {
+    const node = this.nodeRef;
+    if (!node || !this.running) throw new Error('NodeRunner.orbit: start() the runner first');
+    if (typeof moonId !== 'bigint' || moonId <= 0n || moonId >= 1n << 64n)
+      throw new RangeError('NodeRunner.orbit: moonId must be a positive 64-bit bigint');
+    const s =
+      seed === undefined ? Number(moonId & 0xffffffffffn) : typeof seed === 'number' ? seed : parseAddress(seed);
+    if (s === null || !Number.isInteger(s)) throw new TypeError(`NodeRunner.orbit: bad seed ${String(seed)}`);
+    this.call(() => node.orbit(moonId, s, this.clock.now()));
+  }
+
+  /** Leaves a moon (like `zerotier-cli deorbit`); its file is deleted from the store. */
+  deorbit(moonId: bigint): void {
+    const node = this.nodeRef;
+    if (!node) return;
+    this.call(() => node.deorbit(moonId));
+  }
+
+  /** Moons currently held. */
+  get moons(): World[] {
+    return this.nodeRef?.moons ?? [];
+  }
+
+  /**
    * Sends a USER_MESSAGE (§6.17) to `to` (a 10-hex address or a number); false if it could not
    * be sent or queued.
    */
