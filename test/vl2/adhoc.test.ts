@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { arpRequest, tcp6, udp4, udp6 } from '../../src/core/vl2/test-frames.ts';
+import { arpRequest, neighborSolicitation, tcp6, udp4, udp6 } from '../../src/core/vl2/test-frames.ts';
 import {
   adHocIpv4Address,
   adHocPortRangeNetworkId,
@@ -126,5 +126,20 @@ describe('ad-hoc port-range network ff 1f90 1f90 000000 (IPv6 only, TCP/UDP port
     );
     runUntil(net, all, () => false, 1_000);
     assert.equal(rxB.length, 2);
+  });
+
+  it('NDP emulation: an NS for b’s 6PLANE address is answered on a’s port with b’s MAC, and not sent', () => {
+    const target = sixPlaneAddress(NWID, b.address);
+    const rxA: Uint8Array[] = [];
+    na.port.on('frame', (f) => rxA.push(Uint8Array.from(f)));
+    const ns = neighborSolicitation(ip6(a.address), 'ff02::1:ff00:1', target, macToBytes(na.mac));
+    const sentBefore = a.sim.node.counters.sent.MULTICAST_FRAME ?? 0;
+    assert.equal(na.port.send(ethFrame(0x3333ff000001, na.mac, 0x86dd, ns)), true);
+    assert.equal(rxA.length, 1);
+    const f = rxA[0];
+    assert.deepEqual(f.subarray(0, 6), macToBytes(na.mac));
+    assert.deepEqual(f.subarray(6, 12), macToBytes(macForAddress(b.address, NWID)));
+    assert.equal(f[14 + 40], 136, 'ICMPv6 neighbor advertisement');
+    assert.equal(a.sim.node.counters.sent.MULTICAST_FRAME ?? 0, sentBefore);
   });
 });
