@@ -116,8 +116,10 @@ export class Switch {
       }
     }
     const r = n.reassembler.receive(d, now);
-    n.syncFragmentDrops(now);
     if (r.kind === 'complete') this.packet(socket, from, r.packet, now);
+    // Reassembler drops are copied into our counters here and at every poll (timeouts,
+    // evictions): not per datagram, to keep the unfragmented fast path short.
+    else if (r.kind === 'dropped') n.syncFragmentDrops(now);
   }
 
   // ---- packets addressed to us ------------------------------------------------------------------
