@@ -211,6 +211,12 @@ describe('ztsdk root + ztsdk node over loopback', () => {
     r = ztsdk('node', '--state', 'x', '--planet', 'missing.planet');
     assert.equal(r.status, 1);
     assert.match(r.stderr, /cannot read planet file missing\.planet: ENOENT/);
+    r = ztsdk('node', '--state', 'x', '--orbit', 'not-hex');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--orbit must be ID\[:SEED\]/);
+    r = ztsdk('node', '--state', 'x', '--planet', 'planet', '--moon', 'planet');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /planet is a planet, not a moon/);
     r = ztsdk('node', '--help');
     assert.equal(r.status, 0);
     assert.match(r.stdout, /usage: ztsdk node/);

@@ -22,7 +22,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { NodeEvent } from '../core/node.ts';
-import type { World } from '../protocol/world.ts';
+import { type World, WorldType } from '../protocol/world.ts';
 import { NodeRunner, type StartInfo } from '../runtime/node-runner.ts';
 import { parseWorld } from '../runtime/state.ts';
 import { FileStore } from '../runtime/store.ts';
@@ -36,6 +36,8 @@ Runs a ZeroTier node in the foreground and prints its events until Ctrl-C.
   --port N           primary UDP port (default 0: random; the reference uses 9993)
   --secondary-port N secondary UDP port (default: random in 20000-65499; 'none' for none)
   --bind ADDR        local address to bind (default: all, IPv4 and IPv6)
+  --moon FILE        a moon to use (stored as DIR/moons.d/<id>.moon); repeatable
+  --orbit ID[:SEED]  orbit moon ID (16 hex), fetched from SEED (10 hex; default: ID's low 40 bits)
   --json             one JSON object per line ({"event": ...}); the first has the node's address
   --verbose          also print state writes and core traces
   --join NWID        join a network (repeatable); prints its status, addresses and routes on change
@@ -52,6 +54,10 @@ export interface NodeCliOptions {
   port?: number;
   secondaryPort?: number | false;
   bind?: string;
+  /** Moon files to install into moons.d before starting. */
+  moonFiles?: string[];
+  /** Moons to orbit once started: ID and optional seed address. */
+  orbits?: { id: bigint; seed?: string }[];
   json: boolean;
   verbose: boolean;
   /** `--join` network ids (16 hex digits each); see node-networks.ts. */
@@ -72,6 +78,8 @@ export function parseNodeArgs(argv: string[]): NodeCliOptions | 'help' {
       port: { type: 'string' },
       'secondary-port': { type: 'string' },
       bind: { type: 'string' },
+      moon: { type: 'string', multiple: true },
+      orbit: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       join: { type: 'string', multiple: true },
@@ -88,12 +96,19 @@ export function parseNodeArgs(argv: string[]): NodeCliOptions | 'help' {
     return Number(v);
   };
   const sp = values['secondary-port'];
+  const orbits = (values.orbit ?? []).map((v) => {
+    const m = /^([0-9a-fA-F]{1,16})(?::([0-9a-fA-F]{10}))?$/.exec(v);
+    if (!m) throw new Error(`--orbit must be ID[:SEED] (16 and 10 hex digits), not '${v}'`);
+    return { id: BigInt(`0x${m[1]}`), seed: m[2] };
+  });
   return {
     state: values.state,
     planetFile: values.planet,
     port: port(values.port, '--port'),
     secondaryPort: sp === 'none' ? false : port(sp, '--secondary-port'),
     bind: values.bind,
+    moonFiles: values.moon ?? [],
+    orbits,
     json: values.json ?? false,
     verbose: values.verbose ?? false,
     join: values.join ?? [],
@@ -101,17 +116,22 @@ export function parseNodeArgs(argv: string[]): NodeCliOptions | 'help' {
   };
 }
 
-/** Reads a planet file; throws Error naming the file. */
-export function readPlanetFile(path: string): World {
+/** Reads a world file (`what`: 'planet' or 'moon', for messages); throws Error naming the file. */
+export function readWorldFile(path: string, what: 'planet' | 'moon'): World {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     throw new Error(
-      `cannot read planet file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      `cannot read ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );
   }
-  return parseWorld(bytes, `planet file ${path}`);
+  return parseWorld(bytes, `${what} file ${path}`);
+}
+
+/** Reads a planet file; throws Error naming the file. */
+export function readPlanetFile(path: string): World {
+  return readWorldFile(path, 'planet');
 }
 
 /** One line of output for an event (JSON, or text for people); undefined to print nothing. */
@@ -210,6 +230,11 @@ export async function runNodeCli(
     joinIds = parseJoinIds(o.join ?? []);
     const planet = o.planetFile !== undefined ? readPlanetFile(o.planetFile) : undefined;
     store = new FileStore(o.state);
+    for (const f of o.moonFiles ?? []) {
+      const moon = readWorldFile(f, 'moon');
+      if (moon.type !== WorldType.MOON) throw new Error(`${f} is a planet, not a moon`);
+      await store.put(`moons.d/${moon.id.toString(16).padStart(16, '0')}.moon`, moon.toBytes());
+    }
     // (always run: for a root it also checks the state directory before anything is bound)
     const defaultPort = extra.defaultPort ? await extra.defaultPort(planet, store) : 0;
     const port = o.port ?? defaultPort;
@@ -243,6 +268,14 @@ export async function runNodeCli(
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     err(code === 'EADDRINUSE' ? `UDP port in use (${(e as Error).message})` : (e as Error).message);
+    await runner.stop();
+    cancel();
+    return 1;
+  }
+  try {
+    for (const orbit of o.orbits ?? []) runner.orbit(orbit.id, orbit.seed);
+  } catch (e) {
+    err((e as Error).message);
     await runner.stop();
     cancel();
     return 1;
