@@ -1,0 +1,991 @@
+/**
+ * BSD-style socket calls over one stack (`node.bsd` in the public API; libzt's `zts_bsd_*`, libzt-notes.md
+ * §1d): numeric file descriptors, results `>= 0` on success and `-errno` on failure (Linux values from
+ * `constants.ts`), plus `errno` holding the last failure like libzt's `zts_errno` (per instance, never global).
+ *
+ * Calls that can block (`accept`, `connect`, `send`, `recv`, `sendto`, `recvfrom`, `poll`) return Promises. On a
+ * blocking socket they settle when the call would return in C (honouring SO_RCVTIMEO / SO_SNDTIMEO, in ms
+ * here); on a non-blocking one (`SOCK_NONBLOCK`, `fcntl(F_SETFL, O_NONBLOCK)` or `MSG_DONTWAIT`) they settle
+ * at once with `-EAGAIN` / `-EINPROGRESS`. The other calls are synchronous.
+ *
+ * Addresses are text (`'10.147.17.5'`, `'fd00::5'`, `'::ffff:10.147.17.5'` for IPv4 on an AF_INET6 socket)
+ * plus a port; calls that return an address fill a {@link SockAddr} passed in, as C fills a `sockaddr`.
+ *
+ * The layer is a thin mapping: a stream socket is a stack {@link TcpConnection} (pull mode, so unread data
+ * closes the advertised window) or a {@link TcpListener}; a datagram socket is a stack `UdpSocket`.
+ * Known differences from Linux: an AF_INET listener on the wildcard address resets IPv6 connections after
+ * their handshake instead of never answering them (the stack's listener is family-blind); listen queues hold up
+ * to twice `backlog`; SO_LINGER with a non-zero time closes gracefully in the background.
+ * @module
+ */
+
+import type { TcpConnection } from '../stack/tcp/index.ts';
+import { udpErrno } from '../stack/udp.ts';
+import {
+  formatIp,
+  fromV4Mapped,
+  IPV4_ANY,
+  IPV6_ANY,
+  ipEqual,
+  isUnspecified,
+  isV4Mapped,
+  parseIp,
+  toV4Mapped,
+} from '../stack/wire/ip-address.ts';
+import type { SocketStackBinding } from './binding.ts';
+import * as K from './constants.ts';
+import { Entry, type Linger } from './entry.ts';
+
+/** A socket address filled in by `accept`, `recvfrom`, `getsockname` and `getpeername`. */
+export interface SockAddr {
+  /** AF_INET or AF_INET6. */
+  family: number;
+  /** Text form (`'10.0.0.1'`, `'fd00::1'`, `'::ffff:10.0.0.1'`). */
+  address: string;
+  port: number;
+}
+
+/** One entry of `poll`: `revents` is written. */
+export interface PollFd {
+  fd: number;
+  events: number;
+  revents: number;
+}
+
+/** A value for `setsockopt`: an int (booleans count as 0/1), a linger, or a multicast group (address text). */
+export type SockOptValue = number | boolean | Linger | string;
+
+/** An empty {@link SockAddr} to pass as an out-parameter. */
+export function sockaddr(): SockAddr {
+  return { family: K.AF_UNSPEC, address: '', port: 0 };
+}
+
+/** Options of {@link BsdSockets}. */
+export interface BsdOptions {
+  /** Most open descriptors (EMFILE beyond); default 1024, as libzt's ZTS_FD_SETSIZE. */
+  maxFds?: number;
+}
+
+const EPHEMERAL_LOW = 49152;
+const EPHEMERAL_COUNT = 65536 - EPHEMERAL_LOW;
+
+/** The BSD socket calls of one stack (see the module comment). */
+export class BsdSockets {
+  /** The errno of the last failed call (0 before any), like libzt's `zts_errno`. */
+  errno = 0;
+  private readonly fds = new Map<number, Entry>();
+  private readonly maxFds: number;
+  private readonly waiters = new Set<() => void>();
+  private nextPort = Math.floor(Math.random() * EPHEMERAL_COUNT);
+
+  constructor(
+    private readonly binding: SocketStackBinding,
+    opts: BsdOptions = {},
+  ) {
+    this.maxFds = opts.maxFds ?? 1024;
+  }
+
+  // ------------------------------------------------------------------ socket, bind, listen
+
+  /** Creates a socket: `domain` AF_INET/AF_INET6, `type` SOCK_STREAM/SOCK_DGRAM (| SOCK_NONBLOCK). */
+  socket(domain: number, type: number, protocol = 0): number {
+    if (domain !== K.AF_INET && domain !== K.AF_INET6) return this.fail(K.EAFNOSUPPORT);
+    const nonblocking = (type & K.SOCK_NONBLOCK) !== 0;
+    const base = type & ~(K.SOCK_NONBLOCK | K.SOCK_CLOEXEC);
+    let proto: number;
+    if (base === K.SOCK_STREAM) proto = K.IPPROTO_TCP;
+    else if (base === K.SOCK_DGRAM) proto = K.IPPROTO_UDP;
+    else return this.fail(K.ESOCKTNOSUPPORT);
+    if (protocol !== 0 && protocol !== proto) return this.fail(K.EPROTONOSUPPORT);
+    let fd = 0;
+    while (this.fds.has(fd)) fd++;
+    if (fd >= this.maxFds) return this.fail(K.EMFILE);
+    const e = new Entry(fd, domain, base, proto, nonblocking);
+    if (base === K.SOCK_DGRAM) this.openUdp(e);
+    this.fds.set(fd, e);
+    return fd;
+  }
+
+  /** Binds to `address` (`''`, `'0.0.0.0'` or `'::'` = any) and `port` (0 = ephemeral). */
+  bind(fd: number, address: string, port: number): number {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    if (e.localPort !== 0 || e.listener || e.conn) return this.fail(K.EINVAL);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return this.fail(K.EINVAL);
+    const ip = this.parse(e, address, true);
+    if (typeof ip === 'number') return this.fail(ip);
+    if (e.udp) {
+      const r = e.udp.bind(ip, port);
+      if (r !== true) return this.fail(K.errnoOf(udpErrno(r)));
+      e.localAddr = isUnspecified(ip) ? null : ip;
+      e.localPort = e.udp.localPort;
+      return 0;
+    }
+    const native = this.native(ip);
+    if (!isUnspecified(native) && !this.isLocal(native)) return this.fail(K.EADDRNOTAVAIL);
+    const local = isUnspecified(ip) ? null : ip;
+    if (port === 0) {
+      port = this.pickPort(e, local);
+      if (!port) return this.fail(K.EADDRINUSE);
+    } else if (this.tcpConflict(e, local, port)) return this.fail(K.EADDRINUSE);
+    e.localAddr = local;
+    e.localPort = port;
+    return 0;
+  }
+
+  /** Starts accepting connections (stream sockets; binds an ephemeral port first when unbound). */
+  listen(fd: number, backlog = 128): number {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    if (e.type !== K.SOCK_STREAM) return this.fail(K.EOPNOTSUPP);
+    const n = Math.max(1, Math.min(4096, Math.floor(backlog) || 1));
+    if (e.listener) {
+      e.backlog = n;
+      return 0;
+    }
+    if (e.conn) return this.fail(K.EINVAL);
+    if (e.localPort === 0) {
+      const p = this.pickPort(e, null);
+      if (!p) return this.fail(K.EADDRINUSE);
+      e.localPort = p;
+    }
+    try {
+      e.listener = this.binding.tcp.listen(e.localPort, {
+        address: e.localAddr ? this.native(e.localAddr) : null,
+        backlog: n,
+        ...this.tcpOptions(e),
+      });
+    } catch (err) {
+      return this.fail(K.errnoOf((err as { code?: string }).code ?? 'EIO'));
+    }
+    e.backlog = n;
+    e.listener.onconnection = (c) => this.enqueueAccepted(e, c);
+    return 0;
+  }
+
+  // ------------------------------------------------------------------ accept, connect
+
+  /** Takes an established connection: its new fd, the peer written to `addr` when given. */
+  async accept(fd: number, addr?: SockAddr): Promise<number> {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    if (!e.listener) return this.fail(K.EINVAL);
+    for (;;) {
+      if (e.closed) return this.fail(K.EBADF);
+      if (!e.listener) return this.fail(K.EINVAL);
+      if (e.acceptQueue.length > 0) {
+        let nfd = 0;
+        while (this.fds.has(nfd)) nfd++;
+        if (nfd >= this.maxFds) return this.fail(K.EMFILE);
+        const n = e.acceptQueue.shift() as Entry;
+        const c = n.conn as TcpConnection;
+        this.refill(e);
+        n.fd = nfd;
+        this.fds.set(nfd, n);
+        if (addr) this.fill(addr, n, c.remoteAddress, c.remotePort);
+        return nfd;
+      }
+      if (e.nonblocking) return this.fail(K.EAGAIN);
+      if (!(await this.block(() => e.closed || e.acceptQueue.length > 0, e.rcvTimeo)))
+        return this.fail(K.EAGAIN);
+    }
+  }
+
+  /**
+   * Connects to `address`:`port`. Stream sockets: resolves 0 once established, or `-errno` (ECONNREFUSED,
+   * ETIMEDOUT, EHOSTUNREACH…); non-blocking ones answer -EINPROGRESS (then poll for POLLOUT and read
+   * SO_ERROR). Datagram sockets: fixes the peer.
+   */
+  async connect(fd: number, address: string, port: number): Promise<number> {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return this.fail(K.EINVAL);
+    const ip = this.parse(e, address, false);
+    if (typeof ip === 'number') return this.fail(ip);
+    if (e.udp) {
+      if (port === 0) return this.fail(K.EINVAL);
+      const r = e.udp.connect(ip, port);
+      this.binding.kick();
+      if (r !== true) return this.fail(K.errnoOf(udpErrno(r)));
+      e.localPort = e.udp.localPort;
+      return 0;
+    }
+    if (e.listener) return this.fail(K.EISCONN);
+    if (e.conn && !e.connClosed) return this.fail(e.connected ? K.EISCONN : K.EALREADY);
+    if (e.conn && e.connected) return this.fail(K.EISCONN);
+    if (port === 0) return this.fail(K.ECONNREFUSED);
+    if (e.domain === K.AF_INET6 && e.v6only && isV4Mapped(ip)) return this.fail(K.ENETUNREACH);
+    const remote = this.native(ip);
+    if (isUnspecified(remote)) return this.fail(K.ECONNREFUSED);
+    this.syncTime();
+    let c: TcpConnection;
+    try {
+      c = this.binding.tcp.connect(remote, port, {
+        ...(e.localAddr ? { localAddress: this.native(e.localAddr) } : {}),
+        ...(e.localPort ? { localPort: e.localPort } : {}),
+        ...this.tcpOptions(e),
+      });
+    } catch (err) {
+      this.binding.kick();
+      return this.fail(K.errnoOf((err as { code?: string }).code ?? 'EIO'));
+    }
+    this.binding.kick();
+    e.conn = c;
+    e.connClosed = false;
+    e.error = 0;
+    e.eof = false;
+    e.localAddr = this.toFamily(e, c.localAddress);
+    e.localPort = c.localPort;
+    this.attach(e, c);
+    if (e.nonblocking) return this.fail(K.EINPROGRESS);
+    const done = await this.block(() => e.closed || !e.connecting, e.sndTimeo);
+    if (e.closed) return this.fail(K.EBADF);
+    if (!done) return this.fail(K.EINPROGRESS);
+    if (e.connected && !e.error) return 0;
+    const err = e.error || K.ECONNREFUSED;
+    e.error = 0;
+    return this.fail(err);
+  }
+
+  // ------------------------------------------------------------------ send, recv
+
+  /** Sends on a connected socket; resolves the bytes accepted (all of them unless non-blocking) or -errno. */
+  send(fd: number, buf: Uint8Array, flags = 0): Promise<number> {
+    return this.sendto(fd, buf, flags);
+  }
+
+  /** Receives into `buf`: resolves the byte count, 0 at end of stream, or -errno. MSG_PEEK, MSG_WAITALL, MSG_DONTWAIT. */
+  recv(fd: number, buf: Uint8Array, flags = 0): Promise<number> {
+    return this.recvfrom(fd, buf, flags);
+  }
+
+  /** `write(fd, buf)` = `send(fd, buf, 0)`. */
+  write(fd: number, buf: Uint8Array): Promise<number> {
+    return this.sendto(fd, buf, 0);
+  }
+
+  /** `read(fd, buf)` = `recv(fd, buf, 0)`. */
+  read(fd: number, buf: Uint8Array): Promise<number> {
+    return this.recvfrom(fd, buf, 0);
+  }
+
+  /** Sends `buf` to `address`:`port` (datagram sockets), or on the connection (stream sockets ignore the address). */
+  async sendto(fd: number, buf: Uint8Array, flags = 0, address?: string, port?: number): Promise<number> {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    if (e.udp) return this.sendDatagram(e, buf, address, port);
+    const c = e.conn;
+    if (!c || (e.connClosed && !e.connected)) return this.fail(e.listener ? K.ENOTCONN : K.ENOTCONN);
+    const nonblocking = e.nonblocking || (flags & K.MSG_DONTWAIT) !== 0;
+    let sent = 0;
+    for (;;) {
+      if (e.closed) return sent > 0 ? sent : this.fail(K.EBADF);
+      if (e.error) {
+        if (sent > 0) return sent;
+        const err = e.error;
+        e.error = 0;
+        return this.fail(err);
+      }
+      if (e.shutWr || e.connClosed) return sent > 0 ? sent : this.fail(K.EPIPE);
+      if (e.connected) {
+        this.syncTime();
+        const n = c.write(buf, sent, buf.length);
+        this.binding.kick();
+        sent += n;
+        if (sent === buf.length) return sent;
+      }
+      if (nonblocking) return sent > 0 ? sent : this.fail(K.EAGAIN);
+      const ok = await this.block(
+        () => e.closed || e.error !== 0 || e.connClosed || (e.connected && c.writableSpace > 0),
+        e.sndTimeo,
+      );
+      if (!ok) return sent > 0 ? sent : this.fail(K.EAGAIN);
+    }
+  }
+
+  /** Receives into `buf`; the sender is written to `from` when given. Datagrams longer than `buf` are truncated (MSG_TRUNC: the real length is returned). */
+  async recvfrom(fd: number, buf: Uint8Array, flags = 0, from?: SockAddr): Promise<number> {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    const nonblocking = e.nonblocking || (flags & K.MSG_DONTWAIT) !== 0;
+    if (e.udp) {
+      for (;;) {
+        if (e.closed) return this.fail(K.EBADF);
+        const d = e.dgrams[0];
+        if (d) {
+          if (!(flags & K.MSG_PEEK)) {
+            e.dgrams.shift();
+            e.queuedBytes -= d.data.length;
+          }
+          const n = Math.min(buf.length, d.data.length);
+          buf.set(d.data.subarray(0, n));
+          if (from) this.fill(from, e, d.address, d.port);
+          return flags & K.MSG_TRUNC ? d.data.length : n;
+        }
+        if (e.error) {
+          const err = e.error;
+          e.error = 0;
+          return this.fail(err);
+        }
+        if (e.shutRd) return 0;
+        if (nonblocking) return this.fail(K.EAGAIN);
+        if (
+          !(await this.block(() => e.closed || e.dgrams.length > 0 || e.error !== 0 || e.shutRd, e.rcvTimeo))
+        )
+          return this.fail(K.EAGAIN);
+      }
+    }
+    const c = e.conn;
+    if (!c) return this.fail(K.ENOTCONN);
+    const waitAll = (flags & K.MSG_WAITALL) !== 0 && !(flags & K.MSG_PEEK);
+    let got = 0;
+    for (;;) {
+      if (e.closed) return got > 0 ? got : this.fail(K.EBADF);
+      if (e.readable > 0 && buf.length > 0) {
+        got += flags & K.MSG_PEEK ? this.peek(e, c, buf) : this.take(e, c, buf.subarray(got));
+        if (from) this.fill(from, e, c.remoteAddress, c.remotePort);
+        if (!waitAll || got === buf.length) return got;
+        continue;
+      }
+      if (buf.length === 0 && e.connected) return 0;
+      if (e.error && got === 0) {
+        const err = e.error;
+        e.error = 0;
+        return this.fail(err);
+      }
+      if (e.eof || e.shutRd || e.connClosed) return got;
+      if (!e.connected && !e.connecting) return this.fail(K.ENOTCONN);
+      if (nonblocking) return got > 0 ? got : this.fail(K.EAGAIN);
+      const ok = await this.block(
+        () => e.closed || e.readable > 0 || e.eof || e.shutRd || e.connClosed || e.error !== 0,
+        e.rcvTimeo,
+      );
+      if (!ok) return got > 0 ? got : this.fail(K.EAGAIN);
+    }
+  }
+
+  // ------------------------------------------------------------------ shutdown, close
+
+  /** SHUT_RD: further receives return 0; SHUT_WR: sends FIN (the peer reads EOF); SHUT_RDWR: both. */
+  shutdown(fd: number, how: number): number {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    if (how !== K.SHUT_RD && how !== K.SHUT_WR && how !== K.SHUT_RDWR) return this.fail(K.EINVAL);
+    const connected = e.udp ? e.udp.remoteAddress !== null : e.conn !== null && (e.connected || e.connecting);
+    if (!connected && !e.listener) return this.fail(K.ENOTCONN);
+    if (how !== K.SHUT_WR) e.shutRd = true;
+    if (how !== K.SHUT_RD) {
+      e.shutWr = true;
+      if (e.conn && !e.connClosed) {
+        this.syncTime();
+        e.conn.shutdown();
+        this.binding.kick();
+      }
+    }
+    if (e.listener && how !== K.SHUT_WR) {
+      // Linux: shutting down a listener's read side stops it; accept then fails with EINVAL.
+      this.closeListener(e);
+    }
+    this.wake();
+    return 0;
+  }
+
+  /** Closes `fd`: a connection finishes gracefully (RST when unread data remains or SO_LINGER is {1, 0}). */
+  close(fd: number): number {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    e.closed = true;
+    this.fds.delete(fd);
+    this.syncTime();
+    if (e.listener) this.closeListener(e);
+    const c = e.conn;
+    if (c) {
+      c.onconnect = c.onreadable = c.ondrain = c.onend = c.onclose = null;
+      c.onerror = null;
+      if ((e.linger.l_onoff && e.linger.l_linger === 0) || e.peeked.length > 0) c.abort();
+      else c.close();
+    }
+    if (e.udp) e.udp.close();
+    this.binding.kick();
+    this.wake();
+    return 0;
+  }
+
+  // ------------------------------------------------------------------ options
+
+  /** Sets an option (SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP, IPPROTO_IPV6 levels; see constants.ts). */
+  setsockopt(fd: number, level: number, name: number, value: SockOptValue): number {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    const int = typeof value === 'boolean' ? (value ? 1 : 0) : typeof value === 'number' ? value : Number.NaN;
+    const needInt = () => Number.isInteger(int);
+    const c = e.conn;
+    switch (level) {
+      case K.SOL_SOCKET:
+        switch (name) {
+          case K.SO_REUSEADDR:
+          case K.SO_REUSEPORT:
+            if (!needInt()) return this.fail(K.EINVAL);
+            e.reuseAddr = int !== 0;
+            return 0;
+          case K.SO_KEEPALIVE:
+            if (!needInt()) return this.fail(K.EINVAL);
+            e.keepAlive = int !== 0;
+            if (c) c.setKeepAlive(e.keepAlive, e.keepIdle * 1000);
+            this.binding.kick();
+            return 0;
+          case K.SO_BROADCAST:
+            if (!needInt()) return this.fail(K.EINVAL);
+            if (e.udp) e.udp.broadcast = int !== 0;
+            return 0;
+          case K.SO_RCVBUF:
+          case K.SO_SNDBUF:
+            if (!needInt() || int < 0) return this.fail(K.EINVAL);
+            // Linux doubles the value (room for bookkeeping) and getsockopt reports the doubled size.
+            if (name === K.SO_RCVBUF) {
+              e.rcvbuf = Math.max(2304, int * 2);
+              e.rcvbufSet = true;
+            } else {
+              e.sndbuf = Math.max(4608, int * 2);
+              e.sndbufSet = true;
+            }
+            return 0;
+          case K.SO_LINGER:
+            if (typeof value !== 'object' || value === null) return this.fail(K.EINVAL);
+            e.linger = { l_onoff: value.l_onoff ? 1 : 0, l_linger: Math.max(0, value.l_linger | 0) };
+            return 0;
+          case K.SO_RCVTIMEO:
+          case K.SO_SNDTIMEO:
+            if (!needInt() || int < 0) return this.fail(K.EINVAL);
+            if (name === K.SO_RCVTIMEO) e.rcvTimeo = int;
+            else e.sndTimeo = int;
+            return 0;
+          default:
+            return this.fail(K.ENOPROTOOPT);
+        }
+      case K.IPPROTO_TCP:
+        if (e.type !== K.SOCK_STREAM) return this.fail(K.ENOPROTOOPT);
+        if (!needInt()) return this.fail(K.EINVAL);
+        switch (name) {
+          case K.TCP_NODELAY:
+            e.noDelay = int !== 0;
+            if (c) c.setNoDelay(e.noDelay);
+            this.binding.kick();
+            return 0;
+          case K.TCP_KEEPIDLE:
+          case K.TCP_KEEPINTVL:
+          case K.TCP_KEEPCNT:
+            if (int < 1) return this.fail(K.EINVAL);
+            if (name === K.TCP_KEEPIDLE) e.keepIdle = int;
+            else if (name === K.TCP_KEEPINTVL) e.keepIntvl = int;
+            else e.keepCnt = int;
+            if (c) {
+              c.keepAliveInterval = e.keepIntvl * 1000;
+              c.keepAliveCount = e.keepCnt;
+              if (e.keepAlive) c.setKeepAlive(true, e.keepIdle * 1000);
+            }
+            return 0;
+          case K.TCP_USER_TIMEOUT:
+            if (int < 0) return this.fail(K.EINVAL);
+            e.userTimeout = int;
+            if (c && int > 0) c.setUserTimeout(int);
+            return 0;
+          case K.TCP_MAXSEG:
+            return 0; // accepted: the MSS follows the interface MTU and path MTU discovery
+          default:
+            return this.fail(K.ENOPROTOOPT);
+        }
+      case K.IPPROTO_IP:
+      case K.IPPROTO_IPV6:
+        return this.setIpOption(e, level, name, value, int);
+      default:
+        return this.fail(K.ENOPROTOOPT);
+    }
+  }
+
+  /** Reads an option: an int (negative = -errno), or a {@link Linger} for SO_LINGER. SO_ERROR clears the pending error. */
+  getsockopt(fd: number, level: number, name: number): number | Linger {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    const b = (x: boolean) => (x ? 1 : 0);
+    if (level === K.SOL_SOCKET) {
+      switch (name) {
+        case K.SO_TYPE:
+          return e.type;
+        case K.SO_DOMAIN:
+          return e.domain;
+        case K.SO_PROTOCOL:
+          return e.protocol;
+        case K.SO_ERROR: {
+          const err = e.error;
+          e.error = 0;
+          return err;
+        }
+        case K.SO_ACCEPTCONN:
+          return b(e.listener !== null);
+        case K.SO_REUSEADDR:
+        case K.SO_REUSEPORT:
+          return b(e.reuseAddr);
+        case K.SO_KEEPALIVE:
+          return b(e.keepAlive);
+        case K.SO_BROADCAST:
+          return b(e.udp?.broadcast ?? false);
+        case K.SO_RCVBUF:
+          return e.rcvbuf;
+        case K.SO_SNDBUF:
+          return e.sndbuf;
+        case K.SO_LINGER:
+          return { ...e.linger };
+        case K.SO_RCVTIMEO:
+          return e.rcvTimeo;
+        case K.SO_SNDTIMEO:
+          return e.sndTimeo;
+        default:
+          return this.fail(K.ENOPROTOOPT);
+      }
+    }
+    if (level === K.IPPROTO_TCP && e.type === K.SOCK_STREAM) {
+      switch (name) {
+        case K.TCP_NODELAY:
+          return b(e.conn ? e.conn.noDelay : e.noDelay);
+        case K.TCP_KEEPIDLE:
+          return e.keepIdle;
+        case K.TCP_KEEPINTVL:
+          return e.keepIntvl;
+        case K.TCP_KEEPCNT:
+          return e.keepCnt;
+        case K.TCP_USER_TIMEOUT:
+          return e.userTimeout;
+        case K.TCP_MAXSEG:
+          return e.conn ? e.conn.stats().mss : 536;
+        default:
+          return this.fail(K.ENOPROTOOPT);
+      }
+    }
+    if (level === K.IPPROTO_IP || level === K.IPPROTO_IPV6) {
+      const u = e.udp;
+      switch (name) {
+        case K.IP_TTL:
+        case K.IPV6_UNICAST_HOPS:
+          return u ? u.ttl : 64;
+        case K.IP_MULTICAST_TTL:
+        case K.IPV6_MULTICAST_HOPS:
+          return u ? u.multicastTtl : 1;
+        case K.IP_MULTICAST_LOOP:
+        case K.IPV6_MULTICAST_LOOP:
+          return b(u ? u.multicastLoopback : true);
+        case K.IPV6_V6ONLY:
+          if (level === K.IPPROTO_IPV6 && e.domain === K.AF_INET6) return b(e.v6only);
+          break;
+        case K.IP_TOS:
+          if (level === K.IPPROTO_IP) return e.tos;
+          break;
+      }
+    }
+    return this.fail(K.ENOPROTOOPT);
+  }
+
+  /** Writes the bound address to `addr` (port 0 / any before bind). */
+  getsockname(fd: number, addr: SockAddr): number {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    const any = e.domain === K.AF_INET ? IPV4_ANY : IPV6_ANY;
+    if (e.udp) this.fill(addr, e, e.udp.localPort ? e.udp.localAddress : any, e.udp.localPort);
+    else this.fill(addr, e, e.localAddr ?? any, e.localPort);
+    return 0;
+  }
+
+  /** Writes the peer's address to `addr`; -ENOTCONN when not connected. */
+  getpeername(fd: number, addr: SockAddr): number {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    if (e.udp) {
+      if (!e.udp.remoteAddress) return this.fail(K.ENOTCONN);
+      this.fill(addr, e, e.udp.remoteAddress, e.udp.remotePort);
+      return 0;
+    }
+    if (!e.conn || !e.connected || e.connClosed) return this.fail(K.ENOTCONN);
+    this.fill(addr, e, e.conn.remoteAddress, e.conn.remotePort);
+    return 0;
+  }
+
+  /** F_GETFL (O_RDWR | O_NONBLOCK), F_SETFL (O_NONBLOCK), F_GETFD/F_SETFD (accepted, 0). */
+  fcntl(fd: number, cmd: number, arg = 0): number {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    switch (cmd) {
+      case K.F_GETFL:
+        return K.O_RDWR | (e.nonblocking ? K.O_NONBLOCK : 0);
+      case K.F_SETFL:
+        e.nonblocking = (arg & K.O_NONBLOCK) !== 0;
+        return 0;
+      case K.F_GETFD:
+      case K.F_SETFD:
+        return 0;
+      default:
+        return this.fail(K.EINVAL);
+    }
+  }
+
+  /**
+   * Waits until one of `fds` is ready for its `events` (POLLIN, POLLOUT; POLLERR, POLLHUP and POLLNVAL are
+   * always reported), at most `timeout` ms (negative = forever, 0 = just check). Writes each `revents` and
+   * resolves the number of entries with events, 0 on timeout.
+   */
+  async poll(fds: PollFd[], timeout: number): Promise<number> {
+    const scan = () => {
+      let n = 0;
+      for (const p of fds) {
+        p.revents = this.reventsOf(p.fd, p.events);
+        if (p.revents) n++;
+      }
+      return n;
+    };
+    const n = scan();
+    if (n > 0 || timeout === 0) return n;
+    await this.block(() => scan() > 0, Math.max(timeout, 0));
+    return scan();
+  }
+
+  /** Open descriptors (introspection). */
+  get openCount(): number {
+    return this.fds.size;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private fail(errno: number): number {
+    this.errno = errno;
+    return -errno;
+  }
+
+  private get(fd: number): Entry | undefined {
+    const e = this.fds.get(fd);
+    return e && !e.closed ? e : undefined;
+  }
+
+  private reventsOf(fd: number, events: number): number {
+    if (fd < 0) return 0;
+    const e = this.get(fd);
+    if (!e) return K.POLLNVAL;
+    let ev = e.revents();
+    if (ev & K.POLLIN) ev |= K.POLLRDNORM;
+    if (ev & K.POLLOUT) ev |= K.POLLWRNORM;
+    return ev & (events | K.POLLERR | K.POLLHUP | K.POLLNVAL);
+  }
+
+  /** Resolves true once `ready()` holds, false after `timeout` ms (0 = no timeout). */
+  private block(ready: () => boolean, timeout: number): Promise<boolean> {
+    if (ready()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const release = this.binding.hold?.();
+      let timer: NodeJS.Timeout | undefined;
+      const done = (v: boolean) => {
+        this.waiters.delete(check);
+        if (timer) clearTimeout(timer);
+        release?.();
+        resolve(v);
+      };
+      const check = () => {
+        if (ready()) done(true);
+      };
+      this.waiters.add(check);
+      if (timeout > 0) timer = setTimeout(() => done(false), timeout);
+    });
+  }
+
+  /** Something changed: blocked calls and polls re-check their condition. */
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private syncTime(): void {
+    const now = this.binding.now();
+    this.binding.stack.setTime(now);
+    if (now > this.binding.tcp.now) this.binding.tcp.poll(now);
+  }
+
+  private openUdp(e: Entry): void {
+    const u = this.binding.stack.udp.open(e.domain === K.AF_INET ? 4 : 6);
+    e.udp = u;
+    u.onMessage = (data, info) => {
+      // Linux drops datagrams beyond SO_RCVBUF (counted as receive-buffer errors).
+      if (e.queuedBytes + data.length > e.rcvbuf && e.dgrams.length > 0) return;
+      e.dgrams.push({ data, address: info.address, port: info.port });
+      e.queuedBytes += data.length;
+      this.wake();
+    };
+    u.onError = (kind) => {
+      e.error = K.errnoOf(udpErrno(kind));
+      this.wake();
+    };
+  }
+
+  private async sendDatagram(e: Entry, buf: Uint8Array, address?: string, port?: number): Promise<number> {
+    const u = e.udp;
+    if (!u) return this.fail(K.EBADF);
+    if (e.shutWr) return this.fail(K.EPIPE);
+    if (e.error && u.remoteAddress) {
+      const err = e.error;
+      e.error = 0;
+      return this.fail(err);
+    }
+    this.syncTime();
+    let r: ReturnType<typeof u.send>;
+    if (address !== undefined && address !== '') {
+      if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535)
+        return this.fail(K.EINVAL);
+      const ip = this.parse(e, address, false);
+      if (typeof ip === 'number') return this.fail(ip);
+      if (e.domain === K.AF_INET6 && e.v6only && isV4Mapped(ip)) return this.fail(K.ENETUNREACH);
+      r = u.send(buf, ip, port);
+    } else r = u.send(buf);
+    this.binding.kick();
+    if (r !== true) return this.fail(K.errnoOf(udpErrno(r)));
+    e.localPort = u.localPort;
+    return buf.length;
+  }
+
+  private setIpOption(e: Entry, level: number, name: number, value: SockOptValue, int: number): number {
+    const u = e.udp;
+    const v6 = level === K.IPPROTO_IPV6;
+    if (v6 && e.domain !== K.AF_INET6) return this.fail(K.ENOPROTOOPT);
+    switch (name) {
+      case K.IPV6_V6ONLY:
+        if (!v6) break;
+        if (!Number.isInteger(int)) return this.fail(K.EINVAL);
+        if (e.localPort !== 0) return this.fail(K.EINVAL);
+        e.v6only = int !== 0;
+        if (u) u.ipv6Only = e.v6only;
+        return 0;
+      case K.IP_TOS:
+        if (v6) break;
+        e.tos = int & 0xff;
+        return 0;
+      case K.IP_TTL:
+      case K.IPV6_UNICAST_HOPS:
+        if (!Number.isInteger(int) || int < -1 || int > 255 || int === 0) return this.fail(K.EINVAL);
+        if (u) u.ttl = int === -1 ? 64 : int;
+        return 0;
+      case K.IP_MULTICAST_TTL:
+      case K.IPV6_MULTICAST_HOPS:
+        if (!Number.isInteger(int) || int < -1 || int > 255) return this.fail(K.EINVAL);
+        if (u) u.multicastTtl = int === -1 ? 1 : int;
+        return 0;
+      case K.IP_MULTICAST_LOOP:
+      case K.IPV6_MULTICAST_LOOP:
+        if (!Number.isInteger(int)) return this.fail(K.EINVAL);
+        if (u) u.multicastLoopback = int !== 0;
+        return 0;
+      case K.IP_MULTICAST_IF:
+      case K.IPV6_MULTICAST_IF:
+        return 0; // one interface: any choice is it
+      case K.IP_ADD_MEMBERSHIP:
+      case K.IP_DROP_MEMBERSHIP:
+      case K.IPV6_JOIN_GROUP:
+      case K.IPV6_LEAVE_GROUP: {
+        if (!u) return this.fail(K.ENOPROTOOPT);
+        if (typeof value !== 'string') return this.fail(K.EINVAL);
+        const g = this.parse(e, value, false);
+        if (typeof g === 'number') return this.fail(K.EINVAL);
+        const join = name === K.IP_ADD_MEMBERSHIP || name === K.IPV6_JOIN_GROUP;
+        try {
+          if (join) u.addMembership(g);
+          else if (!u.dropMembership(g)) return this.fail(K.EADDRNOTAVAIL);
+        } catch {
+          return this.fail(K.EINVAL);
+        }
+        this.binding.kick();
+        return 0;
+      }
+    }
+    return this.fail(K.ENOPROTOOPT);
+  }
+
+  private tcpOptions(e: Entry) {
+    return {
+      noDelay: e.noDelay,
+      keepAlive: e.keepAlive,
+      keepAliveDelay: e.keepIdle * 1000,
+      keepAliveInterval: e.keepIntvl * 1000,
+      keepAliveCount: e.keepCnt,
+      ...(e.userTimeout > 0 ? { userTimeout: e.userTimeout } : {}),
+      ...(e.rcvbufSet ? { receiveBufferSize: e.rcvbuf } : {}),
+      ...(e.sndbufSet ? { sendBufferSize: e.sndbuf } : {}),
+    };
+  }
+
+  /** Wires a stack connection's events to the entry (pull mode: `onreadable`, so the window tracks reading). */
+  private attach(e: Entry, c: TcpConnection): void {
+    c.onconnect = () => {
+      e.connected = true;
+      this.wake();
+    };
+    c.onreadable = () => this.wake();
+    c.ondrain = () => this.wake();
+    c.onend = () => {
+      e.eof = true;
+      this.wake();
+    };
+    c.onerror = (code) => {
+      e.error = K.errnoOf(code);
+      this.wake();
+    };
+    c.onclose = () => {
+      e.connClosed = true;
+      this.wake();
+    };
+  }
+
+  /** A listener's new connection: family-checked, then queued for `accept` (or left to the stack's queue when full). */
+  private enqueueAccepted(e: Entry, c: TcpConnection): void {
+    const v4peer = c.remoteAddress.length === 4;
+    if ((e.domain === K.AF_INET && !v4peer) || (e.domain === K.AF_INET6 && e.v6only && v4peer)) {
+      c.abort();
+      this.binding.kick();
+      return;
+    }
+    // Until accepted, the connection is watched (with the listener's options) so that data, EOF and resets
+    // that arrive before `accept` are all seen by the accepted socket.
+    const n = new Entry(-1, e.domain, K.SOCK_STREAM, K.IPPROTO_TCP, false);
+    for (const k of [
+      'keepAlive',
+      'keepIdle',
+      'keepIntvl',
+      'keepCnt',
+      'noDelay',
+      'rcvbuf',
+      'sndbuf',
+      'v6only',
+    ] as const)
+      (n as unknown as Record<string, unknown>)[k] = e[k];
+    n.conn = c;
+    n.connected = true;
+    n.localAddr = this.toFamily(n, c.localAddress);
+    n.localPort = c.localPort;
+    this.attach(n, c);
+    if (c.state === 'Closed') n.connClosed = true;
+    e.acceptQueue.push(n);
+    if (e.acceptQueue.length >= e.backlog && e.listener) e.listener.onconnection = null;
+    this.wake();
+  }
+
+  /** After an accept: pull connections the stack queued while ours was full, and resume push mode. */
+  private refill(e: Entry): void {
+    const l = e.listener;
+    if (!l) return;
+    while (e.acceptQueue.length < e.backlog) {
+      const c = l.accept();
+      if (!c) break;
+      this.enqueueAccepted(e, c);
+    }
+    if (e.acceptQueue.length < e.backlog) l.onconnection = (c) => this.enqueueAccepted(e, c);
+  }
+
+  private closeListener(e: Entry): void {
+    const l = e.listener;
+    if (!l) return;
+    l.onconnection = null;
+    l.close();
+    for (const n of e.acceptQueue.splice(0)) n.conn?.abort();
+    e.listener = null;
+    this.binding.kick();
+  }
+
+  /** Reads from peeked bytes first, then the connection. */
+  private take(e: Entry, c: TcpConnection, dst: Uint8Array): number {
+    let n = 0;
+    if (e.peeked.length > 0) {
+      n = Math.min(dst.length, e.peeked.length);
+      dst.set(e.peeked.subarray(0, n));
+      e.peeked = e.peeked.subarray(n);
+    }
+    if (n < dst.length && c.readableLength > 0) {
+      this.syncTime();
+      n += c.readInto(dst, n, dst.length - n);
+      this.binding.kick();
+    }
+    return n;
+  }
+
+  /** MSG_PEEK: moves up to `dst.length` bytes into the peek buffer and copies them out without consuming. */
+  private peek(e: Entry, c: TcpConnection, dst: Uint8Array): number {
+    if (e.peeked.length < dst.length && c.readableLength > 0) {
+      const more = c.read(dst.length - e.peeked.length);
+      if (more) {
+        const joined = new Uint8Array(e.peeked.length + more.length);
+        joined.set(e.peeked);
+        joined.set(more, e.peeked.length);
+        e.peeked = joined;
+      }
+      this.binding.kick();
+    }
+    const n = Math.min(dst.length, e.peeked.length);
+    dst.set(e.peeked.subarray(0, n));
+    return n;
+  }
+
+  /** Parses `text` for `e`'s family: AF_INET6 takes IPv4 as v4-mapped; '' is the wildcard when `allowAny`. */
+  private parse(e: Entry, text: string, allowAny: boolean): Uint8Array | number {
+    if (typeof text !== 'string') return K.EINVAL;
+    if (text === '' && allowAny) return e.domain === K.AF_INET ? IPV4_ANY : IPV6_ANY;
+    const ip = parseIp(text.split('%')[0]);
+    if (!ip) return K.EINVAL;
+    if (e.domain === K.AF_INET) return ip.length === 4 ? ip : K.EAFNOSUPPORT;
+    return ip.length === 4 ? toV4Mapped(ip) : ip;
+  }
+
+  /** The stack's form of an address: v4-mapped becomes IPv4 (the TCP layer speaks native families). */
+  private native(ip: Uint8Array): Uint8Array {
+    if (isV4Mapped(ip)) return fromV4Mapped(ip);
+    return ip;
+  }
+
+  /** The socket's form of a stack address: IPv4 on an AF_INET6 socket is v4-mapped. */
+  private toFamily(e: Entry, ip: Uint8Array): Uint8Array {
+    return e.domain === K.AF_INET6 && ip.length === 4 ? toV4Mapped(ip) : ip;
+  }
+
+  private fill(out: SockAddr, e: Entry, ip: Uint8Array, port: number): void {
+    out.family = e.domain;
+    out.address = formatIp(this.toFamily(e, ip));
+    out.port = port;
+  }
+
+  private isLocal(ip: Uint8Array): boolean {
+    if (this.binding.stack.ip.isLocal(ip)) return true;
+    if (ip.length === 4) return ip[0] === 127;
+    return ip.every((b, i) => b === (i === 15 ? 1 : 0));
+  }
+
+  /** True when another stream socket of this layer holds `port` on an overlapping address. */
+  private tcpConflict(e: Entry, local: Uint8Array | null, port: number): boolean {
+    const mine = local ? this.native(local) : null;
+    for (const o of this.fds.values()) {
+      if (o === e || o.type !== K.SOCK_STREAM || o.localPort !== port || o.closed) continue;
+      const theirs = o.localAddr ? this.native(o.localAddr) : null;
+      const sameFamilyOrDual =
+        o.domain === e.domain ||
+        (e.domain === K.AF_INET6 && !e.v6only && (!mine || mine.length === 4)) ||
+        (o.domain === K.AF_INET6 && !o.v6only && (!theirs || theirs.length === 4));
+      if (!sameFamilyOrDual) continue;
+      const overlap = !mine || !theirs || ipEqual(mine, theirs);
+      if (!overlap) continue;
+      // SO_REUSEADDR on both lets a socket bind beside one that is not listening (Linux).
+      if (e.reuseAddr && o.reuseAddr && !o.listener) continue;
+      return true;
+    }
+    return false;
+  }
+
+  private pickPort(e: Entry, local: Uint8Array | null): number {
+    for (let i = 0; i < EPHEMERAL_COUNT; i++) {
+      const p = EPHEMERAL_LOW + ((this.nextPort + i) % EPHEMERAL_COUNT);
+      if (!this.tcpConflict(e, local, p)) {
+        this.nextPort = (this.nextPort + i + 1) % EPHEMERAL_COUNT;
+        return p;
+      }
+    }
+    return 0;
+  }
+}
