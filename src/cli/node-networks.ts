@@ -7,6 +7,9 @@
  * for received, `tx` for sent), with MACs, ethertype and a summary (`ARP who-has …`): before a
  * TCP/IP stack is attached this proves what reaches the port.
  *
+ * `--stack` attaches our user-space TCP/IP stack (src/stack) to each joined network's port, so the
+ * node answers ARP, neighbour discovery and ping on its assigned addresses.
+ *
  * Configs are persisted as `networks.d/<nwid>.conf` in the state directory and reused at the next
  * start. I/O lives here (the core is sans-I/O): a 250 ms interval polls the manager with the real clock.
  * @module
@@ -15,9 +18,11 @@ import { randomFillSync } from 'node:crypto';
 import type { NetworkInfo, Vl2Event } from '../core/vl2/network.ts';
 import { Vl2 } from '../core/vl2/vl2.ts';
 import type { EthernetPort } from '../link/ethernet-port.ts';
+import { bindStack } from '../link/stack-binding.ts';
 import { formatNetworkId, parseNetworkId } from '../protocol/address.ts';
 import type { NodeRunner } from '../runtime/node-runner.ts';
 import type { StateStore } from '../runtime/store.ts';
+import { Stack } from '../stack/stack.ts';
 import { summarizeFrame } from './inspect/frame-summary.ts';
 
 /** How often the VL2 timers are checked (their deadlines are ≥ 5 s apart; this keeps it simple). */
@@ -63,6 +68,8 @@ export function formatFrame(id: string, dir: 'rx' | 'tx', f: Uint8Array, json: b
 /** The joined networks of a running `ztsdk node`. */
 export interface JoinedNetworks {
   readonly vl2: Vl2;
+  /** The stacks attached with `--stack`, one per joined network (in `--join` order). */
+  readonly stacks: readonly Stack[];
   /** Stops the poll timer and waits for pending config writes. */
   stop(): Promise<void>;
 }
@@ -75,7 +82,7 @@ export async function joinNetworks(
   runner: NodeRunner,
   store: StateStore,
   ids: readonly bigint[],
-  o: { json: boolean; frameLog: boolean; verbose: boolean },
+  o: { json: boolean; frameLog: boolean; verbose: boolean; stack?: boolean },
   print: (line: string) => void,
 ): Promise<JoinedNetworks> {
   const node = runner.node;
@@ -96,8 +103,10 @@ export async function joinNetworks(
     } else if (o.verbose)
       print(o.json ? JSON.stringify({ event: 'trace', message: e.message }) : `trace ${e.message}`);
   };
+  const random = (n: number) => randomFillSync(new Uint8Array(n));
+  const stacks: Stack[] = [];
   const vl2 = new Vl2(node, {
-    random: (n) => randomFillSync(new Uint8Array(n)),
+    random,
     now: Date.now(),
     clock: () => Date.now(),
     event: onEvent,
@@ -112,10 +121,21 @@ export async function joinNetworks(
     }
     const net = vl2.join(id, Date.now(), saved);
     if (o.frameLog) logFrames(net.port, hex, o.json, print);
+    if (o.stack) {
+      const port = net.port;
+      const stack = new Stack({ mac: port.mac, mtu: port.mtu, random, onFrame: (f) => port.send(f) });
+      bindStack(port, stack, () => Date.now());
+      stacks.push(stack);
+    }
   }
-  const timer = setInterval(() => vl2.poll(Date.now()), POLL_INTERVAL);
+  const timer = setInterval(() => {
+    const now = Date.now();
+    vl2.poll(now);
+    for (const s of stacks) s.poll(now);
+  }, POLL_INTERVAL);
   return {
     vl2,
+    stacks,
     async stop() {
       clearInterval(timer);
       while (writes.size > 0) await Promise.all([...writes]);
