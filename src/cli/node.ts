@@ -42,6 +42,7 @@ Runs a ZeroTier node in the foreground and prints its events until Ctrl-C.
   --verbose          also print state writes and core traces
   --join NWID        join a network (repeatable); prints its status, addresses and routes on change
   --frame-log        with --join: print one line per Ethernet frame received/sent on a joined network
+  --stack            with --join: attach the user-space TCP/IP stack (answers ARP, NDP and ping)
 `;
 
 /** The core's latency before the first measurement (0xffff, §9.3): printed as nothing. */
@@ -64,6 +65,8 @@ export interface NodeCliOptions {
   join?: string[];
   /** `--frame-log`. */
   frameLog?: boolean;
+  /** `--stack`. */
+  stack?: boolean;
 }
 
 /** Parses the shared options; throws Error with a user-facing message on bad input. */
@@ -84,6 +87,7 @@ export function parseNodeArgs(argv: string[]): NodeCliOptions | 'help' {
       verbose: { type: 'boolean', default: false },
       join: { type: 'string', multiple: true },
       'frame-log': { type: 'boolean', default: false },
+      stack: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -113,6 +117,7 @@ export function parseNodeArgs(argv: string[]): NodeCliOptions | 'help' {
     verbose: values.verbose ?? false,
     join: values.join ?? [],
     frameLog: values['frame-log'] ?? false,
+    stack: values.stack ?? false,
   };
 }
 
