@@ -8,15 +8,16 @@
  * @module
  */
 
-import { type Decoded, fail, ok, Reader, Writer } from '../../util/result.ts';
+import { type Decoded, fail, ok, type Reader, Writer } from '../../util/result.ts';
 import { networkController } from '../address.ts';
 import type { Identity } from '../identity.ts';
 import { MAX_CAPABILITY_RULES, type Rule, readRules, writeRule } from '../rules.ts';
 import {
   type CredentialSignature,
+  decodeWhole,
+  markedSignedBytes,
   readSignature,
   readTimestamp,
-  SIGNED_MARKER,
   signWith,
   skipExtension,
   verifyWith,
@@ -105,10 +106,7 @@ export class Capability {
 
   /** Decodes a buffer holding exactly one capability. */
   static fromBytes(b: Uint8Array): Decoded<Capability> {
-    const r = new Reader(b);
-    const d = Capability.decode(r);
-    if (d.ok && r.pos !== b.length) return fail('trailing-bytes');
-    return d;
+    return decodeWhole(b, Capability.decode);
   }
 
   private writeBody(w: Writer): void {
@@ -142,11 +140,7 @@ export class Capability {
    * 0x7f×8`. The custody chain is not included; every custody entry signs these same bytes.
    */
   signedBytes(): Uint8Array {
-    const w = new Writer(256);
-    w.u64(SIGNED_MARKER);
-    this.writeBody(w);
-    w.u16(0).u64(SIGNED_MARKER);
-    return w.finish();
+    return markedSignedBytes(256, (w) => this.writeBody(w));
   }
 
   /**

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type Decoded, fail, ok, type Reader, type Writer } from '../../util/result.ts';
+import { type Decoded, fail, ok, Reader, Writer } from '../../util/result.ts';
+import { networkController } from '../address.ts';
 import type { Identity } from '../identity.ts';
 
 /** Credential type numbers (§8.7; used by Revocation and NETWORK_CREDENTIALS). */
@@ -87,4 +88,86 @@ export function verifyWith(signer: Identity, msg: Uint8Array, s: CredentialSigna
     s.signature.length === SIGNATURE_LEN &&
     signer.verify(msg, s.signature)
   );
+}
+
+/**
+ * Reads the trailer every controller-signed credential ends with (§8.4–§8.7): the signature
+ * record, then `u16 extLen || ext` (skipped). Reasons: truncated, bad-signature-length.
+ */
+export function readSignatureTrailer(r: Reader): Decoded<CredentialSignature> {
+  const sig = readSignature(r);
+  if (!sig.ok) return sig;
+  skipExtension(r);
+  if (r.overrun) return fail('truncated');
+  return sig;
+}
+
+/** Decodes a buffer that must hold exactly one credential (`'trailing-bytes'` otherwise). */
+export function decodeWhole<T>(b: Uint8Array, decode: (r: Reader) => Decoded<T>): Decoded<T> {
+  const r = new Reader(b);
+  const d = decode(r);
+  if (d.ok && r.pos !== b.length) return fail('trailing-bytes');
+  return d;
+}
+
+/**
+ * The signed bytes of a tag, capability, COO or revocation (§8.4–§8.7):
+ * `0x7f×8 || body || u16 0 || 0x7f×8`, where the `u16 0` stands for the empty extension.
+ */
+export function markedSignedBytes(sizeHint: number, writeBody: (w: Writer) => void): Uint8Array {
+  const w = new Writer(sizeHint);
+  w.u64(SIGNED_MARKER);
+  writeBody(w);
+  w.u16(0).u64(SIGNED_MARKER);
+  return w.finish();
+}
+
+/**
+ * What a tag, COO and revocation have in common (§8.5–§8.7): a body ending in `signedBy`, then
+ * one signature record by the network's controller and an empty extension. Subclasses write the
+ * body; this class frames it for the wire and for signing, signs and verifies.
+ */
+export abstract class ControllerSignedCredential {
+  /** The network the credential belongs to; its controller is `networkId >> 24`. */
+  abstract networkId: bigint;
+  /** Signer (the controller), 0 if unsigned. */
+  abstract signedBy: number;
+  /** The signature record; `signature` empty if unsigned. */
+  abstract sig: CredentialSignature;
+  /** Writes every field before the signature record (the signed fields). */
+  protected abstract writeBody(w: Writer): void;
+  /** Initial `Writer` sizes for the wire form and the signed bytes (only a hint: writers grow). */
+  protected abstract sizeHints(): { wire: number; signed: number };
+
+  /** Appends the wire form (extension length 0, as 1.14 writes). */
+  encode(w: Writer): void {
+    this.writeBody(w);
+    writeSignature(w, this.sig);
+    w.u16(0);
+  }
+
+  /** The wire form as a new array. */
+  toBytes(): Uint8Array {
+    const w = new Writer(this.sizeHints().wire);
+    this.encode(w);
+    return w.finish();
+  }
+
+  /** Signed bytes: `0x7f×8 || body || u16 0 || 0x7f×8` (see {@link markedSignedBytes}). */
+  signedBytes(): Uint8Array {
+    return markedSignedBytes(this.sizeHints().signed, (w) => this.writeBody(w));
+  }
+
+  /** Signs as `issuer` (sets `signedBy` first: it is part of the signed bytes). */
+  sign(issuer: Identity): this {
+    this.signedBy = issuer.address;
+    this.sig = signWith(issuer, this.signedBytes());
+    return this;
+  }
+
+  /** True if signed by `signer`, who is the network's controller, and the signature verifies. */
+  verify(signer: Identity): boolean {
+    if (this.signedBy !== signer.address || this.signedBy !== networkController(this.networkId)) return false;
+    return verifyWith(signer, this.signedBytes(), this.sig);
+  }
 }

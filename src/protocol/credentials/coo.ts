@@ -7,19 +7,14 @@
  * @module
  */
 
-import { type Decoded, fail, ok, Reader, Writer } from '../../util/result.ts';
-import { networkController } from '../address.ts';
-import type { Identity } from '../identity.ts';
+import { type Decoded, fail, ok, type Reader, type Writer } from '../../util/result.ts';
 import {
+  ControllerSignedCredential,
   type CredentialSignature,
-  readSignature,
+  decodeWhole,
+  readSignatureTrailer,
   readTimestamp,
   SIGNATURE_TYPE_C25519,
-  SIGNED_MARKER,
-  signWith,
-  skipExtension,
-  verifyWith,
-  writeSignature,
   writeTimestamp,
 } from './common.ts';
 
@@ -44,8 +39,12 @@ export interface OwnedThing {
   value: Uint8Array;
 }
 
-/** A certificate of ownership. */
-export class CertificateOfOwnership {
+/**
+ * A certificate of ownership. Signed bytes (§8.6): `0x7f×8 || nwid || ts || flags || id || count ||
+ * things || issuedTo || signedBy || u16 0 || 0x7f×8`; encode/sign/verify come from
+ * {@link ControllerSignedCredential}.
+ */
+export class CertificateOfOwnership extends ControllerSignedCredential {
   networkId: bigint;
   /** Issue time (ms). */
   timestamp: number;
@@ -72,6 +71,7 @@ export class CertificateOfOwnership {
     signedBy?: number;
     sig?: CredentialSignature;
   }) {
+    super();
     this.networkId = opts.networkId;
     this.timestamp = opts.timestamp;
     this.flags = opts.flags ?? 0n;
@@ -101,10 +101,8 @@ export class CertificateOfOwnership {
     }
     const issuedTo = r.u40();
     const signedBy = r.u40();
-    const sig = readSignature(r);
+    const sig = readSignatureTrailer(r);
     if (!sig.ok) return sig;
-    skipExtension(r);
-    if (r.overrun) return fail('truncated');
     if (timestamp === null) return fail('bad-timestamp');
     return ok(
       new CertificateOfOwnership({
@@ -122,10 +120,7 @@ export class CertificateOfOwnership {
 
   /** Decodes a buffer holding exactly one COO. */
   static fromBytes(b: Uint8Array): Decoded<CertificateOfOwnership> {
-    const r = new Reader(b);
-    const d = CertificateOfOwnership.decode(r);
-    if (d.ok && r.pos !== b.length) return fail('trailing-bytes');
-    return d;
+    return decodeWhole(b, CertificateOfOwnership.decode);
   }
 
   /** Adds an owned IPv4 (4 bytes) or IPv6 (16 bytes) address. Throws RangeError when full or on a bad length. */
@@ -164,7 +159,11 @@ export class CertificateOfOwnership {
     return false;
   }
 
-  private writeBody(w: Writer): void {
+  protected override sizeHints(): { wire: number; signed: number } {
+    return { wire: 160 + 17 * this.things.length, signed: 80 + 17 * this.things.length };
+  }
+
+  protected override writeBody(w: Writer): void {
     if (this.things.length > 0xffff) throw new RangeError('COO: too many things');
     w.u64(this.networkId);
     writeTimestamp(w, this.timestamp);
@@ -174,41 +173,5 @@ export class CertificateOfOwnership {
       w.u8(t.type).bytes(t.value);
     }
     w.u40(this.issuedTo).u40(this.signedBy);
-  }
-
-  /** Appends the wire form (extension length 0). */
-  encode(w: Writer): void {
-    this.writeBody(w);
-    writeSignature(w, this.sig);
-    w.u16(0);
-  }
-
-  /** The wire form as a new array. */
-  toBytes(): Uint8Array {
-    const w = new Writer(160 + 17 * this.things.length);
-    this.encode(w);
-    return w.finish();
-  }
-
-  /** Signed bytes (§8.6): `0x7f×8 || nwid || ts || flags || id || count || things || issuedTo || signedBy || u16 0 || 0x7f×8`. */
-  signedBytes(): Uint8Array {
-    const w = new Writer(80 + 17 * this.things.length);
-    w.u64(SIGNED_MARKER);
-    this.writeBody(w);
-    w.u16(0).u64(SIGNED_MARKER);
-    return w.finish();
-  }
-
-  /** Signs as `issuer` (sets `signedBy` first: it is part of the signed bytes). */
-  sign(issuer: Identity): this {
-    this.signedBy = issuer.address;
-    this.sig = signWith(issuer, this.signedBytes());
-    return this;
-  }
-
-  /** True if signed by `signer`, who is the network's controller, and the signature verifies. */
-  verify(signer: Identity): boolean {
-    if (this.signedBy !== signer.address || this.signedBy !== networkController(this.networkId)) return false;
-    return verifyWith(signer, this.signedBytes(), this.sig);
   }
 }

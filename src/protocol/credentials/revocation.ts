@@ -7,27 +7,25 @@
  * @module
  */
 
-import { type Decoded, fail, ok, Reader, Writer } from '../../util/result.ts';
-import { networkController } from '../address.ts';
-import type { Identity } from '../identity.ts';
+import { type Decoded, fail, ok, type Reader, type Writer } from '../../util/result.ts';
 import {
+  ControllerSignedCredential,
   type CredentialSignature,
-  readSignature,
+  decodeWhole,
+  readSignatureTrailer,
   readTimestamp,
   SIGNATURE_TYPE_C25519,
-  SIGNED_MARKER,
-  signWith,
-  skipExtension,
-  verifyWith,
-  writeSignature,
   writeTimestamp,
 } from './common.ts';
 
 /** Flag: receivers forward a newly accepted revocation to the other members they know (§8.7). */
 export const REVOCATION_FLAG_FAST_PROPAGATE = 0x1n;
 
-/** A revocation. */
-export class Revocation {
+/**
+ * A revocation. Signed bytes (§8.7): `0x7f×8 || fields up to credentialType || u16 0 || 0x7f×8`;
+ * encode/sign/verify come from {@link ControllerSignedCredential}.
+ */
+export class Revocation extends ControllerSignedCredential {
   /** Revocation id (u32). */
   id: number;
   networkId: bigint;
@@ -57,6 +55,7 @@ export class Revocation {
     signedBy?: number;
     sig?: CredentialSignature;
   }) {
+    super();
     this.id = opts.id;
     this.networkId = opts.networkId;
     this.credentialId = opts.credentialId;
@@ -83,10 +82,8 @@ export class Revocation {
     const target = r.u40();
     const signedBy = r.u40();
     const credentialType = r.u8();
-    const sig = readSignature(r);
+    const sig = readSignatureTrailer(r);
     if (!sig.ok) return sig;
-    skipExtension(r);
-    if (r.overrun) return fail('truncated');
     if (threshold === null) return fail('bad-timestamp');
     return ok(
       new Revocation({
@@ -105,10 +102,7 @@ export class Revocation {
 
   /** Decodes a buffer holding exactly one revocation. */
   static fromBytes(b: Uint8Array): Decoded<Revocation> {
-    const r = new Reader(b);
-    const d = Revocation.decode(r);
-    if (d.ok && r.pos !== b.length) return fail('trailing-bytes');
-    return d;
+    return decodeWhole(b, Revocation.decode);
   }
 
   /** True if the fast-propagate flag is set. */
@@ -116,45 +110,13 @@ export class Revocation {
     return (this.flags & REVOCATION_FLAG_FAST_PROPAGATE) !== 0n;
   }
 
-  private writeBody(w: Writer): void {
+  protected override sizeHints(): { wire: number; signed: number } {
+    return { wire: 152, signed: 64 };
+  }
+
+  protected override writeBody(w: Writer): void {
     w.u32(0).u32(this.id).u64(this.networkId).u32(0).u32(this.credentialId);
     writeTimestamp(w, this.threshold);
     w.u64(this.flags).u40(this.target).u40(this.signedBy).u8(this.credentialType);
-  }
-
-  /** Appends the wire form (extension length 0). */
-  encode(w: Writer): void {
-    this.writeBody(w);
-    writeSignature(w, this.sig);
-    w.u16(0);
-  }
-
-  /** The wire form as a new array. */
-  toBytes(): Uint8Array {
-    const w = new Writer(152);
-    this.encode(w);
-    return w.finish();
-  }
-
-  /** Signed bytes (§8.7): `0x7f×8 || fields up to credentialType || u16 0 || 0x7f×8`. */
-  signedBytes(): Uint8Array {
-    const w = new Writer(64);
-    w.u64(SIGNED_MARKER);
-    this.writeBody(w);
-    w.u16(0).u64(SIGNED_MARKER);
-    return w.finish();
-  }
-
-  /** Signs as `issuer` (sets `signedBy` first: it is part of the signed bytes). */
-  sign(issuer: Identity): this {
-    this.signedBy = issuer.address;
-    this.sig = signWith(issuer, this.signedBytes());
-    return this;
-  }
-
-  /** True if signed by `signer`, who is the network's controller, and the signature verifies. */
-  verify(signer: Identity): boolean {
-    if (this.signedBy !== signer.address || this.signedBy !== networkController(this.networkId)) return false;
-    return verifyWith(signer, this.signedBytes(), this.sig);
   }
 }
