@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { VECTOR_A, VECTOR_B, VECTOR_NWID, vectorValues } from '../../testing/vectors.ts';
 import { fromHex, toHex } from '../../util/bytes.ts';
-import { Identity } from '../identity.ts';
 import { RuleType } from '../rules.ts';
 import { Capability } from './capability.ts';
 
-const cv = JSON.parse(
-  readFileSync(new URL('../../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-);
-const V = cv.values as Record<string, string>;
-const id = (s: string) => {
-  const d = Identity.fromString(s);
-  assert.ok(d.ok);
-  return d.value;
-};
-const A = id(cv.identities.A);
-const B = id(cv.identities.B);
-const NWID = 0x2d1d262d72000001n;
+const V = vectorValues;
+const A = VECTOR_A;
+const B = VECTOR_B;
+const NWID = VECTOR_NWID;
 
 test('Capability vector: rules, custody chain, re-encode, verify, re-sign', () => {
   const d = Capability.fromBytes(fromHex(V.cap));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { vectorValues } from '../../testing/vectors.ts';
 import { equalBytes, fromHex } from '../../util/bytes.ts';
 import type { Decoded } from '../../util/result.ts';
 import { decodeRules } from '../rules.ts';
@@ -11,9 +11,7 @@ import { CertificateOfOwnership } from './coo.ts';
 import { Revocation } from './revocation.ts';
 import { Tag } from './tag.ts';
 
-const V = JSON.parse(
-  readFileSync(new URL('../../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-).values as Record<string, string>;
+const V = vectorValues;
 
 interface Codec {
   fromBytes(b: Uint8Array): Decoded<{ toBytes(): Uint8Array }>;

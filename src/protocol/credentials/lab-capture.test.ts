@@ -5,20 +5,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { vectorIdentity } from '../../testing/vectors.ts';
 import { fromHex, toHex } from '../../util/bytes.ts';
 import { Writer } from '../../util/result.ts';
-import { Identity } from '../identity.ts';
 import { decodeNetworkCredentials, encodeNetworkCredentials } from '../verbs/network-credentials.ts';
 import { ThingType } from './coo.ts';
 
 const vectors = new URL('../../../test/vectors/', import.meta.url);
 const lab = JSON.parse(readFileSync(new URL('lab-capture-1-netconf.json', vectors), 'utf8'));
 const manifest = JSON.parse(readFileSync(new URL('lab-capture-1/manifest.json', vectors), 'utf8'));
-const idOf = (s: string) => {
-  const d = Identity.fromString(s);
-  assert.ok(d.ok);
-  return d.value;
-};
+const idOf = vectorIdentity;
 const controller = idOf(manifest.nodes.root.identitySecret);
 const members = [idOf(manifest.nodes.a.identitySecret), idOf(manifest.nodes.c.identitySecret)];
 

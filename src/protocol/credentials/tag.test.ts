@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { VECTOR_A, VECTOR_B, vectorValues } from '../../testing/vectors.ts';
 import { fromHex, toHex } from '../../util/bytes.ts';
-import { Identity } from '../identity.ts';
 import { Tag } from './tag.ts';
 
-const cv = JSON.parse(
-  readFileSync(new URL('../../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-);
-const V = cv.values as Record<string, string>;
-const id = (s: string) => {
-  const d = Identity.fromString(s);
-  assert.ok(d.ok);
-  return d.value;
-};
-const A = id(cv.identities.A);
-const B = id(cv.identities.B);
+const V = vectorValues;
+const A = VECTOR_A;
+const B = VECTOR_B;
 
 test('Tag vector: fields, signed portion, re-encode, verify, re-sign', () => {
   const d = Tag.fromBytes(fromHex(V.tag));
