@@ -1,5 +1,5 @@
 /**
- * The socket APIs over two in-memory stacks (src/bsd/test-pair.ts: frames cross by setImmediate, real
+ * The socket APIs over two in-memory stacks (src/testing/stack-pair.ts: frames cross by setImmediate, real
  * timers): what the `bsd` and `dgram` layers cost on top of the stack.
  * - bsd: TCP throughput with blocking send/recv (64 KiB calls), and 1-byte round trips (send → recv → send).
  * - dgram: one-way datagram rate (1200-byte payloads, one in flight per 64) and echo round trips.
@@ -9,8 +9,8 @@
 import { once } from 'node:events';
 import * as K from '../src/bsd/constants.ts';
 import { createBsd } from '../src/bsd/index.ts';
-import { createTestPair } from '../src/bsd/test-pair.ts';
 import { createDgram } from '../src/dgram/index.ts';
+import { createStackPair as createTestPair } from '../src/testing/stack-pair.ts';
 import { report } from './measure.ts';
 
 async function bsdThroughput(bytes: number): Promise<number> {

@@ -1,8 +1,8 @@
-// dgram over two stacks on an in-memory segment (src/bsd/test-pair.ts): Node's dgram contract, IPv4 and IPv6.
+// dgram over two stacks on an in-memory segment (src/testing/stack-pair.ts): Node's dgram contract, IPv4 and IPv6.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { createTestPair, type TestPair } from '../bsd/test-pair.ts';
+import { createStackPair as createTestPair, type StackPair as TestPair } from '../testing/stack-pair.ts';
 import { createDgram, type RemoteInfo, type Socket } from './index.ts';
 
 async function withPair(fn: (p: TestPair) => Promise<void>): Promise<void> {
@@ -239,10 +239,10 @@ test('broadcast: refused without SO_BROADCAST (EACCES), delivered with it', asyn
     await bound(server, 7011);
     const c = createDgram(p.a).createSocket('udp4');
     await bound(c);
-    const e = await new Promise<Error | null>((res) => c.send('b', 7011, '10.9.0.255', (err) => res(err)));
+    const e = await new Promise<Error | null>((res) => c.send('b', 7011, '10.77.0.255', (err) => res(err)));
     assert.equal((e as Error & { code: string }).code, 'EACCES');
     c.setBroadcast(true);
-    for (const dst of ['10.9.0.255', '255.255.255.255']) {
+    for (const dst of ['10.77.0.255', '255.255.255.255']) {
       const got = nextMessage(server);
       c.send(`to ${dst}`, 7011, dst);
       const [m, r] = await got;
