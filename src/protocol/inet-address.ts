@@ -8,6 +8,7 @@
  * @module
  */
 
+import { formatIpv4Text, formatIpv6Text, parseIpv4Text, parseIpv6Text } from '../util/ip-text.ts';
 import { type Decoded, fail, ok, Reader, type Writer } from '../util/result.ts';
 
 /** An IPv4 or IPv6 address plus port (or, in netconf, a netmask bit count in `port`). */
@@ -104,85 +105,15 @@ export function decodeInetAddressBytes(b: Uint8Array): Decoded<InetAddress | nul
   return d;
 }
 
-/** IP text only (no port): dotted quad, or RFC 5952 compressed IPv6. */
+/** IP text only (no port): dotted quad, or RFC 5952 compressed IPv6 (util/ip-text.ts). */
 export function ipToString(a: InetAddress): string {
-  if (a.family === 4) return `${a.ip[0]}.${a.ip[1]}.${a.ip[2]}.${a.ip[3]}`;
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((a.ip[i] << 8) | a.ip[i + 1]);
-  // Longest run (≥ 2) of zero groups becomes "::" (RFC 5952 §4.2); first one wins ties.
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(':');
-  if (bestAt < 0) return hex(g);
-  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+  return a.family === 4 ? formatIpv4Text(a.ip) : formatIpv6Text(a.ip);
 }
 
 /** ZeroTier's text form `ip/port` (e.g. `10.1.2.3/9993`, `2001:db8::1/9993`); `null` prints as `none`. */
 export function inetAddressToString(a: InetAddress | null): string {
   if (a === null) return 'none';
   return `${ipToString(a)}/${a.port}`;
-}
-
-function parseIPv4(s: string): Uint8Array | null {
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    if (!/^\d{1,3}$/.test(parts[i])) return null;
-    const v = Number(parts[i]);
-    if (v > 255) return null;
-    out[i] = v;
-  }
-  return out;
-}
-
-function parseIPv6(s: string): Uint8Array | null {
-  const zone = s.indexOf('%');
-  if (zone >= 0) s = s.slice(0, zone);
-  const halves = s.split('::');
-  if (halves.length > 2) return null;
-  const groups = (part: string): number[] | null => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const items = part.split(':');
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i];
-      if (i === items.length - 1 && it.includes('.')) {
-        const v4 = parseIPv4(it);
-        if (!v4) return null;
-        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(it)) return null;
-        out.push(Number.parseInt(it, 16));
-      }
-    }
-    return out;
-  };
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
-  if (!head || !tail) return null;
-  const total = head.length + tail.length;
-  if (halves.length === 2 ? total > 7 : total !== 8) return null;
-  const all = [...head, ...new Array<number>(8 - total).fill(0), ...tail];
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    out[i * 2] = all[i] >> 8;
-    out[i * 2 + 1] = all[i] & 0xff;
-  }
-  return out;
 }
 
 /**
@@ -212,9 +143,9 @@ export function parseInetAddress(text: string): InetAddress | null {
     }
   }
   if (port > 0xffff) return null;
-  const v4 = parseIPv4(s);
+  const v4 = parseIpv4Text(s);
   if (v4) return { family: 4, ip: v4, port };
-  const v6 = s.includes(':') ? parseIPv6(s) : null;
+  const v6 = s.includes(':') ? parseIpv6Text(s) : null;
   if (v6) return { family: 6, ip: v6, port };
   return null;
 }

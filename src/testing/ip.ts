@@ -2,77 +2,14 @@
  * IP address strings for the in-memory network: validation and one canonical text form per
  * address, so that `fd00:0:0::1` and `fd00::1` name the same host. IPv6 text follows RFC 5952
  * (lowercase, no leading zeros, the longest run of two or more zero groups written `::`).
- * Zone ids (`%eth0`) are not supported.
+ * Zone ids (`%eth0`) are not supported. Parsing and formatting are util/ip-text.ts's.
  * @module
  */
 
+import { formatIpv4Text, formatIpv6Text, parseIpv4Text, parseIpv6Text } from '../util/ip-text.ts';
+
 /** Address family of a canonical IP string. */
 export type IpFamily = 4 | 6;
-
-function parseV4(s: string): number[] | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    out.push(v);
-  }
-  return out;
-}
-
-function parseV6(s: string): number[] | undefined {
-  if (!/^[0-9a-fA-F:.]+$/.test(s)) return undefined;
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const groupsOf = (h: string): number[] | undefined => {
-    if (h === '') return [];
-    const out: number[] = [];
-    const items = h.split(':');
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i];
-      if (i === items.length - 1 && it.includes('.')) {
-        const v4 = parseV4(it); // embedded IPv4 in the last 32 bits (RFC 4291 §2.2, form 3)
-        if (!v4) return undefined;
-        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(it)) return undefined;
-        out.push(Number.parseInt(it, 16));
-      }
-    }
-    return out;
-  };
-  const head = groupsOf(halves[0]);
-  const tail = halves.length === 2 ? groupsOf(halves[1]) : [];
-  if (!head || !tail) return undefined;
-  if (halves.length === 1) return head.length === 8 ? head : undefined;
-  const zeros = 8 - head.length - tail.length;
-  if (zeros < 1) return undefined;
-  return [...head, ...new Array(zeros).fill(0), ...tail];
-}
-
-function formatV6(g: number[]): string {
-  // RFC 5952 §4.2: compress the longest run (≥ 2) of zero groups, the first one on a tie.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
-}
 
 // Simulations send millions of datagrams to a few hundred addresses: remember recent answers.
 const CACHE_LIMIT = 4096;
@@ -91,11 +28,13 @@ export function canonicalIp(ip: string): string | undefined {
 
 function parseIp(ip: string): string | undefined {
   if (ip.includes(':')) {
-    const g = parseV6(ip);
-    return g ? formatV6(g) : undefined;
+    // Only hex digits, ':' and '.': zone ids (`%eth0`), which the shared parser would drop, are refused.
+    if (!/^[0-9a-fA-F:.]+$/.test(ip)) return undefined;
+    const b = parseIpv6Text(ip);
+    return b ? formatIpv6Text(b) : undefined;
   }
-  const b = parseV4(ip);
-  return b ? b.join('.') : undefined;
+  const b = parseIpv4Text(ip);
+  return b ? formatIpv4Text(b) : undefined;
 }
 
 /** Like {@link canonicalIp} but throws `TypeError` naming `what` (for API arguments). */

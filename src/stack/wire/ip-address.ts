@@ -5,6 +5,7 @@
  * @module
  */
 
+import { formatIpv4Text, formatIpv6Text, parseIpv4Text, parseIpv6Text } from '../../util/ip-text.ts';
 import type { IpAddress } from '../types.ts';
 
 /** The IPv4 unspecified address 0.0.0.0. */
@@ -20,62 +21,11 @@ export const IPV6_ALL_ROUTERS: IpAddress = new Uint8Array([
   0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
 ]);
 
-/** Parses dotted-quad IPv4 text, or returns null. */
-export function parseIpv4(s: string): IpAddress | null {
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (!/^\d{1,3}$/.test(p)) return null;
-    const v = Number(p);
-    if (v > 255) return null;
-    out[i] = v;
-  }
-  return out;
-}
+/** Parses dotted-quad IPv4 text, or returns null (the shared parser of util/ip-text.ts). */
+export const parseIpv4: (s: string) => IpAddress | null = parseIpv4Text;
 
 /** Parses IPv6 text (with `::` and an optional embedded IPv4 tail; a `%zone` suffix is ignored), or null. */
-export function parseIpv6(s: string): IpAddress | null {
-  const pct = s.indexOf('%');
-  if (pct >= 0) s = s.slice(0, pct);
-  const out = new Uint8Array(16);
-  const dbl = s.indexOf('::');
-  if (dbl !== s.lastIndexOf('::')) return null;
-  const parseGroups = (part: string): number[] | null => {
-    if (part === '') return [];
-    const groups: number[] = [];
-    const items = part.split(':');
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i];
-      if (i === items.length - 1 && it.includes('.')) {
-        const v4 = parseIpv4(it);
-        if (!v4) return null;
-        groups.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(it)) return null;
-        groups.push(Number.parseInt(it, 16));
-      }
-    }
-    return groups;
-  };
-  let groups: number[];
-  if (dbl >= 0) {
-    const head = parseGroups(s.slice(0, dbl));
-    const tail = parseGroups(s.slice(dbl + 2));
-    if (!head || !tail || head.length + tail.length > 7) return null;
-    groups = [...head, ...new Array(8 - head.length - tail.length).fill(0), ...tail];
-  } else {
-    const g = parseGroups(s);
-    if (g?.length !== 8) return null;
-    groups = g;
-  }
-  for (let i = 0; i < 8; i++) {
-    out[i * 2] = groups[i] >> 8;
-    out[i * 2 + 1] = groups[i] & 0xff;
-  }
-  return out;
-}
+export const parseIpv6: (s: string) => IpAddress | null = parseIpv6Text;
 
 /** Parses either family's text form, or returns null. */
 export function parseIp(s: string): IpAddress | null {
@@ -95,30 +45,10 @@ export function ipFromString(s: string | IpAddress): IpAddress {
 
 /** Text form: dotted quad, or RFC 5952 canonical IPv6 (lowercase, longest zero run as `::`, `::ffff:a.b.c.d`). */
 export function formatIp(a: IpAddress): string {
-  if (a.length === 4) return `${a[0]}.${a[1]}.${a[2]}.${a[3]}`;
+  if (a.length === 4) return formatIpv4Text(a);
   // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad (as Node prints them).
-  if (isV4Mapped(a)) return `::ffff:${a[12]}.${a[13]}.${a[14]}.${a[15]}`;
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((a[i * 2] << 8) | a[i * 2 + 1]);
-  // RFC 5952 §4.2: compress the longest run of two or more zero groups, the first one on ties.
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (x: number[]) => x.map((v) => v.toString(16)).join(':');
-  if (bestStart < 0) return hex(g);
-  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
+  if (isV4Mapped(a)) return `::ffff:${formatIpv4Text(a.subarray(12, 16))}`;
+  return formatIpv6Text(a);
 }
 
 /** True when the first `prefixLength` bits of `a` and `b` are equal (same family required). */
