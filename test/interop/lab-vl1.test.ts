@@ -30,6 +30,9 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Identity } from '../../src/protocol/identity.ts';
+import { parseInetAddress } from '../../src/protocol/inet-address.ts';
+import { World, WorldType } from '../../src/protocol/world.ts';
 
 const ZT1 = process.env.ZT1;
 const LAB_SH = process.env.LAB_SH ?? '/work/shared/lab/lab.sh';
@@ -289,6 +292,86 @@ describe('lab (a): our node in host b comes ONLINE via the reference root', { sk
       'receiver: sender direct',
     );
     await receiver.stop();
+  });
+
+  it('our node as a moon root: reference member a orbits it and lists it as MOON', async () => {
+    const planet = env.LAB_PLANET;
+    // Our moon root in host b: an identity of its own, a moon naming it at b's address.
+    const dir = join(work, 'moon-state');
+    mkdirSync(dir);
+    const r = spawnSync(process.execPath, [bin, 'idtool', 'generate', join(dir, 'identity.secret')], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const secret = Identity.fromString(readFileSync(join(dir, 'identity.secret'), 'utf8'));
+    assert.ok(secret.ok);
+    const me = secret.value;
+    const port = 29000 + (process.pid % 1000);
+    const moon = World.create({
+      type: WorldType.MOON,
+      id: BigInt(me.address),
+      timestamp: Date.now(),
+      roots: [
+        { identity: me.publicOnly(), stableEndpoints: [parseInetAddress(`${env.LAB_B_PHYS}/${port}`)!] },
+      ],
+      signingKey: { publicKey: me.publicKey, privateKey: me.privateKey as Uint8Array },
+    });
+    const moonHex = moon.id.toString(16).padStart(16, '0');
+    writeFileSync(join(work, 'our.moon'), moon.toBytes());
+    const node = new Proc(
+      spawn(
+        LAB_SH,
+        [
+          'exec',
+          'b',
+          process.execPath,
+          bin,
+          'root',
+          '--state',
+          dir,
+          '--planet',
+          planet,
+          '--moon',
+          join(work, 'our.moon'),
+          '--port',
+          String(port),
+          '--json',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+    const start = await node.waitFor((l) => l.event === 'start', 'moon root start');
+    assert.equal(start.role, 'root');
+    assert.deepEqual(start.moons, [moonHex]);
+    // It is also a leaf of the planet: wait until the lab root knows it (a's WHOIS goes there).
+    await node.waitFor(
+      (l) => l.event === 'peer' && l.address === env.LAB_ROOT.slice(0, 10) && l.direct === true,
+      'planet root',
+    );
+    // (1.14.1's local API routes /moon/<id> with a 10-hex-digit id: a moon ID is its seed's address.)
+    cleanups.push(() => lab('cli', 'a', 'deorbit', me.addressString));
+    lab('cli', 'a', 'orbit', me.addressString, me.addressString);
+    const listed = await poll('member a lists our moon', () => {
+      const moons = JSON.parse(lab('cli', 'a', 'listmoons')) as {
+        id: string;
+        roots: { identity: string }[];
+      }[];
+      return moons.find(
+        (m) => m.id === moonHex && m.roots.some((x) => x.identity.startsWith(me.addressString)),
+      );
+    });
+    const peer = await poll('member a lists our node as MOON with a direct path', () => {
+      const peers = JSON.parse(lab('cli', 'a', '-j', 'peers')) as RefPeer[];
+      const p = peers.find((x) => x.address === me.addressString);
+      return p && p.role === 'MOON' && p.paths.some((x) => x.active) ? p : undefined;
+    });
+    console.log(
+      `lab (a3): reference member a orbits our moon ${moonHex} (root ${me.addressString} at ${env.LAB_B_PHYS}/${port}): ` +
+        `listmoons has it (${listed.roots.length} root); peers: role ${peer.role}, version ${peer.version}, ` +
+        `paths ${peer.paths.map((x) => x.address).join(', ')}`,
+    );
+    lab('cli', 'a', 'deorbit', me.addressString);
+    await node.stop();
   });
 });
 
