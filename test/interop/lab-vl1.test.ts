@@ -2,7 +2,10 @@
  * VL1 lab runs against the reference (ZeroTier One 1.14.1), issue 3:
  *
  * (a) OUR node in lab host `b` comes ONLINE via the REFERENCE root of `lab.sh`, and the reference
- *     root lists it as a peer with a direct path (`lab.sh cli root -j peers`).
+ *     root lists it as a peer with a direct path (`lab.sh cli root -j peers`). Also: two of our
+ *     nodes (hosts b and c) exchange USER_MESSAGEs relayed by the reference root, which introduces
+ *     them (RENDEZVOUS) so they end up direct; and our node as a MOON root, orbited by the
+ *     reference member `a` (`zerotier-cli orbit`, `listmoons`, `peers` → MOON).
  * (b) REFERENCE members come ONLINE via OUR root (`ztsdk root`, planet from `ztsdk mkworld`) in
  *     namespaces of our own (ztv2-*, bridge ztv2br0, 10.78.0.0/24 — never the lab's or the host's
  *     interfaces): `zerotier-cli info` says ONLINE and `peers` lists our root as PLANET. Then one
@@ -12,7 +15,8 @@
  *
  * Needs root, `ip`, and ZT1 = a zerotier-one binary (zerotier-cli beside it); skips, saying why,
  * otherwise (CI). Everything started is torn down, also when a step fails; a lab that was already
- * up is left up (someone else's). Waits are bounded; no timing assertions.
+ * up is left up (someone else's). Waits are bounded; no timing assertions. Caveat: lab.sh has no
+ * reference counting, so two people running lab tests at once can take the lab down under each other.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
