@@ -190,3 +190,9 @@ export const POLLNVAL = 0x20;
 export const POLLRDNORM = 0x40;
 export const POLLWRNORM = 0x100;
 export const POLLRDHUP = 0x2000;
+
+// ------------------------------------------------------------------ ioctl (asm-generic/ioctls.h)
+/** Bytes readable now (stream) or the size of the next datagram. */
+export const FIONREAD = 0x541b;
+/** Sets (non-zero) or clears non-blocking mode, like F_SETFL O_NONBLOCK. */
+export const FIONBIO = 0x5421;

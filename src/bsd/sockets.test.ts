@@ -492,3 +492,40 @@ test('options round-trip: SO_RCVBUF doubled, keepalive, TCP_KEEPIDLE, SO_REUSEAD
     assert.ok(name.port >= 49152, `ephemeral ${name.port}`);
   });
 });
+
+test('ioctl FIONREAD/FIONBIO and select', async () => {
+  await withPair(async (p, a, b) => {
+    const srv = listener(b, K.AF_INET, '0.0.0.0', 8080);
+    const acc = b.accept(srv);
+    const c = a.socket(K.AF_INET, K.SOCK_STREAM, 0);
+    await a.connect(c, p.b.v4, 8080);
+    const fd = await acc;
+    assert.equal(b.ioctl(fd, K.FIONREAD), 0);
+    const rs = new Set([fd]);
+    const ws = new Set([fd]);
+    const none = new Set<number>();
+    // Nothing to read yet, room to write: select keeps only the writable entry.
+    assert.equal(await b.select(rs, ws, none, 0), 1);
+    assert.equal(rs.size, 0);
+    assert.deepEqual([...ws], [fd]);
+    await a.send(c, enc('12345'));
+    const rs2 = new Set([fd]);
+    assert.equal(await b.select(rs2, new Set(), new Set(), 5000), 1);
+    assert.deepEqual([...rs2], [fd]);
+    assert.equal(b.ioctl(fd, K.FIONREAD), 5);
+    assert.equal(b.ioctl(fd, K.FIONBIO, 1), 0);
+    assert.equal(b.fcntl(fd, K.F_GETFL) & K.O_NONBLOCK, K.O_NONBLOCK);
+    assert.equal(await b.recv(fd, new Uint8Array(8)), 5);
+    assert.equal(await b.recv(fd, new Uint8Array(8)), -K.EAGAIN);
+    assert.equal(await b.select(new Set([99]), new Set(), new Set(), 0), -K.EBADF);
+    assert.equal(b.ioctl(srv, K.FIONREAD), -K.EINVAL);
+    // Datagram sockets report the size of the next datagram.
+    const u = b.socket(K.AF_INET, K.SOCK_DGRAM, 0);
+    b.bind(u, '', 8081);
+    const uc = a.socket(K.AF_INET, K.SOCK_DGRAM, 0);
+    await a.sendto(uc, enc('abc'), 0, p.b.v4, 8081);
+    await a.sendto(uc, enc('defgh'), 0, p.b.v4, 8081);
+    assert.equal(await b.select(new Set([u]), new Set(), new Set(), 5000), 1);
+    assert.equal(b.ioctl(u, K.FIONREAD), 3);
+  });
+});

@@ -66,6 +66,14 @@ export interface BsdOptions {
   maxFds?: number;
 }
 
+/** `select`'s set update: `fd` stays in `set` when ready (counted 1), else leaves it. */
+function keep(set: Set<number>, fd: number, ready: boolean): number {
+  if (!set.has(fd)) return 0;
+  if (ready) return 1;
+  set.delete(fd);
+  return 0;
+}
+
 const EPHEMERAL_LOW = 49152;
 const EPHEMERAL_COUNT = 65536 - EPHEMERAL_LOW;
 
@@ -625,6 +633,55 @@ export class BsdSockets {
       default:
         return this.fail(K.EINVAL);
     }
+  }
+
+  /** FIONREAD (bytes readable now; for datagram sockets the size of the next datagram) and FIONBIO (arg ≠ 0: non-blocking). */
+  ioctl(fd: number, request: number, arg = 0): number {
+    const e = this.get(fd);
+    if (!e) return this.fail(K.EBADF);
+    switch (request) {
+      case K.FIONREAD:
+        if (e.udp) return e.dgrams[0]?.data.length ?? 0;
+        if (e.listener) return this.fail(K.EINVAL);
+        return e.readable;
+      case K.FIONBIO:
+        e.nonblocking = arg !== 0;
+        return 0;
+      default:
+        return this.fail(K.EINVAL);
+    }
+  }
+
+  /**
+   * `select` on sets of descriptors: waits like {@link poll} (readable, writable, error), then leaves in each
+   * set only the descriptors that are ready, as C's `FD_ISSET` would see them. `timeout` in ms, negative =
+   * forever. Resolves the number of ready entries (summed over the sets), 0 on timeout, -EBADF for a closed fd.
+   */
+  async select(
+    readfds: Set<number>,
+    writefds: Set<number>,
+    exceptfds: Set<number>,
+    timeout: number,
+  ): Promise<number> {
+    const all = new Set([...readfds, ...writefds, ...exceptfds]);
+    for (const fd of all) if (!this.get(fd)) return this.fail(K.EBADF);
+    const pfds: PollFd[] = [...all].map((fd) => ({
+      fd,
+      events: (readfds.has(fd) ? K.POLLIN : 0) | (writefds.has(fd) ? K.POLLOUT : 0) | K.POLLPRI,
+      revents: 0,
+    }));
+    const r = await this.poll(pfds, timeout);
+    if (r < 0) return r;
+    let n = 0;
+    for (const p of pfds) {
+      // Linux's select maps POLLHUP/POLLERR to readable (and POLLERR to writable): a read/write then reports it.
+      const rd = (p.revents & (K.POLLIN | K.POLLHUP | K.POLLERR)) !== 0;
+      const wr = (p.revents & (K.POLLOUT | K.POLLERR)) !== 0;
+      const ex = (p.revents & K.POLLPRI) !== 0;
+      if (p.revents & K.POLLNVAL) return this.fail(K.EBADF);
+      n += keep(readfds, p.fd, rd) + keep(writefds, p.fd, wr) + keep(exceptfds, p.fd, ex);
+    }
+    return n;
   }
 
   /**
