@@ -29,6 +29,24 @@ function u16(b: Uint8Array, o: number): number {
   return b[o] | (b[o + 1] << 8);
 }
 
+/** The argument checks of both entry points (API misuse throws RangeError). */
+function checkRanges(
+  key: Uint8Array,
+  keyOff: number,
+  msg: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  outOff: number,
+): void {
+  if (keyOff < 0 || keyOff + POLY1305_KEY_BYTES > key.length)
+    throw new RangeError('poly1305: key out of range');
+  if (start < 0 || end > msg.length || start > end)
+    throw new RangeError('poly1305: message range out of bounds');
+  if (outOff < 0 || outOff + POLY1305_TAG_BYTES > out.length)
+    throw new RangeError('poly1305: output too short');
+}
+
 /**
  * Computes the 16-byte Poly1305 tag of `msg[start..end)` under the 32 bytes at
  * `key[keyOff..keyOff+32)` and writes it to `out[outOff..outOff+16)`. Allocation-free; the
@@ -44,12 +62,7 @@ export function poly1305Into(
   out: Uint8Array,
   outOff: number,
 ): void {
-  if (keyOff < 0 || keyOff + POLY1305_KEY_BYTES > key.length)
-    throw new RangeError('poly1305: key out of range');
-  if (start < 0 || end > msg.length || start > end)
-    throw new RangeError('poly1305: message range out of bounds');
-  if (outOff < 0 || outOff + POLY1305_TAG_BYTES > out.length)
-    throw new RangeError('poly1305: output too short');
+  checkRanges(key, keyOff, msg, start, end, out, outOff);
   if (POLY1305_WASM_AVAILABLE && end - start <= POLY1305_WASM_MAX)
     poly1305IntoWasm(key, keyOff, msg, start, end, out, outOff);
   else poly1305IntoJs(key, keyOff, msg, start, end, out, outOff);
@@ -68,12 +81,7 @@ export function poly1305IntoJs(
   out: Uint8Array,
   outOff: number,
 ): void {
-  if (keyOff < 0 || keyOff + POLY1305_KEY_BYTES > key.length)
-    throw new RangeError('poly1305: key out of range');
-  if (start < 0 || end > msg.length || start > end)
-    throw new RangeError('poly1305: message range out of bounds');
-  if (outOff < 0 || outOff + POLY1305_TAG_BYTES > out.length)
-    throw new RangeError('poly1305: output too short');
+  checkRanges(key, keyOff, msg, start, end, out, outOff);
   // r = key[0..16) with the RFC 8439 §2.5 clamp (top 4 bits of bytes 3,7,11,15 and low 2 bits
   // of bytes 4,8,12 cleared), folded into the limb split.
   const t0 = u16(key, keyOff);
