@@ -4,7 +4,8 @@
  * `lab.sh authorize <ours> 10.147.17.12` it reaches status OK with its IPv4, RFC4193 and 6PLANE
  * addresses (the reference controller's config, signed chunks); then a reference member's ARP
  * request for our IPv4 (`lab.sh exec a ping -c3 -w8 10.147.17.12`) reaches our Ethernet port —
- * shown by the frame log (no stack is attached, so nobody answers it).
+ * shown by the frame log (no stack is attached, so nobody answers it). With `--stack`, the same
+ * ping is answered by our user-space stack.
  *
  * Needs root, `ip`, and ZT1 = a zerotier-one binary; skips, saying why, otherwise.
  */
@@ -70,7 +71,8 @@ describe('lab: our node joins the reference controller’s network and hears an 
     );
   });
 
-  it('reaches OK with IPv4, RFC4193 and 6PLANE; a’s ARP for 10.147.17.12 reaches our port', async () => {
+  /** Starts `ztsdk node` in host b with extra args; lines are JSON events. */
+  function startNode(extra: string[]) {
     const lines: Record<string, unknown>[] = [];
     let stderr = '';
     const child = spawn(
@@ -89,6 +91,10 @@ describe('lab: our node joins the reference controller’s network and hears an 
         env.LAB_NWID,
         '--json',
         '--frame-log',
+        // A fixed port: the second run (same identity) is not taken for a stale path by the reference.
+        '--port',
+        '9993',
+        ...extra,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -114,17 +120,26 @@ describe('lab: our node joins the reference controller’s network and hears an 
         await sleep(200);
       }
     };
-    const start = await waitFor((l) => l.event === 'start', 'start line');
+    const stop = async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((r) => child.on('exit', r));
+    };
+    return { waitFor, stop, lines };
+  }
+  type NetLine = { addresses: string[]; name: string; routes: { target: string }[] };
+  const isOk = (l: Record<string, unknown>) =>
+    l.event === 'network' && l.status === 'OK' && (l.addresses as string[]).length >= 3;
+
+  it('reaches OK with IPv4, RFC4193 and 6PLANE; a’s ARP for 10.147.17.12 reaches our port', async () => {
+    const node = startNode([]);
+    const start = await node.waitFor((l) => l.event === 'start', 'start line');
     const ours = String(start.address);
-    await waitFor(
+    await node.waitFor(
       (l) => l.event === 'network' && l.status === 'ACCESS_DENIED',
       'ACCESS_DENIED before authorize',
     );
     lab('authorize', ours, env.LAB_B_ZTIP);
-    const ok = (await waitFor(
-      (l) => l.event === 'network' && l.status === 'OK' && (l.addresses as string[]).length >= 3,
-      'status OK with addresses',
-    )) as { addresses: string[]; name: string; mtu: number; routes: { target: string }[] };
+    const ok = (await node.waitFor(isOk, 'status OK with addresses')) as NetLine;
     assert.ok(ok.addresses.includes(`${env.LAB_B_ZTIP}/24`), ok.addresses.join());
     assert.ok(
       ok.addresses.some((a) => a.startsWith('fd') && a.endsWith('/88')),
@@ -140,7 +155,7 @@ describe('lab: our node joins the reference controller’s network and hears an 
     // Give the MULTICAST_LIKE for our ARP group a moment to reach the root, then ping from a.
     await sleep(2_000);
     spawnSync(LAB_SH, ['exec', 'a', 'ping', '-c3', '-w8', env.LAB_B_ZTIP], { env: { ...process.env, ZT1 } });
-    const arp = await waitFor(
+    const arp = await node.waitFor(
       (l) =>
         l.event === 'frame' &&
         l.dir === 'rx' &&
@@ -150,7 +165,27 @@ describe('lab: our node joins the reference controller’s network and hears an 
       20_000,
     );
     assert.equal(arp.dst, 'ff:ff:ff:ff:ff:ff');
-    child.kill('SIGTERM');
-    await new Promise((r) => child.on('exit', r));
+    await node.stop();
+  });
+
+  it('with --stack, the reference member’s ping to our IPv4 is answered (3/3)', async () => {
+    const node = startNode(['--stack']);
+    await node.waitFor(isOk, 'status OK (same identity, already authorized)');
+    await node.waitFor((l) => l.event === 'online', 'online');
+    // Our LIKEs (sent again once a path exists) reach the root; a forgets the failed ARP of the
+    // first run (its kernel would otherwise answer "unreachable" at once for a while).
+    await sleep(6_000);
+    spawnSync(LAB_SH, ['exec', 'a', 'ip', 'neigh', 'flush', 'all'], { env: { ...process.env, ZT1 } });
+    const r = spawnSync(LAB_SH, ['exec', 'a', 'ping', '-c3', '-w10', env.LAB_B_ZTIP], {
+      encoding: 'utf8',
+      env: { ...process.env, ZT1 },
+    });
+    process.stdout.write(r.stdout);
+    assert.match(r.stdout, /3 packets transmitted, 3 received/);
+    await node.waitFor(
+      (l) => l.event === 'frame' && l.dir === 'tx' && String(l.summary).includes('echo reply'),
+      'echo reply in the frame log',
+    );
+    await node.stop();
   });
 });

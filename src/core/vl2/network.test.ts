@@ -10,7 +10,7 @@ import { inspectDatagrams } from '../../cli/inspect/command.ts';
 import { readPcap } from '../../cli/inspect/pcap.ts';
 import { formatNetworkId, parseAddress } from '../../protocol/address.ts';
 import { Identity } from '../../protocol/identity.ts';
-import { NetconfFlag } from '../../protocol/netconf.ts';
+import { emptyNetworkConfig, encodeNetworkConfig, NetconfFlag } from '../../protocol/netconf.ts';
 import {
   decodeNetworkConfigRequest,
   decodeOk,
@@ -36,7 +36,7 @@ interface Sent {
   payload: Uint8Array;
 }
 
-function context(address: number, known: Identity[]) {
+function context(address: number, known: Identity[], canSend: () => boolean = () => true) {
   const sent: Sent[] = [];
   const events: Vl2Event[] = [];
   const whois: number[] = [];
@@ -46,12 +46,13 @@ function context(address: number, known: Identity[]) {
     isRoot: false,
     now: () => now,
     send: (to, verb, payload) => {
+      if (!canSend()) return false;
       sent.push({ to, verb, payload: Uint8Array.from(payload) });
       return true;
     },
     identityOf: (a) => known.find((i) => i.address === a),
     whois: (a) => whois.push(a),
-    upstreams: () => [],
+    upstreams: () => [0x1111111111],
     bestUpstream: () => undefined,
     trustEstablished: () => undefined,
     random32: () => 4,
@@ -214,5 +215,25 @@ describe('Network config client', () => {
     net.leave();
     assert.ok(events.some((e) => e.type === 'persist' && e.data === null));
     assert.equal(net.port.closed, true);
+  });
+
+  it('LIKEs and refreshes that could not be sent (offline) are retried after 5 s, not 60 s', () => {
+    let online = false;
+    const { ctx, sent, setNow } = context(me.address, [ctrl], () => online);
+    const c = emptyNetworkConfig(nwid, me.address);
+    c.staticIps = [{ family: 4, ip: Uint8Array.of(10, 0, 0, 5), port: 24 }];
+    const net = new Network(ctx, nwid, encodeNetworkConfig(c));
+    assert.equal(net.status, 'OK');
+    net.poll(1_000_000);
+    assert.equal(net.nextDeadline(), 1_005_000);
+    online = true;
+    setNow(1_005_000);
+    net.poll(1_005_000);
+    const likes = sent.filter((s) => s.verb === Verb.MULTICAST_LIKE);
+    assert.deepEqual([...new Set(likes.map((l) => l.to))].sort(), [0x1111111111, ctrl.address].sort());
+    // The ARP group of 10.0.0.5 (ff:ff:ff:ff:ff:ff, ADI 0x0a000005) is announced (§1.4).
+    assert.ok(likes.some((l) => Buffer.from(l.payload).toString('hex').includes('ffffffffffff0a000005')));
+    assert.ok(sent.some((s) => s.verb === Verb.NETWORK_CONFIG_REQUEST));
+    assert.equal(net.nextDeadline(), 1_065_000);
   });
 });

@@ -119,6 +119,11 @@ export type Vl2Event =
 const NEVER = Number.NEGATIVE_INFINITY;
 /** §9.8: on NEED_MEMBERSHIP_CERTIFICATE, re-push at most once a second. */
 const CREDENTIAL_REPUSH_MIN = 1_000;
+/**
+ * When a config request or an announcement to an upstream could not be sent (no path yet: the
+ * node is not online), try again this soon rather than a whole period later.
+ */
+const SEND_FAILURE_RETRY = 5_000;
 
 /** A joined network. See the module documentation. */
 export class Network {
@@ -430,15 +435,13 @@ export class Network {
       this.drop('we-are-the-controller');
       return;
     }
-    this.ctx.send(
+    const sent = this.ctx.send(
       this.controller,
       Verb.NETWORK_CONFIG_REQUEST,
       configRequestPayload(this.id, this._config, this.ctx.os),
-      {
-        compress: true,
-        expectReply: true,
-      },
+      { compress: true, expectReply: true },
     );
+    if (!sent && this._config) this.lastConfigRequest = now - NETWORK_AUTOCONF_DELAY + SEND_FAILURE_RETRY;
   }
 
   /** Who our LIKEs go to (§9.7): controller, upstreams, anchors and replicators. */
@@ -461,14 +464,18 @@ export class Network {
     this.announced = groups;
     const to = this.announceTargets();
     for (const a of this.members.keys()) if (this.gate(a)) to.add(a);
+    let failed = false;
     for (const a of to) {
       if (this.members.has(a)) {
         const m = this.member(a);
         m.lastAnnounced = now;
         this.pushCredentials(a);
       }
-      this.sendLikes(a, groups);
+      if (!this.sendLikes(a, groups)) failed = true;
     }
+    // A LIKE lost for want of a path (not online yet) would leave us unreachable by ARP for a
+    // whole period (§1.4): retry soon.
+    if (failed) this.lastAnnounce = now - MULTICAST_ANNOUNCE_PERIOD + SEND_FAILURE_RETRY;
   }
 
   /** Announces groups not announced before (after a config change). */
@@ -496,14 +503,17 @@ export class Network {
     this.sendLikes(address, this.subscribedGroups());
   }
 
-  private sendLikes(to: number, groups: readonly MulticastGroup[]): void {
-    if (groups.length === 0) return;
+  /** Sends MULTICAST_LIKEs for `groups` to `to`; false if one could not be sent. */
+  private sendLikes(to: number, groups: readonly MulticastGroup[]): boolean {
+    if (groups.length === 0) return true;
     const subs = groups.map((group) => ({ nwid: this.id, group }));
+    let ok = true;
     for (const p of splitMulticastLike(subs)) {
       const w = new Writer(p.subscriptions.length * 18);
       encodeMulticastLike(w, p);
-      this.ctx.send(to, Verb.MULTICAST_LIKE, w.finish(), { compress: true });
+      if (!this.ctx.send(to, Verb.MULTICAST_LIKE, w.finish(), { compress: true })) ok = false;
     }
+    return ok;
   }
 
   /** Leaves: closes the port, forgets the persisted config. */
