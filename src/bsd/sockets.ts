@@ -35,6 +35,9 @@ import {
 import type { SocketStackBinding } from './binding.ts';
 import * as K from './constants.ts';
 import { Entry, type Linger } from './entry.ts';
+import { getOption, type SockOptValue, setOption } from './options.ts';
+
+export type { SockOptValue } from './options.ts';
 
 /** A socket address filled in by `accept`, `recvfrom`, `getsockname` and `getpeername`. */
 export interface SockAddr {
@@ -51,9 +54,6 @@ export interface PollFd {
   events: number;
   revents: number;
 }
-
-/** A value for `setsockopt`: an int (booleans count as 0/1), a linger, or a multicast group (address text). */
-export type SockOptValue = number | boolean | Linger | string;
 
 /** An empty {@link SockAddr} to pass as an out-parameter. */
 export function sockaddr(): SockAddr {
@@ -425,172 +425,17 @@ export class BsdSockets {
   setsockopt(fd: number, level: number, name: number, value: SockOptValue): number {
     const e = this.get(fd);
     if (!e) return this.fail(K.EBADF);
-    const int = typeof value === 'boolean' ? (value ? 1 : 0) : typeof value === 'number' ? value : Number.NaN;
-    const needInt = () => Number.isInteger(int);
-    const c = e.conn;
-    switch (level) {
-      case K.SOL_SOCKET:
-        switch (name) {
-          case K.SO_REUSEADDR:
-          case K.SO_REUSEPORT:
-            if (!needInt()) return this.fail(K.EINVAL);
-            e.reuseAddr = int !== 0;
-            return 0;
-          case K.SO_KEEPALIVE:
-            if (!needInt()) return this.fail(K.EINVAL);
-            e.keepAlive = int !== 0;
-            if (c) c.setKeepAlive(e.keepAlive, e.keepIdle * 1000);
-            this.binding.kick();
-            return 0;
-          case K.SO_BROADCAST:
-            if (!needInt()) return this.fail(K.EINVAL);
-            if (e.udp) e.udp.broadcast = int !== 0;
-            return 0;
-          case K.SO_RCVBUF:
-          case K.SO_SNDBUF:
-            if (!needInt() || int < 0) return this.fail(K.EINVAL);
-            // Linux doubles the value (room for bookkeeping) and getsockopt reports the doubled size.
-            if (name === K.SO_RCVBUF) {
-              e.rcvbuf = Math.max(2304, int * 2);
-              e.rcvbufSet = true;
-            } else {
-              e.sndbuf = Math.max(4608, int * 2);
-              e.sndbufSet = true;
-            }
-            return 0;
-          case K.SO_LINGER:
-            if (typeof value !== 'object' || value === null) return this.fail(K.EINVAL);
-            e.linger = { l_onoff: value.l_onoff ? 1 : 0, l_linger: Math.max(0, value.l_linger | 0) };
-            return 0;
-          case K.SO_RCVTIMEO:
-          case K.SO_SNDTIMEO:
-            if (!needInt() || int < 0) return this.fail(K.EINVAL);
-            if (name === K.SO_RCVTIMEO) e.rcvTimeo = int;
-            else e.sndTimeo = int;
-            return 0;
-          default:
-            return this.fail(K.ENOPROTOOPT);
-        }
-      case K.IPPROTO_TCP:
-        if (e.type !== K.SOCK_STREAM) return this.fail(K.ENOPROTOOPT);
-        if (!needInt()) return this.fail(K.EINVAL);
-        switch (name) {
-          case K.TCP_NODELAY:
-            e.noDelay = int !== 0;
-            if (c) c.setNoDelay(e.noDelay);
-            this.binding.kick();
-            return 0;
-          case K.TCP_KEEPIDLE:
-          case K.TCP_KEEPINTVL:
-          case K.TCP_KEEPCNT:
-            if (int < 1) return this.fail(K.EINVAL);
-            if (name === K.TCP_KEEPIDLE) e.keepIdle = int;
-            else if (name === K.TCP_KEEPINTVL) e.keepIntvl = int;
-            else e.keepCnt = int;
-            if (c) {
-              c.keepAliveInterval = e.keepIntvl * 1000;
-              c.keepAliveCount = e.keepCnt;
-              if (e.keepAlive) c.setKeepAlive(true, e.keepIdle * 1000);
-            }
-            return 0;
-          case K.TCP_USER_TIMEOUT:
-            if (int < 0) return this.fail(K.EINVAL);
-            e.userTimeout = int;
-            if (c && int > 0) c.setUserTimeout(int);
-            return 0;
-          case K.TCP_MAXSEG:
-            return 0; // accepted: the MSS follows the interface MTU and path MTU discovery
-          default:
-            return this.fail(K.ENOPROTOOPT);
-        }
-      case K.IPPROTO_IP:
-      case K.IPPROTO_IPV6:
-        return this.setIpOption(e, level, name, value, int);
-      default:
-        return this.fail(K.ENOPROTOOPT);
-    }
+    const err = setOption(e, level, name, value);
+    this.binding.kick();
+    return err ? this.fail(err) : 0;
   }
 
   /** Reads an option: an int (negative = -errno), or a {@link Linger} for SO_LINGER. SO_ERROR clears the pending error. */
   getsockopt(fd: number, level: number, name: number): number | Linger {
     const e = this.get(fd);
     if (!e) return this.fail(K.EBADF);
-    const b = (x: boolean) => (x ? 1 : 0);
-    if (level === K.SOL_SOCKET) {
-      switch (name) {
-        case K.SO_TYPE:
-          return e.type;
-        case K.SO_DOMAIN:
-          return e.domain;
-        case K.SO_PROTOCOL:
-          return e.protocol;
-        case K.SO_ERROR: {
-          const err = e.error;
-          e.error = 0;
-          return err;
-        }
-        case K.SO_ACCEPTCONN:
-          return b(e.listener !== null);
-        case K.SO_REUSEADDR:
-        case K.SO_REUSEPORT:
-          return b(e.reuseAddr);
-        case K.SO_KEEPALIVE:
-          return b(e.keepAlive);
-        case K.SO_BROADCAST:
-          return b(e.udp?.broadcast ?? false);
-        case K.SO_RCVBUF:
-          return e.rcvbuf;
-        case K.SO_SNDBUF:
-          return e.sndbuf;
-        case K.SO_LINGER:
-          return { ...e.linger };
-        case K.SO_RCVTIMEO:
-          return e.rcvTimeo;
-        case K.SO_SNDTIMEO:
-          return e.sndTimeo;
-        default:
-          return this.fail(K.ENOPROTOOPT);
-      }
-    }
-    if (level === K.IPPROTO_TCP && e.type === K.SOCK_STREAM) {
-      switch (name) {
-        case K.TCP_NODELAY:
-          return b(e.conn ? e.conn.noDelay : e.noDelay);
-        case K.TCP_KEEPIDLE:
-          return e.keepIdle;
-        case K.TCP_KEEPINTVL:
-          return e.keepIntvl;
-        case K.TCP_KEEPCNT:
-          return e.keepCnt;
-        case K.TCP_USER_TIMEOUT:
-          return e.userTimeout;
-        case K.TCP_MAXSEG:
-          return e.conn ? e.conn.stats().mss : 536;
-        default:
-          return this.fail(K.ENOPROTOOPT);
-      }
-    }
-    if (level === K.IPPROTO_IP || level === K.IPPROTO_IPV6) {
-      const u = e.udp;
-      switch (name) {
-        case K.IP_TTL:
-        case K.IPV6_UNICAST_HOPS:
-          return u ? u.ttl : 64;
-        case K.IP_MULTICAST_TTL:
-        case K.IPV6_MULTICAST_HOPS:
-          return u ? u.multicastTtl : 1;
-        case K.IP_MULTICAST_LOOP:
-        case K.IPV6_MULTICAST_LOOP:
-          return b(u ? u.multicastLoopback : true);
-        case K.IPV6_V6ONLY:
-          if (level === K.IPPROTO_IPV6 && e.domain === K.AF_INET6) return b(e.v6only);
-          break;
-        case K.IP_TOS:
-          if (level === K.IPPROTO_IP) return e.tos;
-          break;
-      }
-    }
-    return this.fail(K.ENOPROTOOPT);
+    const v = getOption(e, level, name);
+    return typeof v === 'number' && v < 0 ? this.fail(-v) : v;
   }
 
   /** Writes the bound address to `addr` (port 0 / any before bind). */
@@ -801,62 +646,6 @@ export class BsdSockets {
     if (r !== true) return this.fail(K.errnoOf(udpErrno(r)));
     e.localPort = u.localPort;
     return buf.length;
-  }
-
-  private setIpOption(e: Entry, level: number, name: number, value: SockOptValue, int: number): number {
-    const u = e.udp;
-    const v6 = level === K.IPPROTO_IPV6;
-    if (v6 && e.domain !== K.AF_INET6) return this.fail(K.ENOPROTOOPT);
-    switch (name) {
-      case K.IPV6_V6ONLY:
-        if (!v6) break;
-        if (!Number.isInteger(int)) return this.fail(K.EINVAL);
-        if (e.localPort !== 0) return this.fail(K.EINVAL);
-        e.v6only = int !== 0;
-        if (u) u.ipv6Only = e.v6only;
-        return 0;
-      case K.IP_TOS:
-        if (v6) break;
-        e.tos = int & 0xff;
-        return 0;
-      case K.IP_TTL:
-      case K.IPV6_UNICAST_HOPS:
-        if (!Number.isInteger(int) || int < -1 || int > 255 || int === 0) return this.fail(K.EINVAL);
-        if (u) u.ttl = int === -1 ? 64 : int;
-        return 0;
-      case K.IP_MULTICAST_TTL:
-      case K.IPV6_MULTICAST_HOPS:
-        if (!Number.isInteger(int) || int < -1 || int > 255) return this.fail(K.EINVAL);
-        if (u) u.multicastTtl = int === -1 ? 1 : int;
-        return 0;
-      case K.IP_MULTICAST_LOOP:
-      case K.IPV6_MULTICAST_LOOP:
-        if (!Number.isInteger(int)) return this.fail(K.EINVAL);
-        if (u) u.multicastLoopback = int !== 0;
-        return 0;
-      case K.IP_MULTICAST_IF:
-      case K.IPV6_MULTICAST_IF:
-        return 0; // one interface: any choice is it
-      case K.IP_ADD_MEMBERSHIP:
-      case K.IP_DROP_MEMBERSHIP:
-      case K.IPV6_JOIN_GROUP:
-      case K.IPV6_LEAVE_GROUP: {
-        if (!u) return this.fail(K.ENOPROTOOPT);
-        if (typeof value !== 'string') return this.fail(K.EINVAL);
-        const g = this.parse(e, value, false);
-        if (typeof g === 'number') return this.fail(K.EINVAL);
-        const join = name === K.IP_ADD_MEMBERSHIP || name === K.IPV6_JOIN_GROUP;
-        try {
-          if (join) u.addMembership(g);
-          else if (!u.dropMembership(g)) return this.fail(K.EADDRNOTAVAIL);
-        } catch {
-          return this.fail(K.EINVAL);
-        }
-        this.binding.kick();
-        return 0;
-      }
-    }
-    return this.fail(K.ENOPROTOOPT);
   }
 
   private tcpOptions(e: Entry) {
