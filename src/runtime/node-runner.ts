@@ -352,7 +352,11 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
     if (typeof moonId !== 'bigint' || moonId <= 0n || moonId >= 1n << 64n)
       throw new RangeError('NodeRunner.orbit: moonId must be a positive 64-bit bigint');
     const s =
-      seed === undefined ? Number(moonId & 0xffffffffffn) : typeof seed === 'number' ? seed : parseAddress(seed);
+      seed === undefined
+        ? Number(moonId & 0xffffffffffn)
+        : typeof seed === 'number'
+          ? seed
+          : parseAddress(seed);
     if (s === null || !Number.isInteger(s)) throw new TypeError(`NodeRunner.orbit: bad seed ${String(seed)}`);
     this.call(() => node.orbit(moonId, s, this.clock.now()));
   }
