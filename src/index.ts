@@ -1,9 +1,18 @@
 /**
  * zerotier-sdk: a ZeroTier 1.x node for Node.js with its own user-space TCP/IP stack.
  *
- * The one-call `ZeroTierNode` API (join a network, then use `node.net`, `node.dgram`, `node.http`,
- * `node.fetch`, `node.bsd`) is being built; this entry point exports the layers that are complete
- * and tested today, from the bottom up:
+ * Start here: {@link ZeroTierNode} — a node in three lines, then Node-style sockets on the network:
+ * ```ts
+ * import { ZeroTierNode } from 'zerotier-sdk';
+ * const node = await ZeroTierNode.start({ storage: './zt-state' });
+ * const net = await node.join('8056c2e21c000001');          // resolves once OK with addresses
+ * console.log(node.address, net.addresses, await node.ping('10.147.17.1'));
+ * const page = await node.fetch('http://10.147.17.1/');      // also node.net, node.dgram, node.http, node.bsd
+ * await node.stop();
+ * ```
+ * Errors of the node API carry a stable `code` ({@link ZtError}: `ERR_ZT_NOT_JOINED`, `ERR_ZT_ACCESS_DENIED`…).
+ *
+ * The layers under it are exported too, from the bottom up:
  *
  * - identities and worlds: {@link Identity}, {@link World}, {@link defaultPlanet};
  * - a VL1 node on real UDP sockets: {@link NodeRunner} with a {@link FileStore} or {@link MemoryStore}
@@ -36,9 +45,21 @@
  * @packageDocumentation
  */
 
+export type { NetworkSnapshot, ZeroTierNetwork } from './api/network.ts';
+export type { ZeroTierNodeOptions } from './api/options.ts';
+export type { PingOptions } from './api/ping.ts';
+export type { MultiServer, NodeDgram, NodeHttp, NodeNet } from './api/sockets.ts';
+export {
+  type AddressEvent,
+  type JoinOptions,
+  type PeerEvent,
+  ZeroTierNode,
+  type ZeroTierNodeEvents,
+} from './api/zerotier-node.ts';
 export { Node } from './core/node.ts';
 export type { NodeEvent, NodeIo, NodeOptions, PeerInfo } from './core/node-types.ts';
 export { c25519Public } from './crypto/c25519.ts';
+export { ZT_ERROR_CODES, ZtError, type ZtErrorCode } from './errors.ts';
 export * from './link/index.ts';
 export { defaultPlanet } from './protocol/default-planet.ts';
 export { Identity } from './protocol/identity.ts';

@@ -1,0 +1,204 @@
+/**
+ * One joined network as the public API shows it: the VL2 {@link Network} (status, config), its
+ * {@link EthernetPort}, and the user-space {@link Stack} bound to that port with TCP registered
+ * (architecture.md layers: core/vl2 → link → stack → sockets). The node's {@link Driver} polls the
+ * stack; every socket call and every inbound frame kicks it.
+ *
+ * Per-network socket modules (`net`, `dgram`, `bsd`) are created on first use and bound to this
+ * network's stack only; `node.net` & co. choose among networks by route.
+ * @module
+ */
+
+import { BsdSockets } from '../bsd/sockets.ts';
+import type { Network, NetworkInfo, RouteInfo } from '../core/vl2/network.ts';
+import { createDgram, type DgramModule } from '../dgram/index.ts';
+import type { EthernetPort, PortAddress } from '../link/ethernet-port.ts';
+import { type BindableStack, bindStack } from '../link/stack-binding.ts';
+import { createNet, type NetModule } from '../net/index.ts';
+import { macToBytes } from '../protocol/address.ts';
+import { Stack } from '../stack/stack.ts';
+import { TcpLayer } from '../stack/tcp/index.ts';
+import type { IpAddress } from '../stack/types.ts';
+import { ipFromString } from '../stack/wire/ip-address.ts';
+import type { Driver } from './driver.ts';
+
+/** A snapshot of a joined network (what {@link ZeroTierNode.join} resolves to, and `node.networks` lists). */
+export interface NetworkSnapshot {
+  /** Network id, 16 hex digits. */
+  id: string;
+  /** Name given by the controller (or `adhoc-…`, §1.2). */
+  name: string;
+  /** `REQUESTING_CONFIGURATION`, `OK`, `ACCESS_DENIED`, `NOT_FOUND`, `CLIENT_TOO_OLD`, `AUTHENTICATION_REQUIRED`, `PORT_ERROR`. */
+  status: NetworkInfo['status'];
+  /** Our MAC on it (§1.3), `aa:bb:cc:dd:ee:ff`. */
+  mac: string;
+  mtu: number;
+  /** Assigned addresses, `ip/prefix` (IPv4, RFC4193, 6PLANE). */
+  addresses: string[];
+  /** Managed routes (§8.2 `RT`). */
+  routes: RouteInfo[];
+}
+
+/** The binding object the socket modules take (structurally net's, dgram's and bsd's). */
+interface SocketBinding {
+  readonly stack: Stack;
+  readonly tcp: TcpLayer;
+  now(): number;
+  kick(): void;
+}
+
+/** A joined network with its stack. See the module documentation. */
+export class ZeroTierNetwork {
+  /** Network id as a bigint. */
+  readonly nwid: bigint;
+  /** The user-space TCP/IP stack on this network. */
+  readonly stack: Stack;
+  /** Its TCP layer. */
+  readonly tcp: TcpLayer;
+  /** The binding the socket modules use. */
+  readonly binding: SocketBinding;
+  private unbind: (() => void) | null;
+  private netModule: NetModule | undefined;
+  private dgramModule: DgramModule | undefined;
+  private bsdModule: BsdSockets | undefined;
+
+  /** @internal Created by {@link ZeroTierNode.join}. */
+  constructor(
+    /** The VL2 network. */
+    readonly network: Network,
+    private readonly driver: Driver,
+    now: () => number,
+    random: (n: number) => Uint8Array,
+  ) {
+    this.nwid = network.id;
+    const port = network.port;
+    this.stack = new Stack({
+      mac: macToBytes(network.mac),
+      mtu: port.mtu,
+      onFrame: (f) => port.send(f),
+      random,
+    });
+    this.tcp = new TcpLayer(this.stack.ip, { random });
+    this.stack.registerTransport(6, this.tcp);
+    this.stack.setTime(now());
+    this.tcp.poll(now());
+    const stack = this.stack;
+    // bindStack drives a structural stack: this one kicks the driver after every inbound frame
+    // (a frame can move the stack's deadline: delayed ACKs, retransmission timers).
+    const kicking: BindableStack = {
+      receiveFrame: (frame, t) => {
+        stack.receiveFrame(frame, t);
+        driver.kick();
+      },
+      addAddress: (a, p) => stack.addAddress(a, p),
+      removeAddress: (a) => stack.removeAddress(a),
+      addRoute: (p, l, via) => stack.addRoute(p, l, via),
+      removeRoute: (p, l) => stack.removeRoute(p, l),
+      iface: stack.iface,
+      multicastSubscriptions: () => stack.multicastSubscriptions(),
+      get onMulticastChange() {
+        return stack.onMulticastChange;
+      },
+      set onMulticastChange(h) {
+        stack.onMulticastChange = h;
+      },
+    };
+    this.unbind = bindStack(port, kicking, now);
+    this.binding = { stack, tcp: this.tcp, now, kick: () => driver.kick() };
+    driver.add(this.stack);
+  }
+
+  /** Network id, 16 hex digits. */
+  get id(): string {
+    return this.network.info().id;
+  }
+
+  /** Current status. */
+  get status(): NetworkInfo['status'] {
+    return this.network.status;
+  }
+
+  /** The network's virtual Ethernet port (raw frames: `port.on('frame', …)`). */
+  get port(): EthernetPort {
+    return this.network.port;
+  }
+
+  /** Addresses assigned on the port (parsed). */
+  get portAddresses(): readonly PortAddress[] {
+    return this.network.port.addresses;
+  }
+
+  /** A snapshot: `id, name, status, mac, mtu, addresses, routes`. */
+  snapshot(): NetworkSnapshot {
+    const i = this.network.info();
+    return {
+      id: i.id,
+      name: i.name,
+      status: i.status,
+      mac: i.mac,
+      mtu: i.mtu,
+      addresses: i.addresses,
+      routes: i.routes,
+    };
+  }
+
+  /** A `node:net`-compatible module bound to this network's stack only. */
+  get net(): NetModule {
+    this.netModule ??= createNet(this.binding);
+    return this.netModule;
+  }
+
+  /** A `node:dgram`-compatible module bound to this network's stack only. */
+  get dgram(): DgramModule {
+    this.dgramModule ??= createDgram(this.binding);
+    return this.dgramModule;
+  }
+
+  /** BSD-style calls (numeric fds, errno results) on this network's stack. */
+  get bsd(): BsdSockets {
+    this.bsdModule ??= new BsdSockets(this.binding);
+    return this.bsdModule;
+  }
+
+  /**
+   * How specific this network's route to `dst` is: the longest prefix among its addresses'
+   * subnets and its managed routes that holds `dst`, or -1 when it has none.
+   */
+  routePrefix(dst: string | IpAddress): number {
+    let ip: IpAddress;
+    try {
+      ip = ipFromString(dst);
+    } catch {
+      return -1;
+    }
+    let best = -1;
+    const table = this.stack.iface.table;
+    for (const a of table.addresses())
+      if (
+        a.address.length === ip.length &&
+        a.prefixLength > best &&
+        prefixMatch(a.address, ip, a.prefixLength)
+      )
+        best = a.prefixLength;
+    for (const r of table.routeList())
+      if (r.prefix.length === ip.length && r.prefixLength > best && prefixMatch(r.prefix, ip, r.prefixLength))
+        best = r.prefixLength;
+    return best;
+  }
+
+  /** @internal Detaches the stack from the port and the driver (leave/stop). */
+  detach(): void {
+    this.unbind?.();
+    this.unbind = null;
+    this.driver.delete(this.stack);
+  }
+}
+
+function prefixMatch(a: Uint8Array, b: Uint8Array, len: number): boolean {
+  const full = len >> 3;
+  for (let i = 0; i < full; i++) if (a[i] !== b[i]) return false;
+  const rem = len & 7;
+  if (rem === 0) return true;
+  const mask = (0xff << (8 - rem)) & 0xff;
+  return (a[full] & mask) === (b[full] & mask);
+}
