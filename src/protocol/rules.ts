@@ -224,11 +224,9 @@ function writeValue(w: Writer, rule: Rule): void {
       break;
     case 31:
     case 32:
-      w.bytes(fixed(rule.ip, 4)).u8(rule.prefixBits);
-      break;
     case 33:
     case 34:
-      w.bytes(fixed(rule.ip, 16)).u8(rule.prefixBits);
+      w.bytes(fixed(rule.ip, ipLen(rule.type))).u8(rule.prefixBits);
       break;
     case 35:
       w.u8(rule.mask).u8(rule.start).u8(rule.end);
@@ -270,6 +268,11 @@ function writeValue(w: Writer, rule: Rule): void {
   }
 }
 
+/** Address bytes of MATCH_IPV4_SOURCE/DEST (31, 32: 4) and MATCH_IPV6_SOURCE/DEST (33, 34: 16). */
+function ipLen(type: number): 4 | 16 {
+  return type <= 32 ? 4 : 16;
+}
+
 /** An address field of exactly `n` bytes (shorter input is zero padded, longer truncated). */
 function fixed(b: Uint8Array, n: number): Uint8Array {
   if (b.length === n) return b;
@@ -309,10 +312,11 @@ function readValue(type: number, not: boolean, or: boolean, r: Reader, v: Uint8A
     }
     case 31:
     case 32:
-      return { not, or, type, ip: fixed(r.bytes(Math.min(4, r.remaining)).slice(), 4), prefixBits: r.u8() };
     case 33:
-    case 34:
-      return { not, or, type, ip: fixed(r.bytes(Math.min(16, r.remaining)).slice(), 16), prefixBits: r.u8() };
+    case 34: {
+      const n = ipLen(type);
+      return { not, or, type, ip: fixed(r.bytes(Math.min(n, r.remaining)).slice(), n), prefixBits: r.u8() };
+    }
     case 35:
       return { not, or, type, mask: r.u8(), start: r.u8(), end: r.u8() };
     case 36:
