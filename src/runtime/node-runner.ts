@@ -513,7 +513,10 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
     } catch {
       return;
     }
-    for (const list of Object.values(ifs)) {
+    for (const [name, list] of Object.entries(ifs)) {
+      // A ZeroTier tap (zt…, the reference's devices on this host) carries ZeroTier itself:
+      // advertising its addresses would invite ZT-over-ZT paths (§9.3 excludes managed ranges).
+      if (name.startsWith('zt')) continue;
       for (const i of list ?? []) {
         if (i.internal) continue;
         const a = parseInetAddress(i.address);
