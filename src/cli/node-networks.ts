@@ -110,6 +110,7 @@ export async function joinNetworks(
     now: Date.now(),
     clock: () => Date.now(),
     event: onEvent,
+    defer: queueMicrotask,
   });
   for (const id of ids) {
     const hex = formatNetworkId(id);

@@ -41,9 +41,14 @@ import type { SimNode } from '../vl1/harness.ts';
 export class Vl2Node {
   readonly vl2: Vl2;
   readonly events: Vl2Event[] = [];
+  /** Work deferred by the core (with `opts.deferred`), run at the next {@link poll}. */
+  private readonly deferred: (() => void)[] = [];
+  /** Stacks etc. polled with the node. */
+  readonly pollers: ((now: number) => void)[] = [];
   constructor(
     readonly sim: SimNode,
     net: UdpNetwork,
+    opts: { deferred?: boolean } = {},
   ) {
     let i = 0;
     this.vl2 = new Vl2(sim.node, {
@@ -56,6 +61,7 @@ export class Vl2Node {
       now: net.clock.now(),
       clock: () => net.clock.now(),
       event: (e) => this.events.push(e),
+      ...(opts.deferred && { defer: (fn: () => void) => this.deferred.push(fn) }),
     });
   }
   get address(): number {
@@ -63,6 +69,8 @@ export class Vl2Node {
   }
   /** Polls VL2 and re-arms the node's timer (sends may have queued work). */
   poll(now: number): void {
+    for (const fn of this.deferred.splice(0)) fn();
+    for (const p of this.pollers) p(now);
     this.vl2.poll(now);
     this.sim.rearm();
   }

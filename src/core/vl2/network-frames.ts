@@ -98,8 +98,9 @@ export function sendFrameFromPort(net: Network, frame: Uint8Array): boolean {
   }
   const na = emulateNeighborAdvertisement(c, frame);
   if (na) {
-    // §9.11: the NS is answered locally and not sent.
-    net.port.deliver(na.frame);
+    // §9.11: the NS is answered locally and not sent (delivered after the stack's send returns).
+    const answer = na.frame;
+    net.ctx.defer(() => net.port.deliver(answer));
     return true;
   }
   const k = classifyOutgoingFrame(c, frame);

@@ -59,6 +59,7 @@ function context(address: number, known: Identity[], canSend: () => boolean = ()
     activityTimeout: 30_000,
     os: 'linux/x86_64',
     emit: (e) => events.push(e),
+    defer: (fn) => fn(),
   };
   return { ctx, sent, events, whois, setNow: (t: number) => (now = t) };
 }

@@ -80,6 +80,11 @@ export interface Vl2Context {
   readonly os: string;
   /** Reports an event. */
   emit(e: Vl2Event): void;
+  /**
+   * Runs `fn` once the current call into the core has returned (frames we synthesize for the
+   * local stack — NDP emulation — must not re-enter it while it is sending). Injected by the host.
+   */
+  defer(fn: () => void): void;
 }
 
 /** A route as reported in {@link NetworkInfo}. */

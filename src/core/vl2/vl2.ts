@@ -61,6 +61,12 @@ export interface Vl2Options {
   os?: string;
   /** Peer activity timeout (credential re-push period, §9.8), default 30 000 ms (SDK builds). */
   activityTimeoutMs?: number;
+  /**
+   * How to run work after the current call returns (NDP-emulated answers to the local stack, so
+   * they do not re-enter it mid-send). Default: at once; a host with a real stack passes
+   * `queueMicrotask`.
+   */
+  defer?: (fn: () => void) => void;
 }
 
 /** The VL2 side of a node: see the module documentation. */
@@ -99,6 +105,7 @@ export class Vl2 {
         return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
       },
       emit: (e: Vl2Event) => opts.event?.(e),
+      defer: opts.defer ?? ((fn: () => void) => fn()),
     };
     node.setVl2Handler((p) => this.handle(p));
   }
