@@ -57,7 +57,7 @@ describe('node.net / http / fetch / dgram / bsd between two nodes', () => {
     });
     assert.ok(server instanceof http.Server);
     await new Promise<void>((r) => server.listen(8080, () => r()));
-    assert.equal(server.address()?.port, 8080);
+    assert.equal((server.address() as { port: number } | null)?.port, 8080);
     try {
       const r4 = await a.fetch(`http://${bV4}:8080/v4`);
       assert.equal(r4.status, 200);
