@@ -281,6 +281,8 @@ export class BsdSockets {
   async sendto(fd: number, buf: Uint8Array, flags = 0, address?: string, port?: number): Promise<number> {
     const e = this.get(fd);
     if (!e) return this.fail(K.EBADF);
+    if (!(buf instanceof Uint8Array)) return this.fail(K.EFAULT);
+    if (address !== undefined && typeof address !== 'string') return this.fail(K.EINVAL);
     if (e.udp) return this.sendDatagram(e, buf, address, port);
     const c = e.conn;
     if (!c || (e.connClosed && !e.connected)) return this.fail(e.listener ? K.ENOTCONN : K.ENOTCONN);
@@ -315,6 +317,8 @@ export class BsdSockets {
   async recvfrom(fd: number, buf: Uint8Array, flags = 0, from?: SockAddr): Promise<number> {
     const e = this.get(fd);
     if (!e) return this.fail(K.EBADF);
+    if (!(buf instanceof Uint8Array) || (from !== undefined && (typeof from !== 'object' || from === null)))
+      return this.fail(K.EFAULT);
     const nonblocking = e.nonblocking || (flags & K.MSG_DONTWAIT) !== 0;
     if (e.udp) {
       for (;;) {
@@ -442,6 +446,7 @@ export class BsdSockets {
   getsockname(fd: number, addr: SockAddr): number {
     const e = this.get(fd);
     if (!e) return this.fail(K.EBADF);
+    if (typeof addr !== 'object' || addr === null) return this.fail(K.EFAULT);
     const any = e.domain === K.AF_INET ? IPV4_ANY : IPV6_ANY;
     if (e.udp) this.fill(addr, e, e.udp.localPort ? e.udp.localAddress : any, e.udp.localPort);
     else this.fill(addr, e, e.localAddr ?? any, e.localPort);
@@ -452,6 +457,7 @@ export class BsdSockets {
   getpeername(fd: number, addr: SockAddr): number {
     const e = this.get(fd);
     if (!e) return this.fail(K.EBADF);
+    if (typeof addr !== 'object' || addr === null) return this.fail(K.EFAULT);
     if (e.udp) {
       if (!e.udp.remoteAddress) return this.fail(K.ENOTCONN);
       this.fill(addr, e, e.udp.remoteAddress, e.udp.remotePort);
@@ -508,6 +514,7 @@ export class BsdSockets {
     exceptfds: Set<number>,
     timeout: number,
   ): Promise<number> {
+    if (![readfds, writefds, exceptfds].every((x) => x instanceof Set)) return this.fail(K.EFAULT);
     const all = new Set([...readfds, ...writefds, ...exceptfds]);
     for (const fd of all) if (!this.get(fd)) return this.fail(K.EBADF);
     const pfds: PollFd[] = [...all].map((fd) => ({
@@ -535,6 +542,9 @@ export class BsdSockets {
    * resolves the number of entries with events, 0 on timeout.
    */
   async poll(fds: PollFd[], timeout: number): Promise<number> {
+    if (!Array.isArray(fds) || fds.some((p) => typeof p !== 'object' || p === null))
+      return this.fail(K.EFAULT);
+    if (typeof timeout !== 'number' || Number.isNaN(timeout)) return this.fail(K.EINVAL);
     const scan = () => {
       let n = 0;
       for (const p of fds) {
