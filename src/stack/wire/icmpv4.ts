@@ -7,7 +7,7 @@
 import type { Decoded } from '../../util/result.ts';
 import { fail, ok } from '../../util/result.ts';
 import type { IcmpErrorKind } from '../types.ts';
-import { internetChecksum } from './checksum.ts';
+import { finishChecksum, sumWords } from './checksum.ts';
 
 /** Length of the ICMP header (type, code, checksum, rest-of-header). */
 export const ICMP_HEADER_LEN = 8;
@@ -41,10 +41,14 @@ export interface IcmpMessage {
   readonly body: Uint8Array;
 }
 
-/** Parses an ICMPv4 message and verifies its checksum. Never throws. */
-export function parseIcmpv4(b: Uint8Array): Decoded<IcmpMessage> {
+/**
+ * Parses the 8-byte header both ICMP versions share (RFC 792, RFC 4443 §2.1) and verifies the
+ * checksum, summed from `initialSum` (0 for ICMPv4, the IPv6 pseudo-header sum for ICMPv6,
+ * RFC 4443 §2.3). Never throws.
+ */
+export function parseIcmpMessage(b: Uint8Array, initialSum: number): Decoded<IcmpMessage> {
   if (b.length < ICMP_HEADER_LEN) return fail('truncated');
-  if (internetChecksum(b) !== 0) return fail('bad-checksum');
+  if (finishChecksum(sumWords(b, 0, b.length, initialSum)) !== 0) return fail('bad-checksum');
   return ok({
     type: b[0],
     code: b[1],
@@ -53,8 +57,17 @@ export function parseIcmpv4(b: Uint8Array): Decoded<IcmpMessage> {
   });
 }
 
-/** Builds an ICMPv4 message (header + copy of `body`) with its checksum. */
-export function emitIcmpv4(type: number, code: number, rest: number, body: Uint8Array): Uint8Array {
+/**
+ * Builds an ICMP message (header + copy of `body`) whose checksum is summed from `initialSum`
+ * (0 for ICMPv4, the IPv6 pseudo-header sum for ICMPv6).
+ */
+export function emitIcmpMessage(
+  type: number,
+  code: number,
+  rest: number,
+  body: Uint8Array,
+  initialSum: number,
+): Uint8Array {
   const b = new Uint8Array(ICMP_HEADER_LEN + body.length);
   b[0] = type;
   b[1] = code;
@@ -63,10 +76,20 @@ export function emitIcmpv4(type: number, code: number, rest: number, body: Uint8
   b[6] = (rest >>> 8) & 0xff;
   b[7] = rest & 0xff;
   b.set(body, ICMP_HEADER_LEN);
-  const c = internetChecksum(b);
+  const c = finishChecksum(sumWords(b, 0, b.length, initialSum));
   b[2] = c >> 8;
   b[3] = c & 0xff;
   return b;
+}
+
+/** Parses an ICMPv4 message and verifies its checksum. Never throws. */
+export function parseIcmpv4(b: Uint8Array): Decoded<IcmpMessage> {
+  return parseIcmpMessage(b, 0);
+}
+
+/** Builds an ICMPv4 message (header + copy of `body`) with its checksum. */
+export function emitIcmpv4(type: number, code: number, rest: number, body: Uint8Array): Uint8Array {
+  return emitIcmpMessage(type, code, rest, body, 0);
 }
 
 /** True for the types that report an error about a datagram (and so must never be answered with one, RFC 1122 §3.2.2). */

@@ -5,11 +5,10 @@
  */
 
 import type { Decoded } from '../../util/result.ts';
-import { fail, ok } from '../../util/result.ts';
 import type { IcmpErrorKind } from '../types.ts';
-import { finishChecksum, pseudoHeaderSum, sumWords } from './checksum.ts';
+import { pseudoHeaderSum } from './checksum.ts';
 import type { IcmpMessage } from './icmpv4.ts';
-import { ICMP_HEADER_LEN } from './icmpv4.ts';
+import { emitIcmpMessage, ICMP_HEADER_LEN, parseIcmpMessage } from './icmpv4.ts';
 import { IPPROTO_ICMPV6 } from './ipv4.ts';
 
 /** ICMPv6 message types used by the stack (RFC 4443, RFC 4861). */
@@ -32,15 +31,7 @@ export const UNREACH6_PORT = 4;
 
 /** Parses an ICMPv6 message from `src` to `dst` and verifies its checksum. Never throws. */
 export function parseIcmpv6(b: Uint8Array, src: Uint8Array, dst: Uint8Array): Decoded<IcmpMessage> {
-  if (b.length < ICMP_HEADER_LEN) return fail('truncated');
-  if (finishChecksum(sumWords(b, 0, b.length, pseudoHeaderSum(src, dst, IPPROTO_ICMPV6, b.length))) !== 0)
-    return fail('bad-checksum');
-  return ok({
-    type: b[0],
-    code: b[1],
-    rest: ((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7]) >>> 0,
-    body: b.subarray(ICMP_HEADER_LEN),
-  });
+  return parseIcmpMessage(b, pseudoHeaderSum(src, dst, IPPROTO_ICMPV6, b.length));
 }
 
 /** Builds an ICMPv6 message from `src` to `dst` (header + copy of `body`) with its checksum. */
@@ -52,18 +43,8 @@ export function emitIcmpv6(
   src: Uint8Array,
   dst: Uint8Array,
 ): Uint8Array {
-  const b = new Uint8Array(ICMP_HEADER_LEN + body.length);
-  b[0] = type;
-  b[1] = code;
-  b[4] = (rest >>> 24) & 0xff;
-  b[5] = (rest >>> 16) & 0xff;
-  b[6] = (rest >>> 8) & 0xff;
-  b[7] = rest & 0xff;
-  b.set(body, ICMP_HEADER_LEN);
-  const c = finishChecksum(sumWords(b, 0, b.length, pseudoHeaderSum(src, dst, IPPROTO_ICMPV6, b.length)));
-  b[2] = c >> 8;
-  b[3] = c & 0xff;
-  return b;
+  const len = ICMP_HEADER_LEN + body.length;
+  return emitIcmpMessage(type, code, rest, body, pseudoHeaderSum(src, dst, IPPROTO_ICMPV6, len));
 }
 
 /** True for error messages (types 0..127, RFC 4443 §2.1): never answered with an error. */
