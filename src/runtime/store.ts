@@ -12,7 +12,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Persistent key/value storage of a node. Keys are `name` or `dir/name` (see the module docs). */
@@ -112,7 +112,15 @@ export class FileStore implements StateStore {
       const tmp = `${path}${TEMP_MARK}${randomBytes(6).toString('hex')}`;
       try {
         await mkdir(dir, { recursive: true, mode: 0o700 });
-        await writeFile(tmp, copy, { mode: isSecretKey(key) ? 0o600 : 0o644, flag: 'wx' });
+        // Data reaches the disk before the rename makes it visible: after a crash the key holds
+        // either the old or the new bytes, never an empty file.
+        const fh = await open(tmp, 'wx', isSecretKey(key) ? 0o600 : 0o644);
+        try {
+          await fh.writeFile(copy);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
         await rename(tmp, path);
       } catch (e) {
         await unlink(tmp).catch(() => undefined);
