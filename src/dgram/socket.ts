@@ -11,6 +11,7 @@
  * - `getSendQueueSize()`/`getSendQueueCount()` are 0: a send is complete once the stack has framed it.
  * - Source-specific membership is filtered here: the group is joined and datagrams to it are kept only from
  *   the sources asked for (unless an any-source membership of the group also exists).
+ * - A udp6 socket given an IPv4 literal uses it v4-mapped (Node's handle would answer EINVAL).
  * @module
  */
 
