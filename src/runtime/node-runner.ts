@@ -24,7 +24,6 @@ import { parseAddress } from '../protocol/address.ts';
 import type { Identity } from '../protocol/identity.ts';
 import { type InetAddress, ipToString, parseInetAddress } from '../protocol/inet-address.ts';
 import type { World } from '../protocol/world.ts';
-import type { UdpAddress, UdpBinding, UdpStack } from '../testing/udp-binding.ts';
 import {
   choosePlanet,
   loadMoons,
@@ -35,6 +34,7 @@ import {
 } from './state.ts';
 import type { StateStore } from './store.ts';
 import { DgramUdpStack } from './udp.ts';
+import type { UdpAddress, UdpBinding, UdpStack } from './udp-binding.ts';
 
 /** Default UDP port of ZeroTier (§3.1). */
 export const DEFAULT_PORT = 9993;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { UdpAddress, UdpBinding } from '../testing/udp-binding.ts';
 import { DgramUdpStack, MAX_UDP_PAYLOAD, unmapAddress } from './udp.ts';
+import type { UdpAddress, UdpBinding } from './udp-binding.ts';
 
 const stack = new DgramUdpStack();
 const open: UdpBinding[] = [];

@@ -1,6 +1,6 @@
 /**
  * The real UDP boundary: {@link DgramUdpStack} implements the `UdpStack` / `UdpBinding` contract
- * of `src/testing/udp-binding.ts` over `node:dgram` (architecture.md: "runtime/ is the only place
+ * of `./udp-binding.ts` over `node:dgram` (architecture.md: "runtime/ is the only place
  * with sockets, timers and files"). ZeroTier carries one packet or fragment per datagram
  * (protocol.md §3.1), so this is a thin adapter.
  *
@@ -31,7 +31,7 @@ import type {
   UdpMessageHandler,
   UdpSendOptions,
   UdpStack,
-} from '../testing/udp-binding.ts';
+} from './udp-binding.ts';
 
 /** Largest UDP payload over IPv4 (65535 − 8 − 20). */
 export const MAX_UDP_PAYLOAD = 65507;
