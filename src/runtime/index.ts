@@ -45,3 +45,11 @@ export {
   StoreError,
 } from './store.ts';
 export { DgramBinding, DgramUdpStack, MAX_UDP_PAYLOAD, unmapAddress } from './udp.ts';
+export type {
+  UdpAddress,
+  UdpBinding,
+  UdpBindOptions,
+  UdpMessageHandler,
+  UdpSendOptions,
+  UdpStack,
+} from './udp-binding.ts';
