@@ -16,14 +16,7 @@
  */
 
 import { equalBytes } from '../../util/bytes.ts';
-import type {
-  IcmpErrorKind,
-  IpAddress,
-  IpSender,
-  IpSendOptions,
-  SendFailure,
-  TransportProtocol,
-} from '../types.ts';
+import type { IpAddress, IpSender, IpSendOptions, SendFailure, TransportProtocol } from '../types.ts';
 import { ARP_LEN, ARP_REPLY, ARP_REQUEST, emitArp, parseArp } from '../wire/arp.ts';
 import {
   BROADCAST_MAC,
@@ -36,12 +29,11 @@ import {
   multicastMacFor,
   writeEthernetHeader,
 } from '../wire/ethernet.ts';
-import { emitIcmpv4, ICMPV4, icmpv4ErrorKind, parseIcmpv4, UNREACH } from '../wire/icmpv4.ts';
-import { emitIcmpv6, ICMPV6, icmpv6ErrorKind, parseIcmpv6, UNREACH6_PORT } from '../wire/icmpv6.ts';
+import { emitIcmpv4, ICMPV4, UNREACH } from '../wire/icmpv4.ts';
+import { emitIcmpv6, ICMPV6, UNREACH6_PORT } from '../wire/icmpv6.ts';
 import {
   IPV4_ANY,
   IPV6_ALL_NODES,
-  ipEqual,
   ipKey,
   ipv4Key,
   isMulticast,
@@ -49,30 +41,25 @@ import {
   linkLocalFromMac,
   solicitedNode,
 } from '../wire/ip-address.ts';
-import {
-  emitIpv4Header,
-  IPPROTO_ICMP,
-  IPPROTO_ICMPV6,
-  IPV4_HEADER_LEN,
-  parseIpv4,
-  parseIpv4Quote,
-} from '../wire/ipv4.ts';
-import { emitIpv6Header, IPV6_HEADER_LEN, NH_NONE, parseIpv6, parseIpv6Quote } from '../wire/ipv6.ts';
+import { emitIpv4Header, IPPROTO_ICMP, IPPROTO_ICMPV6, IPV4_HEADER_LEN, parseIpv4 } from '../wire/ipv4.ts';
+import { emitIpv6Header, IPV6_HEADER_LEN, NH_NONE, parseIpv6 } from '../wire/ipv6.ts';
 import { NA_FLAG_OVERRIDE } from '../wire/ndp.ts';
 import type { LayerCounters, StackCounters } from './counters.ts';
 import { newStackCounters } from './counters.ts';
 import type { DatagramFields } from './framing.ts';
 import { buildIpv4Frames, buildIpv6Frames, buildLoopbackPacket } from './framing.ts';
+import { TokenBucket } from './icmp-errors.ts';
+import type { IcmpHost } from './icmp-handler.ts';
 import {
-  ICMPV4_MAX_QUOTE,
-  ICMPV6_MAX_QUOTE,
-  icmpv4ErrorAllowed,
-  icmpv6ErrorAllowed,
-  TokenBucket,
-} from './icmp-errors.ts';
+  ingressIcmpv4,
+  ingressIcmpv6,
+  reportUnresolved,
+  sendIcmpError4,
+  sendIcmpError6,
+} from './icmp-handler.ts';
 import { GroupMembership } from './multicast.ts';
 import type { NdpHost } from './ndp-handler.ts';
-import { handleNa, handleNs, handleRedirect, sendNa, sendNs } from './ndp-handler.ts';
+import { sendNa, sendNs } from './ndp-handler.ts';
 import type { NeighborCacheOptions } from './neighbor-cache.ts';
 import { NeighborCache } from './neighbor-cache.ts';
 import { PathMtuCache } from './path-mtu.ts';
@@ -150,6 +137,8 @@ export class Interface implements IpSender {
   readonly ndp: NeighborCache;
   /** The interface as the NDP rules see it (ndp-handler.ts). */
   private readonly ndpHost: NdpHost;
+  /** The interface as the ICMP rules see it (icmp-handler.ts). */
+  private readonly icmpHost: IcmpHost;
   readonly reassembly4: Reassembler;
   readonly reassembly6: Reassembler;
   private readonly emitHook: (frame: Uint8Array) => void;
@@ -182,14 +171,14 @@ export class Interface implements IpSender {
     this.arp = new NeighborCache(
       {
         probe: (ip, m) => this.sendArpRequest(ip, m),
-        failed: (ip, p) => this.resolutionFailed(ip, p, this.counters.arp),
+        failed: (_ip, p) => reportUnresolved(this.icmpHost, p, this.counters.arp),
       },
       opts.neighbor,
     );
     this.ndp = new NeighborCache(
       {
         probe: (ip, m) => sendNs(this.ndpHost, ip, m),
-        failed: (ip, p) => this.resolutionFailed(ip, p, this.counters.ndp),
+        failed: (_ip, p) => reportUnresolved(this.icmpHost, p, this.counters.ndp),
       },
       opts.neighbor,
     );
@@ -205,6 +194,21 @@ export class Interface implements IpSender {
         this.sendIpv6(IPPROTO_ICMPV6, src, dst, msg, { ttl: 255 }, mac);
       },
       flush: (frames, mac) => this.flush(frames, mac),
+    };
+    this.icmpHost = {
+      counters: this.counters,
+      table: this.table,
+      transports: this.transports,
+      pathMtus: this.pathMtus,
+      errorBucket: this.icmpBucket,
+      ndp: this.ndpHost,
+      now: () => this.now,
+      isLocal: (a) => this.isLocal(a),
+      isBroadcast: (a) => this.isBroadcast(a),
+      sourceFor: (dst) => this.sourceFor(dst),
+      echoReply: (src, id, seq, data, now) => this.onEchoReply?.(src, id, seq, data, now),
+      sendIpv4: (src, dst, msg) => this.sendIpv4(IPPROTO_ICMP, src, dst, msg, undefined, null),
+      sendIpv6: (src, dst, msg) => this.sendIpv6(IPPROTO_ICMPV6, src, dst, msg, undefined, null),
     };
     this.reassembly4 = new Reassembler({ maxDatagramLen: 65535 - IPV4_HEADER_LEN, ...opts.reassembly });
     this.reassembly6 = new Reassembler({ maxDatagramLen: 65535, ...opts.reassembly });
@@ -363,11 +367,11 @@ export class Interface implements IpSender {
     for (const x of this.reassembly4.poll(this.now)) {
       this.counters.reassembly.drop('timeout');
       // RFC 792: Time Exceeded code 1 when the first fragment was seen (its header + 8 bytes were kept).
-      if (x.firstContext) this.icmpError4(ICMPV4.TIME_EXCEEDED, 1, 0, x.firstContext);
+      if (x.firstContext) sendIcmpError4(this.icmpHost, ICMPV4.TIME_EXCEEDED, 1, 0, x.firstContext);
     }
     for (const x of this.reassembly6.poll(this.now)) {
       this.counters.reassembly.drop('timeout');
-      if (x.firstContext) this.icmpError6(ICMPV6.TIME_EXCEEDED, 1, 0, x.firstContext);
+      if (x.firstContext) sendIcmpError6(this.icmpHost, ICMPV6.TIME_EXCEEDED, 1, 0, x.firstContext);
     }
     this.drainLoopback();
     for (const t of this.transports.values()) if (t.nextDeadline() <= this.now) t.poll(this.now);
@@ -522,105 +526,17 @@ export class Interface implements IpSender {
     unicast: boolean,
   ) {
     const payload = pkt.subarray(headerLen);
-    if (protocol === IPPROTO_ICMP) return this.ingressIcmpv4(src, dst, payload, unicast);
+    if (protocol === IPPROTO_ICMP) return ingressIcmpv4(this.icmpHost, src, dst, payload, unicast);
     const t = this.transports.get(protocol);
     if (!t) {
       this.counters.ipv4.drop('unknown-protocol');
-      if (unicast) this.icmpError4(ICMPV4.DEST_UNREACHABLE, UNREACH.PROTOCOL, 0, pkt);
+      if (unicast) sendIcmpError4(this.icmpHost, ICMPV4.DEST_UNREACHABLE, UNREACH.PROTOCOL, 0, pkt);
       return;
     }
     // A transport returns `false` when no endpoint wants the datagram (UDP): answer port unreachable.
     const accepted = t.receive(src, dst, payload, this.now) as unknown;
-    if (accepted === false && unicast) this.icmpError4(ICMPV4.DEST_UNREACHABLE, UNREACH.PORT, 0, pkt);
-  }
-
-  private ingressIcmpv4(src: Uint8Array, dst: Uint8Array, b: Uint8Array, unicast: boolean) {
-    const c = this.counters.icmpv4;
-    const r = parseIcmpv4(b);
-    if (!r.ok) return c.drop(r.reason);
-    const m = r.value;
-    c.in++;
-    switch (m.type) {
-      case ICMPV4.ECHO_REQUEST: {
-        // Like Linux's icmp_echo_ignore_broadcasts=1 (RFC 1122 §3.2.2.6 allows it): only unicast is answered.
-        if (!unicast) return c.drop('broadcast-echo');
-        c.out++;
-        this.sendIpv4(
-          IPPROTO_ICMP,
-          dst,
-          src,
-          emitIcmpv4(ICMPV4.ECHO_REPLY, 0, m.rest, m.body),
-          undefined,
-          null,
-        );
-        return;
-      }
-      case ICMPV4.ECHO_REPLY:
-        this.onEchoReply?.(src, m.rest >>> 16, m.rest & 0xffff, m.body, this.now);
-        return;
-      case ICMPV4.REDIRECT:
-        return this.ingressRedirect4(src, m.rest, m.body);
-      default: {
-        const kind = icmpv4ErrorKind(m.type, m.code);
-        if (!kind) return c.drop('unhandled-type');
-        const q = parseIpv4Quote(m.body);
-        if (!q.ok) return c.drop(`quote-${q.reason}`);
-        if (!this.isLocal(q.value.src)) return c.drop('quote-not-ours');
-        // A quoted non-first fragment carries payload bytes, not the transport header the transport would read.
-        if (((m.body[6] << 8) | m.body[7]) & 0x1fff) return c.drop('quote-non-first-fragment');
-        const mtu = kind === 'frag-needed' ? m.rest & 0xffff : undefined;
-        this.toTransport(
-          kind,
-          q.value.protocol,
-          q.value.src,
-          q.value.dst,
-          m.body.subarray(q.value.headerLen),
-          mtu,
-        );
-      }
-    }
-  }
-
-  /**
-   * ICMP Redirect (RFC 792; a host MUST obey it, RFC 1122 §3.2.2.2, treating network redirects as host
-   * redirects, §3.3.1.2). Accepted only from the gateway we currently use for the quoted destination, and
-   * only towards a gateway on our link.
-   */
-  private ingressRedirect4(src: Uint8Array, rest: number, body: Uint8Array) {
-    const c = this.counters.icmpv4;
-    const q = parseIpv4Quote(body);
-    if (!q.ok) return c.drop(`quote-${q.reason}`);
-    if (!this.isLocal(q.value.src)) return c.drop('quote-not-ours');
-    const target = q.value.dst.slice();
-    const current = this.table.nextHop(target);
-    if (!current || !ipEqual(current, src)) return c.drop('redirect-not-from-gateway');
-    const gw = new Uint8Array([rest >>> 24, (rest >>> 16) & 0xff, (rest >>> 8) & 0xff, rest & 0xff]);
-    if (
-      isUnspecified(gw) ||
-      (gw[0] & 0xf0) >= 0xe0 ||
-      this.isLocal(gw) ||
-      this.isBroadcast(gw) ||
-      !this.table.isOnLink(gw)
-    )
-      return c.drop('redirect-bad-gateway');
-    this.table.addRedirect(target, gw);
-  }
-
-  private toTransport(
-    kind: IcmpErrorKind,
-    protocol: number,
-    src: Uint8Array,
-    dst: Uint8Array,
-    quoted: Uint8Array,
-    mtu?: number,
-  ): void {
-    if (kind === 'frag-needed' && mtu !== undefined) {
-      // The transport hears the MTU now in effect (a larger report than what we use changes nothing).
-      this.pathMtus.learn(dst, mtu, this.now);
-      mtu = this.pathMtu(dst);
-    }
-    const t = this.transports.get(protocol);
-    if (t) t.icmpError(kind, src, dst, quoted, this.now, mtu);
+    if (accepted === false && unicast)
+      sendIcmpError4(this.icmpHost, ICMPV4.DEST_UNREACHABLE, UNREACH.PORT, 0, pkt);
   }
 
   /** The MTU towards `dst`: the link MTU unless a smaller path MTU was learned (RFC 1191, RFC 8201). */
@@ -706,7 +622,7 @@ export class Interface implements IpSender {
     const payload = pkt.subarray(h.payloadOffset, h.end);
     const whole = pkt.subarray(0, h.end);
     if (h.protocol === IPPROTO_ICMPV6) {
-      this.ingressIcmpv6(h.src, h.dst, payload, h.hopLimit, unicast);
+      ingressIcmpv6(this.icmpHost, h.src, h.dst, payload, h.hopLimit, unicast);
       return;
     }
     if (h.protocol === NH_NONE) return;
@@ -714,55 +630,12 @@ export class Interface implements IpSender {
     if (!t) {
       c.drop('unknown-protocol');
       // RFC 8200 §4: Parameter Problem code 1 pointing at the unrecognized Next Header field.
-      if (unicast) this.icmpError6(ICMPV6.PARAMETER_PROBLEM, 1, h.nextHeaderFieldOffset, whole);
+      if (unicast) sendIcmpError6(this.icmpHost, ICMPV6.PARAMETER_PROBLEM, 1, h.nextHeaderFieldOffset, whole);
       return;
     }
     const accepted = t.receive(h.src, h.dst, payload, this.now) as unknown;
-    if (accepted === false && unicast) this.icmpError6(ICMPV6.DEST_UNREACHABLE, UNREACH6_PORT, 0, whole);
-  }
-
-  private ingressIcmpv6(src: Uint8Array, dst: Uint8Array, b: Uint8Array, hopLimit: number, unicast: boolean) {
-    const c = this.counters.icmpv6;
-    const r = parseIcmpv6(b, src, dst);
-    if (!r.ok) return c.drop(r.reason);
-    const m = r.value;
-    c.in++;
-    switch (m.type) {
-      case ICMPV6.ECHO_REQUEST: {
-        // RFC 4443 §4.2: a reply to a multicast request comes from one of our unicast addresses.
-        const from = unicast ? dst : this.sourceFor(src);
-        if (!from) return c.drop('no-source');
-        c.out++;
-        const reply = emitIcmpv6(ICMPV6.ECHO_REPLY, 0, m.rest, m.body, from, src);
-        this.sendIpv6(IPPROTO_ICMPV6, from, src, reply, undefined, null);
-        return;
-      }
-      case ICMPV6.ECHO_REPLY:
-        this.onEchoReply?.(src, m.rest >>> 16, m.rest & 0xffff, m.body, this.now);
-        return;
-      case ICMPV6.NEIGHBOR_SOLICITATION:
-        return handleNs(this.ndpHost, src, dst, m.code, m.body, hopLimit);
-      case ICMPV6.NEIGHBOR_ADVERTISEMENT:
-        return handleNa(this.ndpHost, dst, m.code, m.rest, m.body, hopLimit);
-      case ICMPV6.REDIRECT:
-        return handleRedirect(this.ndpHost, src, m.code, m.body, hopLimit);
-      default: {
-        const kind = icmpv6ErrorKind(m.type, m.code);
-        if (!kind) return c.drop('unhandled-type');
-        const q = parseIpv6Quote(m.body);
-        if (!q.ok) return c.drop(`quote-${q.reason}`);
-        if (!this.isLocal(q.value.src)) return c.drop('quote-not-ours');
-        const mtu = kind === 'frag-needed' ? m.rest : undefined;
-        this.toTransport(
-          kind,
-          q.value.protocol,
-          q.value.src,
-          q.value.dst,
-          m.body.subarray(q.value.payloadOffset),
-          mtu,
-        );
-      }
-    }
+    if (accepted === false && unicast)
+      sendIcmpError6(this.icmpHost, ICMPV6.DEST_UNREACHABLE, UNREACH6_PORT, 0, whole);
   }
 
   // ---------------------------------------------------------------- egress
@@ -912,74 +785,6 @@ export class Interface implements IpSender {
   private sendArpRequest(ip: IpAddress, unicastMac: Uint8Array | null): void {
     const src = this.sourceFor(ip) ?? IPV4_ANY;
     this.sendArp(ARP_REQUEST, src, ZERO_MAC, ip, unicastMac ?? BROADCAST_MAC);
-  }
-
-  /** Frames that waited for a neighbour that never answered: tell their transports (RFC 1122 §2.3.2.2). */
-  private resolutionFailed(_ip: IpAddress, pending: Uint8Array[], c: { drop(r: string): void }): void {
-    for (const f of pending) {
-      c.drop('unresolved');
-      const type = (f[12] << 8) | f[13];
-      const ip = f.subarray(ETH_HEADER_LEN);
-      if (type === ETHERTYPE_IPV4) {
-        const q = parseIpv4Quote(ip);
-        if (q.ok && ((ip[6] << 8) | ip[7]) & 0x1fff) continue; // a non-first fragment quotes no transport header
-        if (q.ok)
-          this.toTransport(
-            'host-unreachable',
-            q.value.protocol,
-            q.value.src,
-            q.value.dst,
-            ip.subarray(q.value.headerLen),
-          );
-      } else {
-        const q = parseIpv6Quote(ip);
-        if (q.ok)
-          this.toTransport(
-            'host-unreachable',
-            q.value.protocol,
-            q.value.src,
-            q.value.dst,
-            ip.subarray(q.value.payloadOffset),
-          );
-      }
-    }
-  }
-
-  /** Sends an ICMPv4 error about `pkt` (a whole received datagram, header first). */
-  private icmpError4(type: number, code: number, rest: number, pkt: Uint8Array): void {
-    if (!icmpv4ErrorAllowed(pkt)) return;
-    if (!this.icmpBucket.take(this.now)) {
-      this.counters.icmpv4.drop('rate-limited');
-      return;
-    }
-    const src = pkt.slice(12, 16);
-    const from = this.isLocal(pkt.subarray(16, 20)) ? pkt.slice(16, 20) : this.sourceFor(src);
-    if (!from) return;
-    this.counters.icmpv4.out++;
-    const msg = emitIcmpv4(type, code, rest, pkt.subarray(0, Math.min(pkt.length, ICMPV4_MAX_QUOTE)));
-    this.sendIpv4(IPPROTO_ICMP, from, src, msg, undefined, null);
-  }
-
-  /** Sends an ICMPv6 error about `pkt` (a whole received packet). */
-  private icmpError6(type: number, code: number, rest: number, pkt: Uint8Array): void {
-    if (!icmpv6ErrorAllowed(pkt)) return;
-    if (!this.icmpBucket.take(this.now)) {
-      this.counters.icmpv6.drop('rate-limited');
-      return;
-    }
-    const src = pkt.slice(8, 24);
-    const from = this.isLocal(pkt.subarray(24, 40)) ? pkt.slice(24, 40) : this.sourceFor(src);
-    if (!from) return;
-    this.counters.icmpv6.out++;
-    const msg = emitIcmpv6(
-      type,
-      code,
-      rest,
-      pkt.subarray(0, Math.min(pkt.length, ICMPV6_MAX_QUOTE)),
-      from,
-      src,
-    );
-    this.sendIpv6(IPPROTO_ICMPV6, from, src, msg, undefined, null);
   }
 }
 
