@@ -11,7 +11,11 @@ import { describe, it } from 'node:test';
 import type { Vl2Packet } from '../../src/core/node-types.ts';
 import { arpRequest, udp4 } from '../../src/core/vl2/test-frames.ts';
 import { formatNetworkId, macForAddress, macToBytes } from '../../src/protocol/address.ts';
-import { CredentialType, Revocation } from '../../src/protocol/credentials/index.ts';
+import {
+  CredentialType,
+  REVOCATION_FLAG_FAST_PROPAGATE,
+  Revocation,
+} from '../../src/protocol/credentials/index.ts';
 import type { Rule } from '../../src/protocol/rules.ts';
 import {
   decodeError,
@@ -246,5 +250,29 @@ describe('private network with a controller stub: config, gate, credentials, rul
     assert.equal(nc.port.addresses[0].address, '10.9.0.33');
     assert.equal(nc.status, 'OK');
     assert.equal(macForAddress(c.address, NWID), nc.mac);
+  });
+
+  it('a fast-propagate COM revocation sent to a alone is forwarded by a to c (§8.7)', () => {
+    assert.equal(nc.gate(b.address), true);
+    const rev = new Revocation({
+      id: 8,
+      networkId: NWID,
+      credentialId: 0,
+      threshold: net.clock.now(),
+      target: b.address,
+      credentialType: CredentialType.COM,
+      flags: REVOCATION_FLAG_FAST_PROPAGATE,
+    }).sign(ctrl.identity);
+    const w = new Writer(256);
+    encodeNetworkCredentials(w, { coms: [], revocations: [rev] });
+    // (a's inbound credentials rate limit is 1 s per peer)
+    settle(1_500);
+    ctrlSim.node.sendToPeer(a.address, Verb.NETWORK_CREDENTIALS, w.finish(), net.clock.now());
+    ctrlSim.rearm();
+    assert.ok(
+      runUntil(net, all, () => !nc.gate(b.address), 5_000),
+      'c no longer admits b',
+    );
+    assert.ok(nc.members.get(b.address)!.comRevocationThreshold >= rev.threshold);
   });
 });

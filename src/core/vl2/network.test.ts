@@ -9,16 +9,24 @@ import { describe, it } from 'node:test';
 import { inspectDatagrams } from '../../cli/inspect/command.ts';
 import { readPcap } from '../../cli/inspect/pcap.ts';
 import { formatNetworkId, parseAddress } from '../../protocol/address.ts';
+import { CertificateOfMembership, Tag } from '../../protocol/credentials/index.ts';
 import { Identity } from '../../protocol/identity.ts';
 import { emptyNetworkConfig, encodeNetworkConfig, NetconfFlag } from '../../protocol/netconf.ts';
 import {
   decodeNetworkConfigRequest,
+  decodeNetworkCredentials,
   decodeOk,
   ErrorCode,
   splitConfigIntoChunks,
   Verb,
 } from '../../protocol/verbs/index.ts';
-import { Network, type Vl2Context, type Vl2Event } from './network.ts';
+import {
+  CREDENTIALS_PACKET_MAX,
+  credentialPackets,
+  Network,
+  type Vl2Context,
+  type Vl2Event,
+} from './network.ts';
 
 const dir = new URL('../../../test/vectors/lab-capture-1/', import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8'));
@@ -236,5 +244,31 @@ describe('Network config client', () => {
     assert.ok(likes.some((l) => Buffer.from(l.payload).toString('hex').includes('ffffffffffff0a000005')));
     assert.ok(sent.some((s) => s.verb === Verb.NETWORK_CONFIG_REQUEST));
     assert.equal(net.nextDeadline(), 1_065_000);
+  });
+
+  it('our credentials are split into NETWORK_CREDENTIALS payloads of at most 8000 bytes, COM first', () => {
+    const c = emptyNetworkConfig(nwid, me.address);
+    c.com = CertificateOfMembership.create({ networkId: nwid, timestamp: 1, maxDelta: 1, issuedTo: me }).sign(
+      ctrl,
+    );
+    c.tags = Array.from({ length: 90 }, (_, i) =>
+      new Tag({ networkId: nwid, timestamp: 1, id: i, value: i, issuedTo: me.address }).sign(ctrl),
+    );
+    const packets = credentialPackets(c);
+    assert.ok(packets.length >= 2, `${packets.length} packets`);
+    const tags: number[] = [];
+    packets.forEach((p, i) => {
+      assert.ok(p.length <= CREDENTIALS_PACKET_MAX, `${p.length}`);
+      const d = decodeNetworkCredentials(p);
+      assert.ok(d.ok);
+      assert.equal(d.value.coms.length, i === 0 ? 1 : 0);
+      assert.equal(d.value.revocations?.length, 0);
+      tags.push(...(d.value.tags ?? []).map((t) => t.id));
+    });
+    assert.deepEqual(
+      tags,
+      c.tags.map((t) => t.id),
+    );
+    assert.equal(credentialPackets(emptyNetworkConfig(nwid, me.address)).length, 0);
   });
 });

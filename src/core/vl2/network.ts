@@ -130,6 +130,51 @@ const CREDENTIAL_REPUSH_MIN = 1_000;
  */
 const SEND_FAILURE_RETRY = 5_000;
 
+/** Largest NETWORK_CREDENTIALS payload we send (a packet carries ≈ 10 KB, §9.8 "split across as many packets as needed"). */
+export const CREDENTIALS_PACKET_MAX = 8_000;
+
+/**
+ * Our credentials as NETWORK_CREDENTIALS payloads (§6.11, §9.8): the COM first, then
+ * capabilities, tags and COOs, split so no payload exceeds {@link CREDENTIALS_PACKET_MAX};
+ * revocation count always 0.
+ */
+export function credentialPackets(c: NetworkConfig): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let cur = {
+    caps: [] as NetworkConfig['capabilities'],
+    tags: [] as NetworkConfig['tags'],
+    coos: [] as NetworkConfig['certificatesOfOwnership'],
+  };
+  let com = c.com;
+  let size = 1 + 8 + (com ? com.toBytes().length : 0);
+  const flush = () => {
+    const w = new Writer(size + 16);
+    encodeNetworkCredentials(w, {
+      coms: com ? [com] : [],
+      capabilities: cur.caps,
+      tags: cur.tags,
+      revocations: [],
+      coos: cur.coos,
+    });
+    out.push(w.finish());
+    com = null;
+    cur = { caps: [], tags: [], coos: [] };
+    size = 1 + 8;
+  };
+  const add = (key: 'caps' | 'tags' | 'coos', x: { toBytes(): Uint8Array }) => {
+    const n = x.toBytes().length;
+    if (size + n > CREDENTIALS_PACKET_MAX && (com || cur.caps.length + cur.tags.length + cur.coos.length > 0))
+      flush();
+    (cur[key] as unknown[]).push(x);
+    size += n;
+  };
+  for (const x of c.capabilities) add('caps', x);
+  for (const x of c.tags) add('tags', x);
+  for (const x of c.certificatesOfOwnership) add('coos', x);
+  if (com || cur.caps.length + cur.tags.length + cur.coos.length > 0) flush();
+  return out;
+}
+
 /** A joined network. See the module documentation. */
 export class Network {
   /** Network id. */
@@ -389,15 +434,7 @@ export class Network {
     const fresh = m.lastPushedCredentials >= this.configTime;
     if (fresh && since <= (repush ? CREDENTIAL_REPUSH_MIN : this.ctx.activityTimeout)) return;
     m.lastPushedCredentials = now;
-    const w = new Writer(1024);
-    encodeNetworkCredentials(w, {
-      coms: c.com ? [c.com] : [],
-      capabilities: c.capabilities,
-      tags: c.tags,
-      revocations: [],
-      coos: c.certificatesOfOwnership,
-    });
-    this.ctx.send(to, Verb.NETWORK_CREDENTIALS, w.finish(), { compress: true });
+    for (const p of credentialPackets(c)) this.ctx.send(to, Verb.NETWORK_CREDENTIALS, p, { compress: true });
   }
 
   /** A peer sent a COM inline (EXT_FRAME / GATHER / MULTICAST_FRAME flag 0x01): offer it. */

@@ -15,6 +15,7 @@
  */
 
 import { formatNetworkId, type MulticastGroup } from '../../protocol/address.ts';
+import type { Revocation } from '../../protocol/credentials/index.ts';
 import {
   decodeConfigChunk,
   decodeError,
@@ -27,6 +28,7 @@ import {
   decodeOk,
   ErrorCode,
   encodeError,
+  encodeNetworkCredentials,
   encodeOk,
   type GatherResults,
   type NetworkCredentials,
@@ -444,11 +446,25 @@ export class Vl2 {
     for (const x of c.tags ?? [])
       apply(x.networkId, w.tags, x, (n) => n.member(x.issuedTo).addTag(n.id, x, lookup));
     for (const x of c.revocations ?? [])
-      apply(x.networkId, w.revocations, x, (n) => n.member(x.target).addRevocation(n.id, x, lookup));
+      apply(x.networkId, w.revocations, x, (n) => {
+        const v = n.member(x.target).addRevocation(n.id, x, lookup);
+        // §8.7: a newly accepted fast-propagate revocation is forwarded to the other members we know.
+        if (v === 'accepted' && x.fastPropagate) this.propagateRevocation(n, x, from);
+        return v;
+      });
     for (const x of c.coos ?? [])
       apply(x.networkId, w.coos, x, (n) => n.member(x.issuedTo).addCoo(n.id, x, lookup));
     if (wait && this.pendingCreds.length < PENDING_CREDENTIALS_LIMIT)
       this.pendingCreds.push({ from, creds: waiting, until });
+  }
+
+  private propagateRevocation(n: Network, rev: Revocation, from: number): void {
+    const w = new Writer(256);
+    encodeNetworkCredentials(w, { coms: [], revocations: [rev] });
+    const payload = w.finish();
+    for (const a of n.members.keys())
+      if (a !== from && a !== rev.target && a !== this.ctx.address)
+        this.ctx.send(a, Verb.NETWORK_CREDENTIALS, payload, { compress: true });
   }
 
   /** Network ids joined, as 16-hex strings (for printing). */
