@@ -15,9 +15,7 @@
  * @module
  */
 
-import { equalBytes } from '../../util/bytes.ts';
 import type { IpAddress, IpSender, IpSendOptions, SendFailure, TransportProtocol } from '../types.ts';
-import { ARP_LEN, ARP_REPLY, ARP_REQUEST, emitArp, parseArp } from '../wire/arp.ts';
 import {
   BROADCAST_MAC,
   ETH_HEADER_LEN,
@@ -27,12 +25,10 @@ import {
   isGroupMac,
   macKey,
   multicastMacFor,
-  writeEthernetHeader,
 } from '../wire/ethernet.ts';
 import { emitIcmpv4, ICMPV4, UNREACH } from '../wire/icmpv4.ts';
 import { emitIcmpv6, ICMPV6, UNREACH6_PORT } from '../wire/icmpv6.ts';
 import {
-  IPV4_ANY,
   IPV6_ALL_NODES,
   ipKey,
   ipv4Key,
@@ -44,6 +40,8 @@ import {
 import { emitIpv4Header, IPPROTO_ICMP, IPPROTO_ICMPV6, IPV4_HEADER_LEN, parseIpv4 } from '../wire/ipv4.ts';
 import { emitIpv6Header, IPV6_HEADER_LEN, NH_NONE, parseIpv6 } from '../wire/ipv6.ts';
 import { NA_FLAG_OVERRIDE } from '../wire/ndp.ts';
+import type { ArpHost } from './arp-handler.ts';
+import { announceArp, ingressArp, sendArpRequest, ZERO_MAC } from './arp-handler.ts';
 import type { LayerCounters, StackCounters } from './counters.ts';
 import { newStackCounters } from './counters.ts';
 import type { DatagramFields } from './framing.ts';
@@ -72,10 +70,7 @@ export const ZT_DEFAULT_MTU = 2800;
 
 /** Loopback packets handled per drain, so two transports answering each other cannot spin forever. */
 const LOOPBACK_BATCH = 1024;
-const ZERO_MAC = new Uint8Array(6);
 const ALL_HOSTS_V4 = new Uint8Array([224, 0, 0, 1]);
-/** RFC 5227 §1.1 DEFEND_INTERVAL: at most one defence of an address per 10 s. */
-const DEFEND_INTERVAL_MS = 10_000;
 /** Options of an {@link Interface}. */
 export interface InterfaceOptions {
   /** Our MAC (6 bytes). On ZeroTier it is derived from the node address and network ID (protocol.md §1.3). */
@@ -139,6 +134,8 @@ export class Interface implements IpSender {
   private readonly ndpHost: NdpHost;
   /** The interface as the ICMP rules see it (icmp-handler.ts). */
   private readonly icmpHost: IcmpHost;
+  /** The interface as the ARP rules see it (arp-handler.ts). */
+  private readonly arpHost: ArpHost;
   readonly reassembly4: Reassembler;
   readonly reassembly6: Reassembler;
   private readonly emitHook: (frame: Uint8Array) => void;
@@ -152,8 +149,6 @@ export class Interface implements IpSender {
   private readonly icmpBucket: TokenBucket;
   /** Source MAC of the frame being processed (to answer an NS without resolving its sender). */
   private rxSrcMac: Uint8Array = ZERO_MAC;
-  /** When we last defended each IPv4 address against a conflicting ARP (RFC 5227 §2.4). */
-  private readonly defended = new Map<number, number>();
   /** True while datagrams we sent to ourselves are being delivered (127/8 and ::1 are valid only then). */
   private fromLoopback = false;
 
@@ -170,7 +165,7 @@ export class Interface implements IpSender {
     this.icmpBucket = new TokenBucket(opts.icmpRateLimit?.burst ?? 50, opts.icmpRateLimit?.perSecond ?? 1000);
     this.arp = new NeighborCache(
       {
-        probe: (ip, m) => this.sendArpRequest(ip, m),
+        probe: (ip, m) => sendArpRequest(this.arpHost, ip, m),
         failed: (_ip, p) => reportUnresolved(this.icmpHost, p, this.counters.arp),
       },
       opts.neighbor,
@@ -194,6 +189,17 @@ export class Interface implements IpSender {
         this.sendIpv6(IPPROTO_ICMPV6, src, dst, msg, { ttl: 255 }, mac);
       },
       flush: (frames, mac) => this.flush(frames, mac),
+    };
+    this.arpHost = {
+      mac: this.mac,
+      table: this.table,
+      cache: this.arp,
+      counters: this.counters.arp,
+      defended: new Map<number, number>(),
+      now: () => this.now,
+      sourceFor: (dst) => this.sourceFor(dst),
+      flush: (frames, mac) => this.flush(frames, mac),
+      emitFrame: (f) => this.emitFrame(f),
     };
     this.icmpHost = {
       counters: this.counters,
@@ -234,7 +240,7 @@ export class Interface implements IpSender {
     if (!this.table.addAddress(address, prefixLength)) return;
     if (address.length === 4) {
       this.arp.delete(ipv4Key(address));
-      this.sendArp(ARP_REQUEST, address, ZERO_MAC, address, BROADCAST_MAC);
+      announceArp(this.arpHost, address);
     } else {
       this.ndp.delete(ipKey(address));
       this.joinGroup(solicitedNode(address));
@@ -411,7 +417,7 @@ export class Interface implements IpSender {
     const linkGroup = isGroupMac(frame, 0);
     if (type === ETHERTYPE_IPV4) this.ingressIpv4(payload, linkGroup);
     else if (type === ETHERTYPE_IPV6) this.ingressIpv6(payload);
-    else if (type === ETHERTYPE_ARP) this.ingressArp(payload);
+    else if (type === ETHERTYPE_ARP) ingressArp(this.arpHost, payload);
     else c.drop('unknown-ethertype');
     this.drainLoopback();
   }
@@ -429,34 +435,6 @@ export class Interface implements IpSender {
       else this.ingressIpv6(p);
     }
     this.fromLoopback = false;
-  }
-
-  private ingressArp(b: Uint8Array) {
-    const c = this.counters.arp;
-    const r = parseArp(b);
-    if (!r.ok) return c.drop(r.reason);
-    const a = r.value;
-    if (equalBytes(a.senderMac, this.mac)) return c.drop('own-source');
-    c.in++;
-    const senderKey = ipv4Key(a.senderIp);
-    if (this.table.isLocalKey(senderKey)) {
-      // Someone else claims our address. RFC 5227 §2.4(b): defend once per DEFEND_INTERVAL with an
-      // announcement, so the other hosts' caches point back at us; beyond that, only count it.
-      c.drop('address-conflict');
-      const last = this.defended.get(senderKey) ?? Number.NEGATIVE_INFINITY;
-      if (this.now - last >= DEFEND_INTERVAL_MS) {
-        this.defended.set(senderKey, this.now);
-        this.sendArp(ARP_REQUEST, a.senderIp, ZERO_MAC, a.senderIp, BROADCAST_MAC);
-      }
-      return;
-    }
-    const forUs = this.table.isLocalKey(ipv4Key(a.targetIp));
-    // RFC 826 "merge": refresh an existing entry; create one only when the packet is for us. A sender of
-    // 0.0.0.0 is an RFC 5227 probe and says nothing about where an address lives.
-    if (!isUnspecified(a.senderIp) && !isGroupMac(a.senderMac))
-      this.flush(this.arp.update(senderKey, a.senderIp, a.senderMac, this.now, forUs), a.senderMac);
-    if (forUs && a.operation === ARP_REQUEST)
-      this.sendArp(ARP_REPLY, a.targetIp, a.senderMac, a.senderIp, a.senderMac);
   }
 
   private ingressIpv4(pkt: Uint8Array, linkGroup: boolean) {
@@ -766,25 +744,6 @@ export class Interface implements IpSender {
     let ok = true;
     for (const f of frames) if (!cache.enqueue(key, hop!, f, this.now)) ok = false;
     return ok ? true : 'queue-full';
-  }
-
-  private sendArp(
-    op: number,
-    senderIp: Uint8Array,
-    targetMac: Uint8Array,
-    targetIp: Uint8Array,
-    ethDst: Uint8Array,
-  ) {
-    const f = new Uint8Array(ETH_HEADER_LEN + ARP_LEN);
-    writeEthernetHeader(f, 0, ethDst, this.mac, ETHERTYPE_ARP);
-    emitArp({ operation: op, senderMac: this.mac, senderIp, targetMac, targetIp }, f, ETH_HEADER_LEN);
-    this.counters.arp.out++;
-    this.emitFrame(f);
-  }
-
-  private sendArpRequest(ip: IpAddress, unicastMac: Uint8Array | null): void {
-    const src = this.sourceFor(ip) ?? IPV4_ANY;
-    this.sendArp(ARP_REQUEST, src, ZERO_MAC, ip, unicastMac ?? BROADCAST_MAC);
   }
 }
 
