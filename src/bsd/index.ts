@@ -31,7 +31,7 @@ import { type BsdOptions, BsdSockets } from './sockets.ts';
 export type { SocketStackBinding } from './binding.ts';
 export * from './constants.ts';
 export type { Linger } from './entry.ts';
-export type { BsdOptions, PollFd, SockAddr, SockOptValue } from './sockets.ts';
+export type { BsdOptions, MembershipRequest, PollFd, SockAddr, SockOptValue } from './sockets.ts';
 export { BsdSockets, sockaddr } from './sockets.ts';
 
 /** The BSD socket calls of one stack (`node.bsd`). */

@@ -9,8 +9,19 @@ import { parseIp, toV4Mapped } from '../stack/wire/ip-address.ts';
 import * as K from './constants.ts';
 import type { Entry, Linger } from './entry.ts';
 
-/** A value for `setsockopt`: an int (booleans count as 0/1), a linger, or a multicast group (address text). */
-export type SockOptValue = number | boolean | Linger | string;
+/** `struct ip_mreq` / `struct ipv6_mreq` with text addresses (the interface is ignored: one interface). */
+export interface MembershipRequest {
+  imr_multiaddr?: string;
+  imr_interface?: string;
+  ipv6mr_multiaddr?: string;
+  ipv6mr_interface?: number;
+}
+
+/**
+ * A value for `setsockopt`: an int (booleans count as 0/1), a {@link Linger}, or a multicast group for the
+ * membership options (the group's text, or a {@link MembershipRequest}).
+ */
+export type SockOptValue = number | boolean | Linger | string | MembershipRequest;
 
 /** A multicast group given as text, in the socket's family (IPv4 groups on AF_INET6 sockets are v4-mapped). */
 function groupFor(e: Entry, text: string): Uint8Array | null {
@@ -55,7 +66,7 @@ export function setOption(e: Entry, level: number, name: number, value: SockOptV
           }
           return 0;
         case K.SO_LINGER:
-          if (typeof value !== 'object' || value === null) return K.EINVAL;
+          if (typeof value !== 'object' || value === null || !('l_onoff' in value)) return K.EINVAL;
           e.linger = { l_onoff: value.l_onoff ? 1 : 0, l_linger: Math.max(0, value.l_linger | 0) };
           return 0;
         case K.SO_RCVTIMEO:
@@ -225,8 +236,14 @@ function setIpOption(e: Entry, level: number, name: number, value: SockOptValue,
     case K.IPV6_JOIN_GROUP:
     case K.IPV6_LEAVE_GROUP: {
       if (!u) return K.ENOPROTOOPT;
-      if (typeof value !== 'string') return K.EINVAL;
-      const g = groupFor(e, value);
+      const text =
+        typeof value === 'string'
+          ? value
+          : typeof value === 'object' && value !== null
+            ? ((value as MembershipRequest).imr_multiaddr ?? (value as MembershipRequest).ipv6mr_multiaddr)
+            : undefined;
+      if (typeof text !== 'string') return K.EINVAL;
+      const g = groupFor(e, text);
       if (!g) return K.EINVAL;
       const join = name === K.IP_ADD_MEMBERSHIP || name === K.IPV6_JOIN_GROUP;
       try {

@@ -37,7 +37,7 @@ import * as K from './constants.ts';
 import { Entry, type Linger } from './entry.ts';
 import { getOption, type SockOptValue, setOption } from './options.ts';
 
-export type { SockOptValue } from './options.ts';
+export type { MembershipRequest, SockOptValue } from './options.ts';
 
 /** A socket address filled in by `accept`, `recvfrom`, `getsockname` and `getpeername`. */
 export interface SockAddr {
@@ -202,12 +202,17 @@ export class BsdSockets {
   /**
    * Connects to `address`:`port`. Stream sockets: resolves 0 once established, or `-errno` (ECONNREFUSED,
    * ETIMEDOUT, EHOSTUNREACH…); non-blocking ones answer -EINPROGRESS (then poll for POLLOUT and read
-   * SO_ERROR). Datagram sockets: fixes the peer.
+   * SO_ERROR). Datagram sockets: fixes the peer (`address` '' dissolves it, as AF_UNSPEC does in C).
    */
   async connect(fd: number, address: string, port: number): Promise<number> {
     const e = this.get(fd);
     if (!e) return this.fail(K.EBADF);
     if (!Number.isInteger(port) || port < 0 || port > 65535) return this.fail(K.EINVAL);
+    if (e.udp && address === '') {
+      // AF_UNSPEC in C: dissolve the association of a datagram socket.
+      e.udp.disconnect();
+      return 0;
+    }
     const ip = this.parse(e, address, false);
     if (typeof ip === 'number') return this.fail(ip);
     if (e.udp) {
