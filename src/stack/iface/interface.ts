@@ -461,20 +461,16 @@ export class Interface implements IpSender {
       const key = `${ipv4Key(h.src)}:${dk}:${h.protocol}:${h.ident}`;
       const data = pkt.subarray(h.headerLen, h.totalLen);
       const ctx = h.fragOffset === 0 ? pkt.subarray(0, Math.min(h.totalLen, h.headerLen + 8)) : null;
-      const res = this.reassembly4.add(
+      const full = this.reassemble(
+        this.reassembly4,
         key,
         h.fragOffset,
         h.moreFragments,
         data,
-        this.now,
         IPV4_HEADER_LEN,
         ctx,
       );
-      if (res.status === 'dropped') return this.counters.reassembly.drop(res.reason);
-      this.counters.reassembly.in++;
-      if (res.status === 'pending') return;
-      this.counters.reassembly.out++;
-      const full = res.packet;
+      if (full === null) return;
       emitIpv4Header(
         {
           totalLen: full.length,
@@ -493,6 +489,31 @@ export class Interface implements IpSender {
     }
     c.in++;
     this.dispatch4(h.protocol, h.src, h.dst, pkt.subarray(0, h.totalLen), h.headerLen, unicast);
+  }
+
+  /**
+   * Adds a fragment to `r` and counts it: the whole datagram (with `headerRoom` free bytes in front) when
+   * it completes, else null (still pending, or dropped and counted).
+   */
+  private reassemble(
+    r: Reassembler,
+    key: string,
+    offset: number,
+    more: boolean,
+    data: Uint8Array,
+    headerRoom: number,
+    ctx: Uint8Array | null,
+  ): Uint8Array | null {
+    const c = this.counters.reassembly;
+    const res = r.add(key, offset, more, data, this.now, headerRoom, ctx);
+    if (res.status === 'dropped') {
+      c.drop(res.reason);
+      return null;
+    }
+    c.in++;
+    if (res.status === 'pending') return null;
+    c.out++;
+    return res.packet;
   }
 
   private dispatch4(
@@ -563,23 +584,16 @@ export class Interface implements IpSender {
       const key = `${ipKey(h.src)}:${dk}:${f.ident}`;
       const ctx = f.fragOffset === 0 ? pkt.subarray(0, Math.min(h.end, f.headerOffset + 8 + 8)) : null;
       const data = pkt.subarray(h.payloadOffset, h.end);
-      const res = this.reassembly6.add(
+      const full = this.reassemble(
+        this.reassembly6,
         key,
         f.fragOffset,
         f.moreFragments,
         data,
-        this.now,
         IPV6_HEADER_LEN,
         ctx,
       );
-      if (res.status === 'dropped') {
-        this.counters.reassembly.drop(res.reason);
-        return;
-      }
-      this.counters.reassembly.in++;
-      if (res.status === 'pending') return;
-      this.counters.reassembly.out++;
-      const full = res.packet;
+      if (full === null) return;
       // Rebuild a plain header (the unfragmentable extension headers, if any, were only for transit) and walk
       // the fragmentable part's own headers again.
       emitIpv6Header(
