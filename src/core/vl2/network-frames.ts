@@ -22,6 +22,7 @@ import {
   encodeMulticastGather,
   encodeOk,
   type GatherResults,
+  MulticastFrameFlag,
   Verb,
 } from '../../protocol/verbs/index.ts';
 import { Writer } from '../../util/result.ts';
@@ -29,6 +30,7 @@ import {
   checkExtFrameAddressing,
   checkMulticastFrameAddressing,
   classifyOutgoingFrame,
+  isBridge,
 } from './frame-checks.ts';
 import { emulateNeighborAdvertisement } from './ndp-emulation.ts';
 import type { Network } from './network.ts';
@@ -160,7 +162,12 @@ export function sendFrameFromPort(net: Network, frame: Uint8Array): boolean {
       return sendMulticast(net, k.group, k.srcMac, k.etherType, payload);
     }
     case 'bridged': {
-      let bridges = specialistsWith(c, SpecialistFlag.ACTIVE_BRIDGE).filter((b) => b !== net.ctx.address);
+      // §9.10: to the bridge that MAC was learned behind, else to all active bridges.
+      const learned = net.bridgeRoutes.get(k.dstMac);
+      let bridges =
+        learned !== undefined
+          ? [learned]
+          : specialistsWith(c, SpecialistFlag.ACTIVE_BRIDGE).filter((b) => b !== net.ctx.address);
       if (bridges.length === 0) {
         net.drop('tx-no-bridge');
         return false;
@@ -262,6 +269,24 @@ export function sendMulticast(
   }
   const now = net.ctx.now();
   const me = net.ctx.address;
+  // §9.7: with multicast replicators (and us neither one nor a bridge), one frame to a replicator,
+  // source MAC included and "please replicate" set, instead of the fan-out.
+  const replicators = specialistsWith(c, SpecialistFlag.MULTICAST_REPLICATOR);
+  if (replicators.length > 0 && !replicators.includes(me) && !isBridge(c, me)) {
+    const to = replicators[0];
+    net.pushCredentials(to);
+    const w = new Writer(40 + payload.length);
+    encodeMulticastFrame(w, {
+      nwid: net.id,
+      flags: MulticastFrameFlag.REPLICATE,
+      srcMac,
+      group,
+      etherType,
+      data: payload,
+    });
+    net.ctx.send(to, Verb.MULTICAST_FRAME, w.finish());
+    return true;
+  }
   const bridges = specialistsWith(c, SpecialistFlag.ACTIVE_BRIDGE).filter((b) => b !== me);
   const known = shuffle(
     net,
@@ -415,6 +440,8 @@ export function receiveFrame(
         return;
       }
     }
+    // §9.10: a foreign source MAC from an accepted EXT_FRAME lives behind that bridge.
+    if (srcMac !== macForAddress(from, net.id)) net.learnBridgeRoute(srcMac, from);
     if ((ext.flags & EXT_FRAME_FLAG_ACK) !== 0) {
       const w = new Writer(17);
       encodeOk(w, {
@@ -452,6 +479,7 @@ export function receiveMulticastFrame(
     net.drop(`rx-${v}`);
     return;
   }
+  if (srcMac !== macForAddress(from, net.id)) net.learnBridgeRoute(srcMac, from);
   const m = net.member(from);
   const d = filterIncoming(
     c,

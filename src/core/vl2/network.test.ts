@@ -8,10 +8,15 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { inspectDatagrams } from '../../cli/inspect/command.ts';
 import { readPcap } from '../../cli/inspect/pcap.ts';
-import { formatNetworkId, parseAddress } from '../../protocol/address.ts';
+import { formatNetworkId, macToBytes, parseAddress } from '../../protocol/address.ts';
 import { CertificateOfMembership, Tag } from '../../protocol/credentials/index.ts';
 import { Identity } from '../../protocol/identity.ts';
-import { emptyNetworkConfig, encodeNetworkConfig, NetconfFlag } from '../../protocol/netconf.ts';
+import {
+  emptyNetworkConfig,
+  encodeNetworkConfig,
+  NetconfFlag,
+  SpecialistFlag,
+} from '../../protocol/netconf.ts';
 import {
   decodeNetworkConfigRequest,
   decodeNetworkCredentials,
@@ -27,6 +32,7 @@ import {
   type Vl2Context,
   type Vl2Event,
 } from './network.ts';
+import { receiveFrame } from './network-frames.ts';
 
 const dir = new URL('../../../test/vectors/lab-capture-1/', import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8'));
@@ -270,5 +276,65 @@ describe('Network config client', () => {
       c.tags.map((t) => t.id),
     );
     assert.equal(credentialPackets(emptyNetworkConfig(nwid, me.address)).length, 0);
+  });
+});
+
+describe('Network bridging and multicast replicators (§9.7, §9.10)', () => {
+  const ctrl = ids.get('root')!;
+  const me = ids.get('a')!;
+  const nwid = (BigInt(ctrl.address) << 24n) | 0x43n;
+  const B1 = 0x1111111111;
+  const B2 = 0x2222222222;
+  const FOREIGN = 0x0a0b0c0d0e0f; // a MAC behind a bridge (first octet is not the network's)
+
+  function network(specialists: bigint[]) {
+    const k = context(me.address, [ctrl]);
+    const c = emptyNetworkConfig(nwid, me.address);
+    c.type = 1; // public: no COM needed
+    c.multicastLimit = 32;
+    c.rules = [{ not: false, or: false, type: 1 }];
+    c.specialists = specialists;
+    c.staticIps = [{ family: 4, ip: Uint8Array.of(10, 0, 0, 5), port: 24 }];
+    const net = new Network(k.ctx, nwid, encodeNetworkConfig(c));
+    assert.equal(net.status, 'OK');
+    return { net, ...k };
+  }
+  const eth = (dst: number, src: number, type: number, len = 28) => {
+    const f = new Uint8Array(14 + len);
+    macToBytes(dst, f, 0);
+    macToBytes(src, f, 6);
+    f[12] = type >> 8;
+    f[13] = type & 0xff;
+    return f;
+  };
+
+  it('a bridged destination goes to every active bridge until its route is learned, then to that bridge', () => {
+    const { net, sent } = network([
+      SpecialistFlag.ACTIVE_BRIDGE | BigInt(B1),
+      SpecialistFlag.ACTIVE_BRIDGE | BigInt(B2),
+    ]);
+    assert.equal(net.port.send(eth(FOREIGN, net.mac, 0x0800)), true);
+    const ext = () => sent.filter((x) => x.verb === Verb.EXT_FRAME).map((x) => x.to);
+    assert.deepEqual(ext().sort(), [B1, B2].sort());
+    // An EXT_FRAME from B2 with FOREIGN as its source teaches the route.
+    receiveFrame(net, B2, Verb.EXT_FRAME, 1n, 0x0800, new Uint8Array(28), {
+      srcMac: FOREIGN,
+      dstMac: net.mac,
+      flags: 0,
+    });
+    assert.equal(net.bridgeRoutes.get(FOREIGN), B2);
+    sent.length = 0;
+    net.port.send(eth(FOREIGN, net.mac, 0x0800));
+    assert.deepEqual(ext(), [B2]);
+  });
+
+  it('with a multicast replicator, one MULTICAST_FRAME (flags 0x0c, source MAC) goes to it', () => {
+    const { net, sent } = network([SpecialistFlag.MULTICAST_REPLICATOR | BigInt(B1)]);
+    assert.equal(net.port.send(eth(0x01005e000001, net.mac, 0x0800)), true);
+    const mf = sent.filter((x) => x.verb === Verb.MULTICAST_FRAME);
+    assert.equal(mf.length, 1);
+    assert.equal(mf[0].to, B1);
+    assert.equal(mf[0].payload[8], 0x0c);
+    assert.equal(sent.filter((x) => x.verb === Verb.MULTICAST_GATHER).length, 0);
   });
 });

@@ -29,9 +29,11 @@ import {
 } from '../../protocol/netconf.ts';
 import { decodeAuthInfo } from '../../protocol/netconf-metadata.ts';
 import {
+  CONFIG_CHUNK_FLAG_FAST_PROPAGATE,
   ConfigAssembler,
   type ConfigChunk,
   type DecodedConfigChunk,
+  encodeConfigChunk,
   encodeMulticastLike,
   encodeNetworkCredentials,
   splitMulticastLike,
@@ -129,6 +131,8 @@ const CREDENTIAL_REPUSH_MIN = 1_000;
  * node is not online), try again this soon rather than a whole period later.
  */
 const SEND_FAILURE_RETRY = 5_000;
+/** Bound of the learned bridge routes (oldest forgotten first). */
+const MAX_BRIDGE_ROUTES = 4096;
 
 /** Largest NETWORK_CREDENTIALS payload we send (a packet carries ≈ 10 KB, §9.8 "split across as many packets as needed"). */
 export const CREDENTIALS_PACKET_MAX = 8_000;
@@ -193,6 +197,8 @@ export class Network {
   readonly members = new Map<number, Membership>();
   /** Who LIKEs which group. */
   readonly multicast = new MulticastTable();
+  /** Bridged MACs learned from EXT_FRAME / MULTICAST_FRAME sources → the bridge they live behind (§9.10). */
+  readonly bridgeRoutes = new Map<number, number>();
   /** SSO URL from the controller's AUTHENTICATION_REQUIRED error. */
   authenticationUrl = '';
   /** Time our current config was applied (credential pushes restart then). */
@@ -249,6 +255,16 @@ export class Network {
       this.members.set(address, m);
     }
     return m;
+  }
+
+  /** Learns that `mac` (not a ZeroTier MAC of this network) is reached through bridge `via` (§9.10). */
+  learnBridgeRoute(mac: number, via: number): void {
+    if (this.bridgeRoutes.size >= MAX_BRIDGE_ROUTES && !this.bridgeRoutes.has(mac)) {
+      const oldest = this.bridgeRoutes.keys().next();
+      if (!oldest.done) this.bridgeRoutes.delete(oldest.value);
+    }
+    this.bridgeRoutes.delete(mac);
+    this.bridgeRoutes.set(mac, via);
   }
 
   /** The gate (§9.8) for `address`. */
@@ -343,6 +359,16 @@ export class Network {
     if (r.kind === 'dropped') {
       this.drop(`config-${r.reason}`);
       return false;
+    }
+    // §6.13 flag 0x01: a new, verified chunk is re-sent to the other members we know (duplicates
+    // were dropped above, so this cannot loop).
+    if (chunk.meta && (chunk.meta.flags & CONFIG_CHUNK_FLAG_FAST_PROPAGATE) !== 0) {
+      const w = new Writer(chunk.data.length + 160);
+      encodeConfigChunk(w, chunk);
+      const payload = w.finish();
+      for (const a of this.members.keys())
+        if (a !== from && a !== this.ctx.address && a !== this.controller)
+          this.ctx.send(a, Verb.NETWORK_CONFIG, payload, { compress: true });
     }
     if (r.kind === 'pending') return false;
     const applied = this.applyDictionary(r.dictionary, true);
