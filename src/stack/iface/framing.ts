@@ -29,6 +29,44 @@ export interface DatagramFields {
   tos: number;
 }
 
+/** Writes the IPv4 header of a datagram (or of one of its fragments) with `f`'s addresses, TTL and TOS. */
+function writeIpv4Header(
+  f: DatagramFields,
+  ident: number,
+  totalLen: number,
+  dontFragment: boolean,
+  moreFragments: boolean,
+  fragOffset: number,
+  buf: Uint8Array,
+  off: number,
+): void {
+  const h = {
+    totalLen,
+    ident,
+    protocol: f.protocol,
+    src: f.src,
+    dst: f.dst,
+    ttl: f.ttl,
+    tos: f.tos,
+    dontFragment,
+    moreFragments,
+    fragOffset,
+  };
+  emitIpv4Header(h, buf, off);
+}
+
+/** Writes the fixed IPv6 header with `f`'s addresses, hop limit and traffic class. */
+function writeIpv6Header(
+  f: DatagramFields,
+  payloadLen: number,
+  nextHeader: number,
+  buf: Uint8Array,
+  off: number,
+): void {
+  const h = { payloadLen, nextHeader, src: f.src, dst: f.dst, hopLimit: f.ttl, trafficClass: f.tos };
+  emitIpv6Header(h, buf, off);
+}
+
 /**
  * The frames of one IPv4 datagram. Fragments when `20 + payload` exceeds `mtu` (every fragment but the last
  * carries a multiple of 8 bytes); the caller has already refused that when Don't Fragment is wanted.
@@ -47,17 +85,7 @@ export function buildIpv4Frames(
     // The per-segment path (TCP): one allocation, one copy, no intermediate objects beyond the header fields.
     const fr = new Uint8Array(ETH_HEADER_LEN + total);
     writeEthernetHeader(fr, 0, dstMac ?? ZERO_MAC, srcMac, ETHERTYPE_IPV4);
-    const h = {
-      totalLen: total,
-      ident,
-      protocol: f.protocol,
-      src: f.src,
-      dst: f.dst,
-      ttl: f.ttl,
-      tos: f.tos,
-      dontFragment,
-    };
-    emitIpv4Header(h, fr, ETH_HEADER_LEN);
+    writeIpv4Header(f, ident, total, dontFragment, false, 0, fr, ETH_HEADER_LEN);
     fr.set(payload, ETH_HEADER_LEN + IPV4_HEADER_LEN);
     return [fr];
   }
@@ -67,21 +95,7 @@ export function buildIpv4Frames(
     const n = Math.min(chunk, payload.length - off);
     const fr = new Uint8Array(ETH_HEADER_LEN + IPV4_HEADER_LEN + n);
     writeEthernetHeader(fr, 0, dstMac ?? ZERO_MAC, srcMac, ETHERTYPE_IPV4);
-    emitIpv4Header(
-      {
-        totalLen: IPV4_HEADER_LEN + n,
-        ident,
-        protocol: f.protocol,
-        src: f.src,
-        dst: f.dst,
-        ttl: f.ttl,
-        tos: f.tos,
-        moreFragments: off + n < payload.length,
-        fragOffset: off,
-      },
-      fr,
-      ETH_HEADER_LEN,
-    );
+    writeIpv4Header(f, ident, IPV4_HEADER_LEN + n, false, off + n < payload.length, off, fr, ETH_HEADER_LEN);
     fr.set(payload.subarray(off, off + n), ETH_HEADER_LEN + IPV4_HEADER_LEN);
     frames.push(fr);
   }
@@ -100,18 +114,7 @@ export function buildIpv6Frames(
   if (IPV6_HEADER_LEN + payload.length <= mtu) {
     const fr = new Uint8Array(ETH_HEADER_LEN + IPV6_HEADER_LEN + payload.length);
     writeEthernetHeader(fr, 0, dstMac ?? ZERO_MAC, srcMac, ETHERTYPE_IPV6);
-    emitIpv6Header(
-      {
-        payloadLen: payload.length,
-        nextHeader: f.protocol,
-        src: f.src,
-        dst: f.dst,
-        hopLimit: f.ttl,
-        trafficClass: f.tos,
-      },
-      fr,
-      ETH_HEADER_LEN,
-    );
+    writeIpv6Header(f, payload.length, f.protocol, fr, ETH_HEADER_LEN);
     fr.set(payload, ETH_HEADER_LEN + IPV6_HEADER_LEN);
     return [fr];
   }
@@ -122,18 +125,7 @@ export function buildIpv6Frames(
     const n = Math.min(chunk, payload.length - off);
     const fr = new Uint8Array(head + n);
     writeEthernetHeader(fr, 0, dstMac ?? ZERO_MAC, srcMac, ETHERTYPE_IPV6);
-    emitIpv6Header(
-      {
-        payloadLen: IPV6_FRAG_HEADER_LEN + n,
-        nextHeader: NH_FRAGMENT,
-        src: f.src,
-        dst: f.dst,
-        hopLimit: f.ttl,
-        trafficClass: f.tos,
-      },
-      fr,
-      ETH_HEADER_LEN,
-    );
+    writeIpv6Header(f, IPV6_FRAG_HEADER_LEN + n, NH_FRAGMENT, fr, ETH_HEADER_LEN);
     emitIpv6FragmentHeader(
       f.protocol,
       off,
@@ -152,32 +144,12 @@ export function buildIpv6Frames(
 export function buildLoopbackPacket(f: DatagramFields, ident: number, payload: Uint8Array): Uint8Array {
   if (f.dst.length === 4) {
     const p = new Uint8Array(IPV4_HEADER_LEN + payload.length);
-    const h = {
-      totalLen: p.length,
-      ident,
-      protocol: f.protocol,
-      src: f.src,
-      dst: f.dst,
-      ttl: f.ttl,
-      tos: f.tos,
-    };
-    emitIpv4Header(h, p, 0);
+    writeIpv4Header(f, ident, p.length, false, false, 0, p, 0);
     p.set(payload, IPV4_HEADER_LEN);
     return p;
   }
   const p = new Uint8Array(IPV6_HEADER_LEN + payload.length);
-  emitIpv6Header(
-    {
-      payloadLen: payload.length,
-      nextHeader: f.protocol,
-      src: f.src,
-      dst: f.dst,
-      hopLimit: f.ttl,
-      trafficClass: f.tos,
-    },
-    p,
-    0,
-  );
+  writeIpv6Header(f, payload.length, f.protocol, p, 0);
   p.set(payload, IPV6_HEADER_LEN);
   return p;
 }
