@@ -207,6 +207,9 @@ export class Socket extends EventEmitter {
       address = '';
     } else if (address === undefined) address = '';
     if (typeof address !== 'string') throw invalidArgType('address', 'of type string', address);
+    // Node would throw this from `once('connect', callback)`, possibly later from the bind queue: at once here.
+    if (callback !== undefined && typeof callback !== 'function')
+      throw invalidArgType('callback', 'of type function', callback);
     if (this.connectState !== CONNECT_DISCONNECTED) throw codeError('ERR_SOCKET_DGRAM_IS_CONNECTED');
     this.connectState = CONNECT_CONNECTING;
     if (this.bindState === BIND_UNBOUND) this.bind({ port: 0 });
@@ -654,6 +657,9 @@ export class Socket extends EventEmitter {
   }
 
   private groupArg(groupText: string, iface: string | undefined, syscall: string): Uint8Array {
+    if (typeof groupText !== 'string') throw invalidArgType('multicastAddress', 'of type string', groupText);
+    if (iface !== undefined && typeof iface !== 'string')
+      throw invalidArgType('interfaceAddress', 'of type string', iface);
     const group = this.parseFamily(groupText);
     if (!group || !isMulticast(group)) throw systemError('EINVAL', syscall);
     if (iface !== undefined) {
@@ -733,7 +739,7 @@ function sliceBuffer(buffer: unknown, offset: unknown, length: unknown): Uint8Ar
   return v.subarray(off, off + len);
 }
 
-/** One datagram payload from a message or a list of them (copied so later changes by the caller don't leak in). */
+/** One datagram payload from a message or a list of them (a list is concatenated; a single buffer is used as is, as Node keeps a reference until the send happens). */
 function toBytes(buffer: unknown): Uint8Array {
   if (Array.isArray(buffer)) {
     const parts: Uint8Array[] = [];
