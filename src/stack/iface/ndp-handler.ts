@@ -20,6 +20,7 @@ import {
   emitNeighborMessage,
   NA_FLAG_OVERRIDE,
   NA_FLAG_SOLICITED,
+  type NeighborMessage,
   OPT_SOURCE_LLADDR,
   OPT_TARGET_LLADDR,
   parseNeighborMessage,
@@ -46,6 +47,46 @@ export interface NdpHost {
   flush(frames: Uint8Array[], mac: Uint8Array): void;
 }
 
+/**
+ * The checks every NDP message starts with (RFC 4861 §7.1.1, §7.1.2, §8.1): hop limit 255 (so it cannot
+ * come from off-link) and code 0. Counts the drop and returns false when one fails.
+ */
+function hopLimitAndCodeOk(h: NdpHost, code: number, hopLimit: number): boolean {
+  if (hopLimit !== 255) {
+    h.counters.drop('bad-hop-limit');
+    return false;
+  }
+  if (code !== 0) {
+    h.counters.drop('bad-code');
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Validates an NS or NA (hop limit, code, body and options, a unicast target) and returns its target and
+ * link-layer option; null (the drop counted) when it is invalid.
+ */
+function checkedNeighborMessage(
+  h: NdpHost,
+  code: number,
+  body: Uint8Array,
+  hopLimit: number,
+  option: number,
+): NeighborMessage | null {
+  if (!hopLimitAndCodeOk(h, code, hopLimit)) return null;
+  const r = parseNeighborMessage(body, option);
+  if (!r.ok) {
+    h.counters.drop(r.reason);
+    return null;
+  }
+  if (r.value.target[0] === 0xff) {
+    h.counters.drop('multicast-target');
+    return null;
+  }
+  return r.value;
+}
+
 /** Handles a Neighbor Solicitation (RFC 4861 §7.1.1 validation, §7.2.3–7.2.4 processing). */
 export function handleNs(
   h: NdpHost,
@@ -56,12 +97,9 @@ export function handleNs(
   hopLimit: number,
 ) {
   const c = h.counters;
-  if (hopLimit !== 255) return c.drop('bad-hop-limit');
-  if (code !== 0) return c.drop('bad-code');
-  const r = parseNeighborMessage(body, OPT_SOURCE_LLADDR);
-  if (!r.ok) return c.drop(r.reason);
-  const { target, lladdr } = r.value;
-  if (target[0] === 0xff) return c.drop('multicast-target');
+  const m = checkedNeighborMessage(h, code, body, hopLimit, OPT_SOURCE_LLADDR);
+  if (m === null) return;
+  const { target, lladdr } = m;
   const fromUnspecified = isUnspecified(src);
   if (fromUnspecified && (lladdr || !(dst[0] === 0xff && dst[11] === 1 && dst[12] === 0xff)))
     return c.drop('bad-dad-probe');
@@ -87,12 +125,9 @@ export function handleNa(
   hopLimit: number,
 ) {
   const c = h.counters;
-  if (hopLimit !== 255) return c.drop('bad-hop-limit');
-  if (code !== 0) return c.drop('bad-code');
-  const r = parseNeighborMessage(body, OPT_TARGET_LLADDR);
-  if (!r.ok) return c.drop(r.reason);
-  const { target, lladdr } = r.value;
-  if (target[0] === 0xff) return c.drop('multicast-target');
+  const m = checkedNeighborMessage(h, code, body, hopLimit, OPT_TARGET_LLADDR);
+  if (m === null) return;
+  const { target, lladdr } = m;
   if (dst[0] === 0xff && flags & NA_FLAG_SOLICITED) return c.drop('solicited-to-multicast');
   c.in++;
   if (h.table.isLocalKey(ipKey(target))) return c.drop('address-conflict');
@@ -112,8 +147,7 @@ export function handleRedirect(
   hopLimit: number,
 ) {
   const c = h.counters;
-  if (hopLimit !== 255) return c.drop('bad-hop-limit');
-  if (code !== 0) return c.drop('bad-code');
+  if (!hopLimitAndCodeOk(h, code, hopLimit)) return;
   if (!isLinkLocalV6(src)) return c.drop('redirect-not-link-local');
   if (body.length < 32) return c.drop('truncated');
   const target = body.slice(0, 16);
