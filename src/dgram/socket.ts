@@ -105,6 +105,8 @@ export class Socket extends EventEmitter {
   private sendBufferSize: number;
   private readonly anySource = new Map<string, number>();
   private readonly sourceSpecific: Array<{ source: Uint8Array; group: Uint8Array }> = [];
+  private lastHost = '';
+  private lastIp: Uint8Array | null = null;
 
   /** Prefer `createSocket`; `listener` is added for `'message'`. */
   constructor(
@@ -673,10 +675,19 @@ export class Socket extends EventEmitter {
   /** Resolves `host` for this socket's family, always asynchronously (Node's lookup is). */
   private resolve(host: string, cb: (err: DgramSystemError | null, ip: Uint8Array | null) => void): void {
     const family = this.type === 'udp4' ? 4 : 6;
+    if (host === this.lastHost && this.lastIp) {
+      // A stream of sends to one peer parses its address once (never mutated: safe to share).
+      process.nextTick(cb, null, this.lastIp);
+      return;
+    }
     const literal = host === 'localhost' ? this.loopback() : host;
     const ip = parseIp(literal.split('%')[0]);
     if (ip) {
       const mapped = family === 6 && ip.length === 4 ? toV4Mapped(ip) : ip;
+      if (mapped.length === (family === 4 ? 4 : 16)) {
+        this.lastHost = host;
+        this.lastIp = mapped;
+      }
       // Node's handle refuses an address of the other family (udp4 given '::1'): EINVAL.
       if (mapped.length !== (family === 4 ? 4 : 16))
         process.nextTick(cb, systemError('EINVAL', 'bind', host), null);
