@@ -95,8 +95,16 @@ export class Vl2 {
       activityTimeout: opts.activityTimeoutMs ?? 30_000,
       os: opts.os ?? DEFAULT_OS,
       now: () => (opts.clock ? opts.clock() : this.lastNow),
-      send: (to: number, verb: number, payload: Uint8Array, o?: SendOptions) =>
-        node.sendToPeer(to, verb, payload, this.ctx.now(), o),
+      send: (to: number, verb: number, payload: Uint8Array, o?: SendOptions) => {
+        try {
+          return node.sendToPeer(to, verb, payload, this.ctx.now(), o);
+        } catch {
+          // RangeError: more than the 7 fragments a packet may have (a 10000-byte MTU frame plus
+          // headers). Counted, never thrown into the stack that sent the frame.
+          this.drop('send-too-big');
+          return false;
+        }
+      },
       identityOf: (a: number) => (a === node.address ? node.identity : node.peerIdentity(a)),
       whois: (a: number) => node.requestWhois(a, this.ctx.now()),
       upstreams: () => node.topology.upstreamAddresses(),
