@@ -16,13 +16,13 @@ import {
   encodeOkHelloWorlds,
   helloCryptFieldStart,
 } from '../protocol/verbs/hello.ts';
-import { decodeOk, decodeOkHeader, encodeOk, OK_IN_RE_VERB } from '../protocol/verbs/ok.ts';
+import { decodeOk, decodeOkHeader, encodeOk, OK_IN_RE_VERB, type Ok } from '../protocol/verbs/ok.ts';
 import { decodePushDirectPaths, PUSH_FLAG_CLUSTER_REDIRECT } from '../protocol/verbs/push-direct-paths.ts';
 import { decodeRendezvous } from '../protocol/verbs/rendezvous.ts';
 import { ErrorCode, Verb } from '../protocol/verbs/verb.ts';
 import { decodeWhois } from '../protocol/verbs/whois.ts';
 import { readU64 } from '../util/bytes.ts';
-import { Writer } from '../util/result.ts';
+import { type Decoded, Writer } from '../util/result.ts';
 import {
   ECHO_RATE_LIMIT,
   PEER_WHOIS_RATE_LIMIT,
@@ -54,6 +54,16 @@ export function toVl2(
   n.vl2?.({ peer: peer.address, verb, payload, packetId: readU64(pkt, PKT_ID), hops, now });
 }
 
+/** `Omit` applied to each member of a union (so the `kind`/`body` pairing of {@link Ok} survives). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The decoded payload, or undefined after counting a `'bad-payload'` drop. */
+function payloadOf<T>(n: Node, d: Decoded<T>): T | undefined {
+  if (d.ok) return d.value;
+  n.drop('bad-payload');
+  return undefined;
+}
+
 /** VL1 verb handlers of a node. Internal to src/core. */
 export class Vl1Verbs {
   /** RENDEZVOUS hints for peers being WHOIS'd (address → where to contact it). */
@@ -75,17 +85,36 @@ export class Vl1Verbs {
     if (up && now - rv.time < QUEUE_TIMEOUT) this.rendezvous(up, rv.socket, rv.payload, now);
   }
 
+  /**
+   * Answers the request `pkt` with OK `ok` (its packet id filled in): on the socket and address it came
+   * from when it came directly (hops 0), else relayed through an upstream (§6.4).
+   */
+  private replyOk(
+    peer: Peer,
+    socket: number,
+    from: InetAddress,
+    pkt: Uint8Array,
+    hops: number,
+    sizeHint: number,
+    ok: DistributiveOmit<Ok, 'inRePacketId'>,
+    now: number,
+  ): void {
+    const n = this.node;
+    const w = new Writer(sizeHint);
+    encodeOk(w, { ...ok, inRePacketId: readU64(pkt, PKT_ID) });
+    const body = w.finish();
+    if (hops === 0) n.sendOn(peer, socket, from, Verb.OK, body, now);
+    else n.sendRouted(peer, Verb.OK, body, now);
+  }
+
   /** HELLO (§6.2 steps 4–6), already authenticated. */
   hello(peer: Peer, socket: number, from: InetAddress, pkt: Uint8Array, hops: number, now: number): void {
     const n = this.node;
     const start = helloCryptFieldStart(pkt.subarray(PKT_PAYLOAD));
     if (start !== null) cryptField(peer.key, pkt, PKT_PAYLOAD + start, pkt.length - PKT_PAYLOAD - start);
-    const h = decodeHello(pkt.subarray(PKT_PAYLOAD));
-    if (!h.ok) {
-      n.drop('bad-payload');
-      return;
-    }
-    const hello = h.value;
+    const h = payloadOf(n, decodeHello(pkt.subarray(PKT_PAYLOAD)));
+    if (h === undefined) return;
+    const hello = h;
     if (!peer.gateHelloReply(now)) {
       n.drop('hello-rate-limited');
       return;
@@ -93,25 +122,17 @@ export class Vl1Verbs {
     if (hops === 0 && hello.destination) recordSurface(n, peer, socket, hello.destination, from, now);
     const worlds = n.topology.worldsNewerFor(hello.planetId, hello.planetTimestamp, hello.moons);
     const src: InetAddress = hello.protocolVersion < 5 ? { ...from, port: 0 } : from;
-    const w = new Writer(64);
-    encodeOk(w, {
-      inReVerb: Verb.HELLO,
-      inRePacketId: readU64(pkt, PKT_ID),
-      kind: 'HELLO',
-      body: {
-        timestamp: hello.timestamp,
-        protocolVersion: PROTOCOL_VERSION,
-        versionMajor: SOFTWARE_VERSION.major,
-        versionMinor: SOFTWARE_VERSION.minor,
-        versionRevision: SOFTWARE_VERSION.revision,
-        source: src,
-        worlds: encodeOkHelloWorlds(worlds),
-      },
-    });
-    // §6.2 quirk: armored with the cipher the version known BEFORE this HELLO implies.
-    const body = w.finish();
-    if (hops === 0) n.sendOn(peer, socket, from, Verb.OK, body, now);
-    else n.sendRouted(peer, Verb.OK, body, now);
+    // §6.2 quirk: armored with the cipher the version known BEFORE this HELLO implies (sent before setVersion).
+    const body = {
+      timestamp: hello.timestamp,
+      protocolVersion: PROTOCOL_VERSION,
+      versionMajor: SOFTWARE_VERSION.major,
+      versionMinor: SOFTWARE_VERSION.minor,
+      versionRevision: SOFTWARE_VERSION.revision,
+      source: src,
+      worlds: encodeOkHelloWorlds(worlds),
+    };
+    this.replyOk(peer, socket, from, pkt, hops, 64, { inReVerb: Verb.HELLO, kind: 'HELLO', body }, now);
     const wasUnknown = peer.protocolVersion === 0;
     peer.setVersion(hello.protocolVersion, hello.versionMajor, hello.versionMinor, hello.versionRevision);
     if (wasUnknown) n.announcePeer(peer, now, true);
@@ -128,12 +149,9 @@ export class Vl1Verbs {
     now: number,
   ): boolean {
     const n = this.node;
-    const hdr = decodeOkHeader(payload);
-    if (!hdr.ok) {
-      n.drop('bad-payload');
-      return false;
-    }
-    if (!n.expecting.expecting(hdr.value.inRePacketId)) {
+    const hdr = payloadOf(n, decodeOkHeader(payload));
+    if (hdr === undefined) return false;
+    if (!n.expecting.expecting(hdr.inRePacketId)) {
       n.drop('unexpected-ok');
       return false;
     }
@@ -169,12 +187,9 @@ export class Vl1Verbs {
       toVl2(n, peer, Verb.OK, payload, pkt, hops, now);
       return true;
     }
-    const d = decodeOk(payload);
-    if (!d.ok) {
-      n.drop('bad-payload');
-      return true;
-    }
-    const okm = d.value;
+    const d = payloadOf(n, decodeOk(payload));
+    if (d === undefined) return true;
+    const okm = d;
     if (okm.kind === 'HELLO') {
       const b = okm.body;
       const first = peer.protocolVersion === 0;
@@ -217,13 +232,10 @@ export class Vl1Verbs {
       n.drop('untrusted-world');
       return;
     }
-    const d = decodeOkHelloWorlds(bytes);
-    if (!d.ok) {
-      n.drop('bad-payload');
-      return;
-    }
+    const d = payloadOf(n, decodeOkHelloWorlds(bytes));
+    if (d === undefined) return;
     let changed = false;
-    for (const w of d.value) {
+    for (const w of d) {
       const key =
         (upstream ? n.topology.applyWorldUpdate(w) : null) ?? n.topology.acceptWantedMoon(w, peer.address);
       if (key !== null) {
@@ -238,13 +250,10 @@ export class Vl1Verbs {
   /** ERROR (§6.3): IDENTITY_COLLISION in re HELLO from an upstream is fatal; the rest is VL2's. */
   error(peer: Peer, payload: Uint8Array, pkt: Uint8Array, hops: number, now: number): void {
     const n = this.node;
-    const d = decodeError(payload);
-    if (!d.ok) {
-      n.drop('bad-payload');
-      return;
-    }
-    if (d.value.code === ErrorCode.IDENTITY_COLLISION) {
-      if (d.value.inReVerb === Verb.HELLO && n.topology.isUpstream(peer.address))
+    const d = payloadOf(n, decodeError(payload));
+    if (d === undefined) return;
+    if (d.code === ErrorCode.IDENTITY_COLLISION) {
+      if (d.inReVerb === Verb.HELLO && n.topology.isUpstream(peer.address))
         n.emit({ type: 'identity-collision' });
       return;
     }
@@ -269,13 +278,10 @@ export class Vl1Verbs {
       }
       peer.lastWhoisIn = now;
     }
-    const d = decodeWhois(payload);
-    if (!d.ok) {
-      n.drop('bad-payload');
-      return;
-    }
+    const d = payloadOf(n, decodeWhois(payload));
+    if (d === undefined) return;
     const ids: Identity[] = [];
-    for (const a of d.value.addresses.slice(0, 128)) {
+    for (const a of d.addresses.slice(0, 128)) {
       if (a === n.address) ids.push(n.identity.publicOnly());
       else {
         const p = n.topology.peers.get(a);
@@ -284,15 +290,8 @@ export class Vl1Verbs {
       }
     }
     if (ids.length === 0) return;
-    const w = new Writer(16 + ids.length * 71);
-    encodeOk(w, {
-      inReVerb: Verb.WHOIS,
-      inRePacketId: readU64(pkt, PKT_ID),
-      kind: 'WHOIS',
-      body: { identities: ids },
-    });
-    if (hops === 0) n.sendOn(peer, socket, from, Verb.OK, w.finish(), now);
-    else n.sendRouted(peer, Verb.OK, w.finish(), now);
+    const ok = { inReVerb: Verb.WHOIS, kind: 'WHOIS', body: { identities: ids } } as const;
+    this.replyOk(peer, socket, from, pkt, hops, 16 + ids.length * 71, ok, now);
   }
 
   /** RENDEZVOUS (§6.6): only from upstreams; junk TTL-2 datagram, then ECHO/HELLO to the address. */
@@ -303,14 +302,11 @@ export class Vl1Verbs {
       return;
     }
     this.rendezvousFrom = peer;
-    const d = decodeRendezvous(payload);
-    if (!d.ok) {
-      n.drop('bad-payload');
-      return;
-    }
-    const with_ = n.topology.peers.get(d.value.address);
-    const at = d.value.peer;
-    if (d.value.address === n.address) return;
+    const d = payloadOf(n, decodeRendezvous(payload));
+    if (d === undefined) return;
+    const with_ = n.topology.peers.get(d.address);
+    const at = d.peer;
+    if (d.address === n.address) return;
     if (at.port === 0 || !n.usableAddress(at)) {
       n.drop('unusable-address');
       return;
@@ -321,8 +317,8 @@ export class Vl1Verbs {
       // WHOIS'd right now, so we keep the hint until the identity arrives (≤ 5 s) instead
       // of waiting 30 s for the root to unite the pair again.
       if (this.pendingRendezvous.size >= RX_PARK_LIMIT) this.pendingRendezvous.clear();
-      this.pendingRendezvous.set(d.value.address, { socket, payload: new Uint8Array(payload), time: now });
-      n.requestWhois(d.value.address, now);
+      this.pendingRendezvous.set(d.address, { socket, payload: new Uint8Array(payload), time: now });
+      n.requestWhois(d.address, now);
       return;
     }
     const socks = n.socketsFor(at);
@@ -357,10 +353,8 @@ export class Vl1Verbs {
       return;
     }
     gate.lastEchoReply = now;
-    const w = new Writer(9 + payload.length);
-    encodeOk(w, { inReVerb: Verb.ECHO, inRePacketId: readU64(pkt, PKT_ID), kind: 'ECHO', body: payload });
-    if (hops === 0) n.sendOn(peer, socket, from, Verb.OK, w.finish(), now);
-    else n.sendRouted(peer, Verb.OK, w.finish(), now);
+    const ok = { inReVerb: Verb.ECHO, kind: 'ECHO', body: payload } as const;
+    this.replyOk(peer, socket, from, pkt, hops, 9 + payload.length, ok, now);
   }
 
   /** PUSH_DIRECT_PATHS (§6.16): > 8 in 30 s ignored; contact new usable addresses, ≤ 8 per scope/family. */
@@ -374,13 +368,10 @@ export class Vl1Verbs {
       n.drop('push-rate-limited');
       return;
     }
-    const d = decodePushDirectPaths(payload);
-    if (!d.ok) {
-      n.drop('bad-payload');
-      return;
-    }
+    const d = payloadOf(n, decodePushDirectPaths(payload));
+    if (d === undefined) return;
     const perScope = new Map<string, number>();
-    for (const p of d.value.paths) {
+    for (const p of d.paths) {
       const a = p.address;
       if (!a) continue;
       if (!n.usableAddress(a) || !n.topology.allowedPathFor(peer.address, a)) continue;
