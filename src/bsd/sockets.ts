@@ -194,7 +194,7 @@ export class BsdSockets {
         return nfd;
       }
       if (e.nonblocking) return this.fail(K.EAGAIN);
-      if (!(await this.block(() => e.closed || e.acceptQueue.length > 0, e.rcvTimeo)))
+      if (!(await this.block(() => e.closed || !e.listener || e.acceptQueue.length > 0, e.rcvTimeo)))
         return this.fail(K.EAGAIN);
     }
   }
@@ -290,7 +290,7 @@ export class BsdSockets {
     if (address !== undefined && typeof address !== 'string') return this.fail(K.EINVAL);
     if (e.udp) return this.sendDatagram(e, buf, address, port);
     const c = e.conn;
-    if (!c || (e.connClosed && !e.connected)) return this.fail(e.listener ? K.ENOTCONN : K.ENOTCONN);
+    if (!c || (e.connClosed && !e.connected)) return this.fail(K.ENOTCONN);
     const nonblocking = e.nonblocking || (flags & K.MSG_DONTWAIT) !== 0;
     let sent = 0;
     for (;;) {
