@@ -61,7 +61,7 @@ export class Vl2Node {
       now: net.clock.now(),
       clock: () => net.clock.now(),
       event: (e) => this.events.push(e),
-      ...(opts.deferred && { defer: (fn: () => void) => this.deferred.push(fn) }),
+      defer: opts.deferred ? (fn: () => void) => this.deferred.push(fn) : (fn: () => void) => fn(),
     });
   }
   get address(): number {

@@ -45,7 +45,7 @@ function setup() {
     sent.push({ verb });
     return orig(to, verb, payload, now, opts);
   };
-  const vl2 = new Vl2(node, { random, now: 0 });
+  const vl2 = new Vl2(node, { random, now: 0, defer: (fn) => fn() });
   vl2.join(NWID, 0);
   vl2.join(0xff0a000000000001n, 0);
   return { node, vl2, sent };

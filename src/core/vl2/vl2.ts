@@ -65,8 +65,9 @@ export interface Vl2Options {
   activityTimeoutMs?: number;
   /**
    * How to run work after the current call returns (NDP-emulated answers to the local stack, so
-   * they do not re-enter it mid-send). Default: at once; a host with a real stack passes
-   * `queueMicrotask`.
+   * they do not re-enter it mid-send: a stack answered synchronously loses the packet that
+   * triggered the NS). Default `queueMicrotask` (no timer, no I/O: it runs before any I/O
+   * callback); tests that check synchronously pass `(fn) => fn()` or their own queue.
    */
   defer?: (fn: () => void) => void;
 }
@@ -115,7 +116,7 @@ export class Vl2 {
         return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
       },
       emit: (e: Vl2Event) => opts.event?.(e),
-      defer: opts.defer ?? ((fn: () => void) => fn()),
+      defer: opts.defer ?? queueMicrotask,
     };
     node.setVl2Handler((p) => this.handle(p));
   }
