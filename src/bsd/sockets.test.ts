@@ -290,6 +290,14 @@ test('shutdown: SHUT_WR sends EOF while the other direction keeps working; EPIPE
     await acc2;
     assert.equal(a.shutdown(c2, K.SHUT_RD), 0);
     assert.equal(await a.recv(c2, buf), 0);
+    // A blocked accept returns EINVAL when its listener is shut down, and EBADF when it is closed.
+    const waiting = b.accept(srv);
+    assert.equal(b.shutdown(srv, K.SHUT_RDWR), 0);
+    assert.equal(await waiting, -K.EINVAL);
+    const srv2 = listener(b, K.AF_INET, '0.0.0.0', 8031);
+    const waiting2 = b.accept(srv2);
+    b.close(srv2);
+    assert.equal(await waiting2, -K.EBADF);
   });
 });
 
