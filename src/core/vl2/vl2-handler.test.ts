@@ -93,6 +93,29 @@ describe('Vl2 handler', () => {
     assert.equal(vl2.drops['internal-error'], undefined, JSON.stringify(vl2.drops));
   });
 
+  it('a config request goes to a co-located controller hook when there is one', () => {
+    const { node, sent } = setup();
+    const seen: bigint[] = [];
+    const vl2 = new Vl2(node, {
+      random: () => new Uint8Array(4),
+      now: 0,
+      configRequestHandler: (p) => {
+        seen.push(p.packetId);
+        return true;
+      },
+    });
+    vl2.handle({
+      peer: 0x1122334455,
+      verb: Verb.NETWORK_CONFIG_REQUEST,
+      payload: new Uint8Array(26),
+      packetId: 3n,
+      hops: 0,
+      now: 5,
+    });
+    assert.deepEqual(seen, [3n]);
+    assert.ok(!sent.some((s) => s.verb === Verb.ERROR));
+  });
+
   it('a config request to us (not a controller) is answered ERROR UNSUPPORTED_OPERATION', () => {
     const { vl2, sent } = setup();
     const payload = new Uint8Array(26);

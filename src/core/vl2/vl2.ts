@@ -70,6 +70,12 @@ export interface Vl2Options {
    * callback); tests that check synchronously pass `(fn) => fn()` or their own queue.
    */
   defer?: (fn: () => void) => void;
+  /**
+   * A network controller living on the same node (the node has one VL2 handler slot): gets every
+   * NETWORK_CONFIG_REQUEST first and returns true when it handled it. Without one, or when it
+   * returns false, we answer ERROR UNSUPPORTED_OPERATION as a non-controller does (§6.12).
+   */
+  configRequestHandler?: (p: Vl2Packet) => boolean;
 }
 
 /** The VL2 side of a node: see the module documentation. */
@@ -262,6 +268,7 @@ export class Vl2 {
         return;
       }
       case Verb.NETWORK_CONFIG_REQUEST: {
+        if (this.opts.configRequestHandler?.(p)) return;
         // We are not a controller (§6.12): ERROR UNSUPPORTED_OPERATION with the nwid.
         if (p.payload.length < 8) {
           this.drop('ncr-truncated');
