@@ -9,6 +9,11 @@
  * deadline is earlier than the armed one (an early wake-up is harmless, polls are idempotent).
  * A cap ({@link MAX_DELAY}) re-checks everything regularly, so a deadline moved by a path that forgot
  * to kick is late by at most that much.
+ *
+ * Each pollable may run on its own timebase: VL2 needs the node's wall clock (HELLO timestamps are
+ * absolute), while the stacks want a monotonic sub-millisecond clock (`performance.now`): with
+ * whole milliseconds, sub-ms round trips measure 0 or 1 ms and TCP's RTT-based decisions (HyStart++
+ * slow-start exit, RACK) misfire. Deadlines are converted through each pollable's own `now`.
  * @module
  */
 
@@ -25,7 +30,8 @@ export interface Pollable {
 
 /** One timer over a changing set of {@link Pollable}s. */
 export class Driver {
-  private readonly items = new Set<Pollable>();
+  /** Pollables and the clock their deadlines are in. */
+  private readonly items = new Map<Pollable, () => number>();
   private timer: unknown;
   private armedAt = Number.POSITIVE_INFINITY;
   private stopped = false;
@@ -37,9 +43,9 @@ export class Driver {
     private readonly onError: (e: unknown) => void = () => {},
   ) {}
 
-  /** Adds a pollable (polled from the next tick on). */
-  add(p: Pollable): void {
-    this.items.add(p);
+  /** Adds a pollable (polled from the next tick on); `now` is its timebase (default: the driver's clock). */
+  add(p: Pollable, now: () => number = () => this.clock.now()): void {
+    this.items.set(p, now);
     this.kick();
   }
 
@@ -53,8 +59,8 @@ export class Driver {
     if (this.stopped || this.polling) return;
     const now = this.clock.now();
     let due = now + MAX_DELAY;
-    for (const p of this.items) {
-      const d = p.nextDeadline();
+    for (const [p, pnow] of this.items) {
+      const d = now + (p.nextDeadline() - pnow());
       if (d < due) due = d;
     }
     if (this.timer !== undefined && this.armedAt <= due) return;
@@ -69,26 +75,25 @@ export class Driver {
     if (this.stopped) return;
     const now = this.clock.now();
     this.polling = true;
-    for (const p of this.items) {
+    for (const [p, pnow] of this.items) {
       try {
-        if (p.nextDeadline() <= now) p.poll(now);
+        const t = pnow();
+        if (p.nextDeadline() <= t) p.poll(t);
       } catch (e) {
         this.onError(e);
       }
     }
     this.polling = false;
     // A deadline still in the past after its poll must not become a zero-delay loop: 1 ms at least.
-    const again = this.earliest();
-    if (again <= now) {
+    if (this.overdue()) {
       this.armedAt = now + 1;
       this.timer = this.clock.schedule(now + 1, this.fire);
     } else this.kick();
   };
 
-  private earliest(): number {
-    let t = Number.POSITIVE_INFINITY;
-    for (const p of this.items) t = Math.min(t, p.nextDeadline());
-    return t;
+  private overdue(): boolean {
+    for (const [p, pnow] of this.items) if (p.nextDeadline() <= pnow()) return true;
+    return false;
   }
 
   private cancel(): void {

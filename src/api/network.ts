@@ -105,7 +105,7 @@ export class ZeroTierNetwork {
     };
     this.unbind = bindStack(port, kicking, now);
     this.binding = { stack, tcp: this.tcp, now, kick: () => driver.kick() };
-    driver.add(this.stack);
+    driver.add(this.stack, now);
   }
 
   /** Network id, 16 hex digits. */

@@ -100,7 +100,7 @@ export class Pinger {
           new ZtError('ERR_ZT_PING_TIMEOUT', `ping ${ip}: no echo reply in ${timeout} ms`, { address: ip }),
         );
       });
-      this.stack.setTime(this.clock.now());
+      this.stack.setTime(this.rttClock());
       const sent = this.stack.ping(dst, id, seq, new Uint8Array(size));
       this.kick();
       if (sent !== true) {

@@ -15,7 +15,6 @@
  * @module
  */
 
-import { randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { NodeEvent, PeerInfo } from '../core/node-types.ts';
@@ -30,6 +29,7 @@ import { Driver } from './driver.ts';
 import { type NetworkSnapshot, ZeroTierNetwork } from './network.ts';
 import { resolvePlanet, resolveStorage, type ZeroTierNodeOptions } from './options.ts';
 import { Pinger, type PingOptions } from './ping.ts';
+import { pooledRandom } from './random.ts';
 import { NodeSockets } from './sockets.ts';
 
 /** An assigned address appeared or went away (`'address'` event). */
@@ -80,8 +80,6 @@ interface Joined {
   addresses: readonly PortAddress[];
 }
 
-const cryptoRandom = (n: number): Uint8Array => randomFillSync(new Uint8Array(n));
-
 /**
  * A ZeroTier node with user-space TCP/IP: see the module documentation.
  *
@@ -107,6 +105,7 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
   readonly info: StartInfo;
   private readonly clock: RunnerClock;
   private readonly random: (n: number) => Uint8Array;
+  /** The stacks' clock (and ping's): monotonic sub-ms on the real clock, else the test clock. */
   private readonly rttClock: () => number;
   private readonly store: StateStore;
   private readonly driver: Driver;
@@ -116,13 +115,19 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
   private running = true;
   private stopping: Promise<void> | undefined;
 
-  private constructor(runner: NodeRunner, info: StartInfo, store: StateStore, o: ZeroTierNodeOptions) {
+  private constructor(
+    runner: NodeRunner,
+    info: StartInfo,
+    store: StateStore,
+    o: ZeroTierNodeOptions,
+    random: (n: number) => Uint8Array,
+  ) {
     super();
     this.runner = runner;
     this.info = info;
     this.store = store;
     this.clock = o.clock ?? realClock;
-    this.random = o.random ?? cryptoRandom;
+    this.random = random;
     // Round trips in sub-millisecond resolution on the real clock; a test clock measures itself.
     this.rttClock = o.clock ? () => this.clock.now() : () => performance.now();
     this.driver = new Driver(this.clock, (e) =>
@@ -159,6 +164,7 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
       throw new TypeError('ZeroTierNode.start: options are required');
     const store = resolveStorage(options.storage);
     const planet = await resolvePlanet(options.planet);
+    const random = options.random ?? pooledRandom();
     const runner = new NodeRunner({
       store,
       planet,
@@ -169,11 +175,11 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
       activityTimeoutMs: options.activityTimeoutMs,
       udp: options.udp,
       clock: options.clock,
-      random: options.random,
+      random,
       role: 'leaf',
     });
     const info = await runner.start();
-    return new ZeroTierNode(runner, info, store, options);
+    return new ZeroTierNode(runner, info, store, options, random);
   }
 
   /** Our ZeroTier address, 10 hex digits. */
@@ -385,7 +391,7 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
     // The network is created inside vl2.join and may report its status at once (ad-hoc configs
     // are synthesized in the constructor): the entry must exist before the first event lands.
     const network = this.vl2.join(id, this.clock.now(), saved);
-    const net = new ZeroTierNetwork(network, this.driver, () => this.clock.now(), this.random);
+    const net = new ZeroTierNetwork(network, this.driver, this.rttClock, this.random);
     const pinger = new Pinger(net.stack, this.clock, this.random, () => this.driver.kick(), this.rttClock);
     const j: Joined = { net, pinger, waiters: new Set(), addresses: [] };
     this.joined.set(id, j);
