@@ -546,3 +546,50 @@ test('ioctl FIONREAD/FIONBIO and select', async () => {
     assert.equal(b.ioctl(u, K.FIONREAD), 3);
   });
 });
+
+test('non-blocking send: partial writes, EAGAIN when full, POLLOUT when room again; the peer gets every byte', async () => {
+  await withPair(async (p, a, b) => {
+    const srv = listener(b, K.AF_INET, '0.0.0.0', 8090);
+    const acc = b.accept(srv);
+    const c = a.socket(K.AF_INET, K.SOCK_STREAM | K.SOCK_NONBLOCK, 0);
+    assert.equal(a.setsockopt(c, K.SOL_SOCKET, K.SO_SNDBUF, 16384), 0); // a 32 KiB send buffer
+    assert.equal(await a.connect(c, p.b.v4, 8090), -K.EINPROGRESS);
+    const fd = await acc;
+    const w: PollFd[] = [{ fd: c, events: K.POLLOUT, revents: 0 }];
+    assert.equal(await a.poll(w, 5000), 1);
+    const size = 1 << 20;
+    const data = new Uint8Array(size);
+    for (let i = 0; i < size; i++) data[i] = (i * 7) & 0xff;
+    let partial = 0;
+    let eagain = 0;
+    const sending = (async () => {
+      let off = 0;
+      while (off < size) {
+        const n = await a.send(c, data.subarray(off));
+        if (n === -K.EAGAIN) {
+          eagain++;
+          const pf: PollFd[] = [{ fd: c, events: K.POLLOUT, revents: 0 }];
+          assert.equal(await a.poll(pf, 10_000), 1);
+          continue;
+        }
+        assert.ok(n > 0, `send ${n}`);
+        if (n < size - off) partial++;
+        off += n;
+      }
+      a.shutdown(c, K.SHUT_WR);
+    })();
+    const got = new Uint8Array(size);
+    let off = 0;
+    for (;;) {
+      const n = await b.recv(fd, got.subarray(off));
+      if (n === 0) break;
+      assert.ok(n > 0, `recv ${n}`);
+      off += n;
+    }
+    await sending;
+    assert.equal(off, size);
+    assert.deepEqual(got, data);
+    assert.ok(partial > 0, 'a send accepted only part of the data');
+    assert.ok(eagain > 0, 'a send answered EAGAIN');
+  });
+});
