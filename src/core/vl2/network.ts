@@ -415,7 +415,7 @@ export class Network {
     if (!this.left) this.port.update({ status: 'OK' });
     this.emitInfo();
     // Announce at once: a reference member can ARP us only after our LIKE for that group (§1.4).
-    if (first || !wasOk) this.lastAnnounce = NEVER;
+    if (first || !wasOk) this.announceAll(this.ctx.now());
     else this.announceNewGroups();
   }
 
