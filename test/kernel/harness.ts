@@ -30,6 +30,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
 import { accessSync, constants } from 'node:fs';
+import { Stack } from '../../src/stack/stack.ts';
 
 /** The part of a Stack the harness drives (kept structural so TCP-only tests can pass their own). */
 export interface DrivenStack {
@@ -376,4 +377,61 @@ async function createOnce(opts: KernelPeerOptions): Promise<KernelPeer> {
 /** `aa:bb:..` of a MAC. */
 export function macText(mac: Uint8Array): string {
   return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/** A per-run dual-stack subnet of a kernel-peer test: Linux is `.1` / `::1`, our stack `.2` / `::2`. */
+export interface KernelSubnet {
+  /** The first three octets of the IPv4 subnet (`10.<second>.<n>`), for other hosts in it. */
+  readonly prefix4: string;
+  /** The IPv6 /64 up to `::` (`fd<second>:<n hex>`), for other hosts in it. */
+  readonly prefix6: string;
+  readonly LINUX4: string;
+  readonly OURS4: string;
+  readonly LINUX6: string;
+  readonly OURS6: string;
+}
+
+/**
+ * `10.<second>.<n>.0/24` and `fd<second>:<n>::/64`, where `n` comes from the process id (plus `salt`, so the
+ * files of one run pick different `n`): parallel runs on one machine never collide.
+ */
+export function kernelSubnet(second: number, salt: number): KernelSubnet {
+  const n = 1 + ((process.pid + salt) % 250);
+  return {
+    prefix4: `10.${second}.${n}`,
+    prefix6: `fd${second}:${n.toString(16)}`,
+    LINUX4: `10.${second}.${n}.1`,
+    OURS4: `10.${second}.${n}.2`,
+    LINUX6: `fd${second}:${n.toString(16)}::1`,
+    OURS6: `fd${second}:${n.toString(16)}::2`,
+  };
+}
+
+/**
+ * The usual setup: a kernel peer holding `LINUX4/24` and `LINUX6/64`, and a Stack with `OURS4/24` and
+ * `OURS6/64` on the other end of the TAP, attached. Stop it with {@link stopStackPeer} (in `after`).
+ */
+export async function startStackPeer(
+  s: KernelSubnet,
+): Promise<{ peer: KernelPeer; stack: Stack; driver: StackDriver }> {
+  const peer = await createKernelPeer({ linuxAddresses: [`${s.LINUX4}/24`, `${s.LINUX6}/64`] });
+  const stack = new Stack({
+    mac: peer.ourMac,
+    mtu: peer.mtu,
+    onFrame: (f) => peer.send(f),
+    addresses: [
+      { address: s.OURS4, prefixLength: 24 },
+      { address: s.OURS6, prefixLength: 64 },
+    ],
+  });
+  return { peer, stack, driver: peer.attach(stack) };
+}
+
+/** Stops the driver and closes the peer; either may be missing when setup failed part-way. */
+export async function stopStackPeer(
+  driver: StackDriver | undefined,
+  peer: KernelPeer | undefined,
+): Promise<void> {
+  driver?.stop();
+  await peer?.close();
 }

@@ -4,19 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Stack } from '../../src/stack/stack.ts';
+import type { Stack } from '../../src/stack/stack.ts';
 import type { UdpSocket } from '../../src/stack/udp.ts';
 import { formatIp, linkLocalFromMac, parseIp } from '../../src/stack/wire/ip-address.ts';
 import type { KernelPeer, StackDriver } from './harness.ts';
-import { createKernelPeer, kernelSkipReason, macText } from './harness.ts';
+import { kernelSkipReason, kernelSubnet, macText, startStackPeer, stopStackPeer } from './harness.ts';
 
 const skip = kernelSkipReason();
-// A per-run subnet so that parallel runs on one machine never collide (the namespaces are separate anyway).
-const n = 1 + (process.pid % 250);
-const LINUX4 = `10.98.${n}.1`;
-const OURS4 = `10.98.${n}.2`;
-const LINUX6 = `fd98:${n.toString(16)}::1`;
-const OURS6 = `fd98:${n.toString(16)}::2`;
+const subnet = kernelSubnet(98, 0);
+const { LINUX4, OURS4, LINUX6, OURS6 } = subnet;
 
 describe('kernel peer: Linux ⇄ stack (ARP, IPv4, IPv6, NDP, ICMP, UDP)', { skip: skip ?? false }, () => {
   let peer: KernelPeer;
@@ -25,23 +21,10 @@ describe('kernel peer: Linux ⇄ stack (ARP, IPv4, IPv6, NDP, ICMP, UDP)', { ski
   const ip = (s: string) => parseIp(s)!;
 
   before(async () => {
-    peer = await createKernelPeer({ linuxAddresses: [`${LINUX4}/24`, `${LINUX6}/64`] });
-    stack = new Stack({
-      mac: peer.ourMac,
-      mtu: peer.mtu,
-      onFrame: (f) => peer.send(f),
-      addresses: [
-        { address: OURS4, prefixLength: 24 },
-        { address: OURS6, prefixLength: 64 },
-      ],
-    });
-    driver = peer.attach(stack);
+    ({ peer, stack, driver } = await startStackPeer(subnet));
   });
 
-  after(async () => {
-    driver?.stop();
-    await peer?.close();
-  });
+  after(() => stopStackPeer(driver, peer));
 
   it('Linux pings our IPv4 address (we answer ARP and echo)', async () => {
     const r = await peer.exec(['ping', '-c', '3', '-i', '0.2', '-W', '2', OURS4]);

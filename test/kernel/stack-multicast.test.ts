@@ -4,17 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Stack } from '../../src/stack/stack.ts';
+import type { Stack } from '../../src/stack/stack.ts';
 import { parseIp } from '../../src/stack/wire/ip-address.ts';
 import type { KernelPeer, StackDriver } from './harness.ts';
-import { createKernelPeer, kernelSkipReason, macText } from './harness.ts';
+import { kernelSkipReason, kernelSubnet, macText, startStackPeer, stopStackPeer } from './harness.ts';
 
 const skip = kernelSkipReason();
-const n = 1 + ((process.pid + 97) % 250);
-const LINUX4 = `10.97.${n}.1`;
-const OURS4 = `10.97.${n}.2`;
-const LINUX6 = `fd97:${n.toString(16)}::1`;
-const OURS6 = `fd97:${n.toString(16)}::2`;
+const subnet = kernelSubnet(97, 97);
+const { LINUX4, prefix4, prefix6 } = subnet;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('kernel peer: Linux ⇄ stack (broadcast, multicast, gratuitous ARP)', { skip: skip ?? false }, () => {
@@ -24,23 +21,10 @@ describe('kernel peer: Linux ⇄ stack (broadcast, multicast, gratuitous ARP)', 
   const ip = (s: string) => parseIp(s)!;
 
   before(async () => {
-    peer = await createKernelPeer({ linuxAddresses: [`${LINUX4}/24`, `${LINUX6}/64`] });
-    stack = new Stack({
-      mac: peer.ourMac,
-      mtu: peer.mtu,
-      onFrame: (f) => peer.send(f),
-      addresses: [
-        { address: OURS4, prefixLength: 24 },
-        { address: OURS6, prefixLength: 64 },
-      ],
-    });
-    driver = peer.attach(stack);
+    ({ peer, stack, driver } = await startStackPeer(subnet));
   });
 
-  after(async () => {
-    driver?.stop();
-    await peer?.close();
-  });
+  after(() => stopStackPeer(driver, peer));
 
   /** Runs a Linux sender repeatedly until `got` is non-empty (UDP gives no delivery signal). */
   async function sendUntil(argv: string[], input: string, got: () => boolean): Promise<void> {
@@ -56,7 +40,7 @@ describe('kernel peer: Linux ⇄ stack (broadcast, multicast, gratuitous ARP)', 
     const got: string[] = [];
     s.onMessage = (d) => got.push(Buffer.from(d).toString());
     await sendUntil(
-      ['socat', '-u', '-', `UDP4-DATAGRAM:10.97.${n}.255:7200,broadcast`],
+      ['socat', '-u', '-', `UDP4-DATAGRAM:${prefix4}.255:7200,broadcast`],
       'to-all\n',
       () => got.length > 0,
     );
@@ -118,7 +102,7 @@ describe('kernel peer: Linux ⇄ stack (broadcast, multicast, gratuitous ARP)', 
   }
 
   it('adding an address sends a gratuitous ARP that Linux learns', async () => {
-    const extra = `10.97.${n}.77`;
+    const extra = `${prefix4}.77`;
     // Linux must already have an entry for the address to update it from a gratuitous ARP request
     // (arp_accept=0 updates but does not create); make one that points elsewhere, then announce.
     await peer.exec([
@@ -148,7 +132,7 @@ describe('kernel peer: Linux ⇄ stack (broadcast, multicast, gratuitous ARP)', 
   });
 
   it('IPv6 address added later answers NDP and ping at once', async () => {
-    const extra = `fd97:${n.toString(16)}::77`;
+    const extra = `${prefix6}::77`;
     stack.addAddress(extra, 64);
     driver.kick();
     const r = await peer.exec(['ping', '-6', '-c', '1', '-W', '2', extra]);

@@ -10,14 +10,10 @@ import { Stack } from '../../src/stack/stack.ts';
 import { TcpLayer } from '../../src/stack/tcp/layer.ts';
 import { formatIp, linkLocalFromMac, parseIp } from '../../src/stack/wire/ip-address.ts';
 import type { KernelPeer, StackDriver } from './harness.ts';
-import { createKernelPeer, kernelSkipReason } from './harness.ts';
+import { createKernelPeer, kernelSkipReason, kernelSubnet, stopStackPeer } from './harness.ts';
 
 const skip = kernelSkipReason();
-const n = 1 + ((process.pid + 131) % 250);
-const LINUX4 = `10.91.${n}.1`;
-const OURS4 = `10.91.${n}.2`;
-const LINUX6 = `fd91:${n.toString(16)}::1`;
-const OURS6 = `fd91:${n.toString(16)}::2`;
+const { LINUX4, OURS4, LINUX6, OURS6 } = kernelSubnet(91, 131);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('kernel peer: TCP over IPv6 and a smaller Linux MTU', { skip: skip ?? false }, () => {
@@ -50,10 +46,7 @@ describe('kernel peer: TCP over IPv6 and a smaller Linux MTU', { skip: skip ?? f
     driver = peer.attach(stack);
   });
 
-  after(async () => {
-    driver?.stop();
-    await peer?.close();
-  });
+  after(() => stopStackPeer(driver, peer));
 
   /** Serves one HTTP response on `port`; resolves the listener for closing. */
   function serve(port: number, body: string) {
