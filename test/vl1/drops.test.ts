@@ -70,6 +70,26 @@ function hello(
   return p;
 }
 
+/** A packet `source → destination` carrying `verb` and `payload`, armored with `key` and `cipher`. */
+function packet(
+  rng: SeededRandom,
+  source: Identity,
+  destination: Identity,
+  verb: number,
+  payload: Uint8Array,
+  cipher: 0 | 1 | 3,
+  key: SymmetricKey,
+): Uint8Array {
+  const spec = {
+    packetId: pid(rng),
+    destination: destination.address,
+    source: source.address,
+    verb,
+    payload,
+  };
+  return assemblePacket(spec, key, cipher);
+}
+
 function expectDrop(node: Node, reason: DropReason, fn: () => void): void {
   const before = node.counters.dropped(reason);
   fn();
@@ -82,17 +102,7 @@ function expectDrop(node: Node, reason: DropReason, fn: () => void): void {
 test('packets from unknown identities are parked for WHOIS, then dropped after 5 s', () => {
   const { node, rng } = leafNode();
   const key = keyBetween(OTHER, LEAF);
-  const pkt = assemblePacket(
-    {
-      packetId: pid(rng),
-      destination: LEAF.address,
-      source: OTHER.address,
-      verb: Verb.ECHO,
-      payload: new Uint8Array(4),
-    },
-    key,
-    1,
-  );
+  const pkt = packet(rng, OTHER, LEAF, Verb.ECHO, new Uint8Array(4), 1, key);
   expectDrop(node, 'unknown-source', () => node.receive(0, addr('20.1.1.1/9993'), pkt, 1000));
   expectDrop(node, 'rx-park-timeout', () => node.poll(7000));
   // A flood of unknown sources stays bounded (32 parked).
@@ -108,32 +118,12 @@ test('forged MACs and corrupted packets from a known peer: mac-failed', () => {
   const { node, rng } = leafNode();
   const key = keyBetween(ROOT, LEAF);
   for (const cipher of [0, 1, 3] as const) {
-    const pkt = assemblePacket(
-      {
-        packetId: pid(rng),
-        destination: LEAF.address,
-        source: ROOT.address,
-        verb: Verb.NOP,
-        payload: new Uint8Array(10),
-      },
-      key,
-      cipher,
-    );
+    const pkt = packet(rng, ROOT, LEAF, Verb.NOP, new Uint8Array(10), cipher, key);
     pkt[pkt.length - 1] ^= 1;
     expectDrop(node, 'mac-failed', () => node.receive(0, addr(ROOT_EP), pkt, 1000));
   }
   // Right MAC under another key (an impostor sending as the root).
-  const forged = assemblePacket(
-    {
-      packetId: pid(rng),
-      destination: LEAF.address,
-      source: ROOT.address,
-      verb: Verb.NOP,
-      payload: new Uint8Array(10),
-    },
-    keyBetween(OTHER, LEAF),
-    3,
-  );
+  const forged = packet(rng, ROOT, LEAF, Verb.NOP, new Uint8Array(10), 3, keyBetween(OTHER, LEAF));
   expectDrop(node, 'mac-failed', () => node.receive(0, addr(ROOT_EP), forged, 1000));
   assert.equal(node.counters.received.NOP, undefined, 'nothing was accepted');
 });
@@ -215,17 +205,7 @@ test('OK(HELLO) with an absurd echoed timestamp is counted and does not poison l
       source: addr('20.0.0.1/9993'),
     },
   });
-  const ok = assemblePacket(
-    {
-      packetId: pid(rng),
-      destination: LEAF.address,
-      source: ROOT.address,
-      verb: Verb.OK,
-      payload: w.finish(),
-    },
-    key,
-    3,
-  );
+  const ok = packet(rng, ROOT, LEAF, Verb.OK, w.finish(), 3, key);
   expectDrop(node, 'bad-hello-timestamp', () => node.receive(0, addr(ROOT_EP), ok, 1100));
   assert.equal(node.online, true, 'the OK itself is authentic and accepted');
   assert.equal(node.peer(ROOT.address)?.latency, -1);
@@ -240,17 +220,7 @@ test('unexpected OKs are dropped (expecting-reply filter, §9.1)', () => {
     kind: 'ECHO',
     body: new Uint8Array(0),
   });
-  const ok = assemblePacket(
-    {
-      packetId: pid(rng),
-      destination: LEAF.address,
-      source: ROOT.address,
-      verb: Verb.OK,
-      payload: w.finish(),
-    },
-    keyBetween(ROOT, LEAF),
-    3,
-  );
+  const ok = packet(rng, ROOT, LEAF, Verb.OK, w.finish(), 3, keyBetween(ROOT, LEAF));
   expectDrop(node, 'unexpected-ok', () => node.receive(0, addr(ROOT_EP), ok, 1000));
   assert.equal(node.peer(ROOT.address)?.paths.length, 0, 'no path learned from an unexpected OK');
 });
@@ -258,17 +228,7 @@ test('unexpected OKs are dropped (expecting-reply filter, §9.1)', () => {
 test('oversized, bogus and duplicate fragments; oversized datagrams; too-short junk', () => {
   const { node, rng } = leafNode();
   const key = keyBetween(ROOT, LEAF);
-  const big = assemblePacket(
-    {
-      packetId: pid(rng),
-      destination: LEAF.address,
-      source: ROOT.address,
-      verb: Verb.NOP,
-      payload: new Uint8Array(5000),
-    },
-    key,
-    3,
-  );
+  const big = packet(rng, ROOT, LEAF, Verb.NOP, new Uint8Array(5000), 3, key);
   const frags = fragmentPacket(big);
   assert.ok(frags.length > 2);
   // totalFragments 8 > 7.
@@ -301,17 +261,7 @@ test('oversized, bogus and duplicate fragments; oversized datagrams; too-short j
 
 test('relay rules: leaves do not relay, roots stop at 3 hops', () => {
   const { node, rng } = leafNode();
-  const pkt = assemblePacket(
-    {
-      packetId: pid(rng),
-      destination: OTHER.address,
-      source: ROOT.address,
-      verb: Verb.NOP,
-      payload: new Uint8Array(4),
-    },
-    keyBetween(ROOT, OTHER),
-    3,
-  );
+  const pkt = packet(rng, ROOT, OTHER, Verb.NOP, new Uint8Array(4), 3, keyBetween(ROOT, OTHER));
   expectDrop(node, 'not-relaying', () => node.receive(0, addr(ROOT_EP), pkt, 1000));
   const rootNode = new Node(
     { identity: ROOT, planet, random: (n) => rng.bytes(n), now: 1000, role: 'root' },
@@ -328,42 +278,10 @@ test('fuzz: receive never throws, on garbage or on mutations of valid packets', 
   const { node, rng } = leafNode('fuzz');
   const key = keyBetween(ROOT, LEAF);
   const valid = [
-    assemblePacket(
-      {
-        packetId: pid(rng),
-        destination: LEAF.address,
-        source: ROOT.address,
-        verb: Verb.ECHO,
-        payload: new Uint8Array(20),
-      },
-      key,
-      3,
-    ),
-    assemblePacket(
-      {
-        packetId: pid(rng),
-        destination: LEAF.address,
-        source: ROOT.address,
-        verb: Verb.RENDEZVOUS,
-        payload: new Uint8Array(13),
-      },
-      key,
-      1,
-    ),
+    packet(rng, ROOT, LEAF, Verb.ECHO, new Uint8Array(20), 3, key),
+    packet(rng, ROOT, LEAF, Verb.RENDEZVOUS, new Uint8Array(13), 1, key),
     hello(OTHER, LEAF.address, keyBetween(OTHER, LEAF), rng),
-    ...fragmentPacket(
-      assemblePacket(
-        {
-          packetId: pid(rng),
-          destination: LEAF.address,
-          source: ROOT.address,
-          verb: Verb.USER_MESSAGE,
-          payload: new Uint8Array(3000),
-        },
-        key,
-        3,
-      ),
-    ),
+    ...fragmentPacket(packet(rng, ROOT, LEAF, Verb.USER_MESSAGE, new Uint8Array(3000), 3, key)),
   ];
   let now = 1000;
   fc.assert(
@@ -416,12 +334,7 @@ test('rate limits and trust rules: WHOIS, ECHO, PUSH_DIRECT_PATHS, HELLO replies
   assert.ok(node.peer(OTHER.address));
   const kO = keyBetween(OTHER, LEAF);
   const from = addr('20.5.0.1/9993');
-  const pkt = (verb: number, payload: Uint8Array) =>
-    assemblePacket(
-      { packetId: pid(rng), destination: LEAF.address, source: OTHER.address, verb, payload },
-      kO,
-      3,
-    );
+  const pkt = (verb: number, payload: Uint8Array) => packet(rng, OTHER, LEAF, verb, payload, 3, kO);
   // WHOIS: one per 100 ms per peer at a non-root (§6.5).
   const whois = () => pkt(Verb.WHOIS, Uint8Array.of(0x11, 0x22, 0x33, 0x44, 0x55));
   node.receive(0, from, whois(), 2000);
@@ -468,22 +381,7 @@ test('WHOIS: queued sends wait for the identity; OK(WHOIS) is trusted only from 
     kind: 'HELLO',
     body: { timestamp: 1000n, protocolVersion: 12, versionMajor: 1, versionMinor: 14, versionRevision: 1 },
   });
-  node.receive(
-    0,
-    addr(ROOT_EP),
-    assemblePacket(
-      {
-        packetId: pid(rng),
-        destination: LEAF.address,
-        source: ROOT.address,
-        verb: Verb.OK,
-        payload: okh.finish(),
-      },
-      kR,
-      3,
-    ),
-    1010,
-  );
+  node.receive(0, addr(ROOT_EP), packet(rng, ROOT, LEAF, Verb.OK, okh.finish(), 3, kR), 1010);
   assert.ok(node.online);
   // Sending to an unknown address queues the packet and WHOISes it via the root.
   const target = testIdentity(4);
@@ -505,33 +403,14 @@ test('WHOIS: queued sends wait for the identity; OK(WHOIS) is trusted only from 
     node.receive(
       0,
       addr('20.5.0.1/9993'),
-      assemblePacket(
-        {
-          packetId: pid(rng),
-          destination: LEAF.address,
-          source: OTHER.address,
-          verb: Verb.OK,
-          payload: body,
-        },
-        keyBetween(OTHER, LEAF),
-        3,
-      ),
+      packet(rng, OTHER, LEAF, Verb.OK, body, 3, keyBetween(OTHER, LEAF)),
       1200,
     ),
   );
   assert.equal(node.peer(target.address), undefined);
   // The root's answer is; the queued USER_MESSAGE then leaves (relayed through the root).
   const n1 = sent.length;
-  node.receive(
-    0,
-    addr(ROOT_EP),
-    assemblePacket(
-      { packetId: pid(rng), destination: LEAF.address, source: ROOT.address, verb: Verb.OK, payload: body },
-      kR,
-      3,
-    ),
-    1300,
-  );
+  node.receive(0, addr(ROOT_EP), packet(rng, ROOT, LEAF, Verb.OK, body, 3, kR), 1300);
   assert.ok(node.peer(target.address));
   const out = sent.slice(n1);
   assert.equal(out.length, 1);
@@ -564,36 +443,10 @@ test('a leaf relays only for trust-established paths (§3.4)', () => {
     kind: 'HELLO',
     body: { timestamp: 1000n, protocolVersion: 12, versionMajor: 1, versionMinor: 14, versionRevision: 1 },
   });
-  node.receive(
-    0,
-    from,
-    assemblePacket(
-      {
-        packetId: pid(rng),
-        destination: LEAF.address,
-        source: OTHER.address,
-        verb: Verb.OK,
-        payload: okh.finish(),
-      },
-      keyBetween(OTHER, LEAF),
-      3,
-    ),
-    1010,
-  );
+  node.receive(0, from, packet(rng, OTHER, LEAF, Verb.OK, okh.finish(), 3, keyBetween(OTHER, LEAF)), 1010);
   assert.equal(node.peer(OTHER.address)?.direct, true);
   // A packet from OTHER's path for the root: not relayed until VL2 marks OTHER trusted.
-  const forRoot = () =>
-    assemblePacket(
-      {
-        packetId: pid(rng),
-        destination: ROOT.address,
-        source: OTHER.address,
-        verb: Verb.NOP,
-        payload: new Uint8Array(4),
-      },
-      keyBetween(OTHER, ROOT),
-      3,
-    );
+  const forRoot = () => packet(rng, OTHER, ROOT, Verb.NOP, new Uint8Array(4), 3, keyBetween(OTHER, ROOT));
   expectDrop(node, 'not-relaying', () => node.receive(0, from, forRoot(), 1100));
   node.markTrustEstablished(OTHER.address, 1100);
   const before = node.counters.relayed;
@@ -613,17 +466,7 @@ test('RENDEZVOUS from the root: a 4-byte TTL-2 junk datagram, then ECHO to the n
   node.receive(
     0,
     addr(ROOT_EP),
-    assemblePacket(
-      {
-        packetId: pid(rng),
-        destination: LEAF.address,
-        source: ROOT.address,
-        verb: Verb.RENDEZVOUS,
-        payload: rv.finish(),
-      },
-      keyBetween(ROOT, LEAF),
-      3,
-    ),
+    packet(rng, ROOT, LEAF, Verb.RENDEZVOUS, rv.finish(), 3, keyBetween(ROOT, LEAF)),
     1100,
   );
   const out = sent.slice(n0).filter((s) => s.to.port === 4567);
@@ -640,17 +483,7 @@ test('RENDEZVOUS from the root: a 4-byte TTL-2 junk datagram, then ECHO to the n
     node.receive(
       0,
       addr(ROOT_EP),
-      assemblePacket(
-        {
-          packetId: pid(rng),
-          destination: LEAF.address,
-          source: ROOT.address,
-          verb: Verb.RENDEZVOUS,
-          payload: bad.finish(),
-        },
-        keyBetween(ROOT, LEAF),
-        3,
-      ),
+      packet(rng, ROOT, LEAF, Verb.RENDEZVOUS, bad.finish(), 3, keyBetween(ROOT, LEAF)),
       1200,
     ),
   );
