@@ -59,6 +59,7 @@ export class Entry {
   localPort = 0;
   // --- TCP
   listener: TcpListener | null = null;
+  /** Capacity of {@link acceptQueue} (our part of the listen queue). */
   backlog = 0;
   /** Established connections waiting for `accept` (push mode of the listener). */
   readonly acceptQueue: Entry[] = [];

@@ -244,8 +244,8 @@ test('accept backlog: connections beyond the queue wait (SYN dropped) and comple
       await a.poll(pfds, 0);
       return pfds.filter((x) => x.revents & K.POLLOUT).length;
     };
-    // Let the handshakes that fit finish (SYNs beyond the stack's backlog are dropped and retried after the
-    // 1 s initial RTO); the queue (ours + the stack's) then holds 2 × backlog and the rest stay pending.
+    // Up to `backlog` handshakes complete at once; the SYNs beyond are dropped and retried after the 1 s initial
+    // RTO. Once both queues are full (ours and the stack's: 2 × backlog) the rest stay pending.
     for (let i = 0; i < 500 && (await writable()) < 2 * backlog; i++) await sleep(10);
     await sleep(50);
     assert.equal(await writable(), 2 * backlog);

@@ -14,8 +14,8 @@
  * The layer is a thin mapping: a stream socket is a stack {@link TcpConnection} (pull mode, so unread data
  * closes the advertised window) or a {@link TcpListener}; a datagram socket is a stack `UdpSocket`.
  * Known differences from Linux: an AF_INET listener on the wildcard address resets IPv6 connections after
- * their handshake instead of never answering them (the stack's listener is family-blind); listen queues hold up
- * to twice `backlog`; SO_LINGER with a non-zero time closes gracefully in the background.
+ * their handshake instead of never answering them (the stack's listener is family-blind); SO_LINGER with a
+ * non-zero time closes gracefully in the background.
  * @module
  */
 
@@ -147,6 +147,9 @@ export class BsdSockets {
     if (!e) return this.fail(K.EBADF);
     if (e.type !== K.SOCK_STREAM) return this.fail(K.EOPNOTSUPP);
     const n = Math.max(1, Math.min(4096, Math.floor(backlog) || 1));
+    // Two queues, as Linux has a SYN queue beside the accept queue: the stack's listener bounds handshakes (plus
+    // the established connections it holds while ours is full) by `backlog`, ours holds `backlog` more. Bursts of
+    // up to `backlog` simultaneous connects thus complete at once; established-but-unaccepted ones reach 2 × backlog.
     if (e.listener) {
       e.backlog = n;
       return 0;
