@@ -10,18 +10,7 @@ import { Identity } from '../../src/protocol/identity.ts';
 import { type InetAddress, parseInetAddress } from '../../src/protocol/inet-address.ts';
 import { World, WorldType } from '../../src/protocol/world.ts';
 import { UdpNetwork } from '../../src/testing/udp-network.ts';
-import { buildTestnet, makePlanet, SimNode, type SimNode as SimNodeT, testIdentity } from './harness.ts';
-
-function runUntil(net: UdpNetwork, cond: () => boolean, maxMs: number): boolean {
-  const end = net.clock.now() + maxMs;
-  while (net.clock.now() < end) {
-    if (cond()) return true;
-    net.clock.advance(100);
-  }
-  return cond();
-}
-const got = (b: SimNodeT, a: SimNodeT, text: string) =>
-  b.messages.some((m) => m.from === a.address && m.text === text);
+import { buildTestnet, got, makePlanet, runUntil, SimNode, testIdentity } from './harness.ts';
 
 test('planet update: the root hands a newer, properly signed planet to a leaf in OK(HELLO) (§7.2)', () => {
   const net = new UdpNetwork({ seed: 'planet-update' });

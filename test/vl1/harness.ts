@@ -211,3 +211,18 @@ export function buildTestnet(
   }
   return { net, planet, root, leaves };
 }
+
+/** Runs the clock until `cond()` holds (checked every 100 ms of fake time), at most `maxMs`. */
+export function runUntil(net: UdpNetwork, cond: () => boolean, maxMs: number): boolean {
+  const end = net.clock.now() + maxMs;
+  while (net.clock.now() < end) {
+    if (cond()) return true;
+    net.clock.advance(100);
+  }
+  return cond();
+}
+
+/** True when `b` got a USER_MESSAGE with this text from `a`. */
+export function got(b: SimNode, a: SimNode, text: string): boolean {
+  return b.messages.some((m) => m.from === a.address && m.text === text);
+}

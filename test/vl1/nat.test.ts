@@ -6,20 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UdpNetwork } from '../../src/testing/udp-network.ts';
-import { buildTestnet, type LeafPlacement, type SimNode } from './harness.ts';
-
-function runUntil(net: UdpNetwork, cond: () => boolean, maxMs: number): boolean {
-  const end = net.clock.now() + maxMs;
-  while (net.clock.now() < end) {
-    if (cond()) return true;
-    net.clock.advance(100);
-  }
-  return cond();
-}
-
-function got(b: SimNode, a: SimNode, text: string): boolean {
-  return b.messages.some((m) => m.from === a.address && m.text === text);
-}
+import { buildTestnet, got, type LeafPlacement, runUntil } from './harness.ts';
 
 type NatType = Extract<LeafPlacement, { kind: 'nat' }>['type'];
 

@@ -6,22 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UdpNetwork } from '../../src/testing/udp-network.ts';
-import { buildTestnet, type SimNode } from './harness.ts';
-
-/** Runs the clock until `cond()` holds (checked every 100 ms of fake time), at most `maxMs`. */
-function runUntil(net: UdpNetwork, cond: () => boolean, maxMs: number): boolean {
-  const end = net.clock.now() + maxMs;
-  while (net.clock.now() < end) {
-    if (cond()) return true;
-    net.clock.advance(100);
-  }
-  return cond();
-}
-
-/** Messages `b` got from `a` with this text. */
-function got(b: SimNode, a: SimNode, text: string): boolean {
-  return b.messages.some((m) => m.from === a.address && m.text === text);
-}
+import { buildTestnet, got, runUntil } from './harness.ts';
 
 test('a root and 20 leaves: every leaf comes online, the root knows them all', () => {
   const net = new UdpNetwork({ seed: 'online-20' });
