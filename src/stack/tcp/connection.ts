@@ -172,6 +172,9 @@ export class TcpConnection implements DeadlineEntry {
   /** @internal time of the last reoWndMult increase (at most once per RTT) */ reoWndBumpAt = -1;
   /** @internal D-SACK block to report in the next ACK (RFC 2883), offsets; -1 when none */ dsackL = -1;
   /** @internal */ dsackR = -1;
+  /** @internal PRR (RFC 6937): data delivered since recovery began */ prrDelivered = 0;
+  /** @internal PRR: data sent since recovery began */ prrOut = 0;
+  /** @internal PRR: FlightSize when recovery began */ recoverFs = 1;
   /** @internal cwnd before the current recovery, for undo (RFC 4015 spirit) */ priorCwnd = 0;
   /** @internal ssthresh before the current recovery */ priorSsthresh = 0;
   /** @internal retransmitted bytes of this episode not yet shown spurious by D-SACK; -1: no undo */ undoBytes =

@@ -324,6 +324,8 @@ function synSent(ctx: RxContext, c: TcpConnection, seg: SegmentIn, now: number):
 function processAck(ctx: RxContext, c: TcpConnection, seg: SegmentIn, ackOff: number, now: number): void {
   const o = seg.opts;
   const sb = c.sb;
+  const unaBefore = c.sndUna;
+  const sackedBefore = sb.sackedBytes;
   const prevWnd = c.sndWnd;
   // Window update (RFC 9293 §3.10.7.4: SND.WL1 < SEG.SEQ, or equal and SND.WL2 =< SEG.ACK).
   const d1 = seqDiff(seg.seq, c.sndWl1);
@@ -457,6 +459,27 @@ function processAck(ctx: RxContext, c: TcpConnection, seg: SegmentIn, ackOff: nu
     }
     if (sb.lostBytes > lostBefore && !c.inRecovery && c.sndUna >= c.recoveryPoint) enterRecovery(ctx, c, now);
   }
+  if (c.inRecovery) {
+    // RFC 6937 PRR: DeliveredData = ΔSND.UNA + ΔSACKed.
+    const delivered = c.sndUna - unaBefore + (sb.sackedBytes - sackedBefore);
+    if (delivered > 0) proportionalRateReduction(c, delivered);
+  }
+}
+
+/**
+ * Proportional Rate Reduction (RFC 6937 §3, with the SSRB bound): during recovery, each ACK lets
+ * out data in proportion to what was delivered, so the window comes down to ssthresh smoothly
+ * instead of stalling and then bursting. Expressed as cwnd = pipe + sndcnt, as Linux does.
+ */
+function proportionalRateReduction(c: TcpConnection, delivered: number): void {
+  c.prrDelivered += delivered;
+  const pipe = c.pipe();
+  const ssthresh = c.cc.ssthresh;
+  let sndcnt: number;
+  if (pipe > ssthresh) sndcnt = Math.ceil((c.prrDelivered * ssthresh) / c.recoverFs) - c.prrOut;
+  else sndcnt = Math.min(ssthresh - pipe, Math.max(c.prrDelivered - c.prrOut, delivered) + c.mss);
+  if (sndcnt < 0) sndcnt = 0;
+  c.cc.cwnd = pipe + sndcnt;
 }
 
 function enterRecovery(ctx: RxContext, c: TcpConnection, now: number): void {
@@ -467,7 +490,12 @@ function enterRecovery(ctx: RxContext, c: TcpConnection, now: number): void {
   c.priorCwnd = c.cc.cwnd;
   c.priorSsthresh = c.cc.ssthresh;
   c.undoBytes = 0;
+  c.prrDelivered = 0;
+  c.prrOut = 0;
+  c.recoverFs = Math.max(1, c.sndNxt - c.sndUna);
   c.cc.onEnterRecovery(now, c.sndNxt - c.sndUna, c.mss);
+  // RFC 6937: the first retransmission goes out at once, whatever the new window says.
+  c.forceRetransmit = true;
   ctx.counters.fastRetransmits++;
 }
 

@@ -151,6 +151,7 @@ function emit(
     c.ackPending = 0;
     c.delackAt = Number.POSITIVE_INFINITY;
   }
+  if (c.inRecovery) c.prrOut += len; // RFC 6937 prr_out
   if (r !== true) {
     ctx.counters.drop(`send-${r}`);
     if (r === 'too-big') pathMtuShrank(ctx, c);
