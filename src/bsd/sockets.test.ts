@@ -593,3 +593,23 @@ test('non-blocking send: partial writes, EAGAIN when full, POLLOUT when room aga
     assert.ok(eagain > 0, 'a send answered EAGAIN');
   });
 });
+
+test('closeAll closes every descriptor and wakes blocked calls with EBADF', async () => {
+  await withPair(async (p, a, b) => {
+    const srv = listener(b, K.AF_INET, '0.0.0.0', 8095);
+    const acc = b.accept(srv);
+    const c = a.socket(K.AF_INET, K.SOCK_STREAM, 0);
+    await a.connect(c, p.b.v4, 8095);
+    const fd = await acc;
+    const u = b.socket(K.AF_INET6, K.SOCK_DGRAM, 0);
+    b.bind(u, '::', 8096);
+    const blocked = [b.recv(fd, new Uint8Array(4)), b.recvfrom(u, new Uint8Array(4)), b.accept(srv)];
+    const polled = b.poll([{ fd, events: K.POLLIN, revents: 0 }], -1);
+    assert.equal(b.openCount, 3);
+    b.closeAll();
+    assert.equal(b.openCount, 0);
+    assert.deepEqual(await Promise.all(blocked), [-K.EBADF, -K.EBADF, -K.EBADF]);
+    assert.equal(await polled, 1); // the descriptor is gone: POLLNVAL
+    assert.equal(await a.recv(c, new Uint8Array(4)), 0); // the peer saw an orderly close
+  });
+});

@@ -567,6 +567,14 @@ export class BsdSockets {
     return scan();
   }
 
+  /**
+   * Closes every descriptor (for the network going away: `node.stop()`, `leave`); blocked calls resolve -EBADF,
+   * so nothing keeps the process alive afterwards.
+   */
+  closeAll(): void {
+    for (const fd of [...this.fds.keys()]) this.close(fd);
+  }
+
   /** Open descriptors (introspection). */
   get openCount(): number {
     return this.fds.size;
