@@ -168,7 +168,7 @@ describe('lab: our node joins the reference controller’s network and hears an 
     await node.stop();
   });
 
-  it('with --stack, the reference member’s ping to our IPv4 is answered (3/3)', async () => {
+  it('with --stack, the reference member’s pings to our IPv4 and RFC4193 addresses are answered (3/3)', async () => {
     const node = startNode(['--stack']);
     await node.waitFor(isOk, 'status OK (same identity, already authorized)');
     await node.waitFor((l) => l.event === 'online', 'online');
@@ -186,6 +186,16 @@ describe('lab: our node joins the reference controller’s network and hears an 
       (l) => l.event === 'frame' && l.dir === 'tx' && String(l.summary).includes('echo reply'),
       'echo reply in the frame log',
     );
+    // IPv6 to our RFC4193 address: a resolves us by NDP over ZeroTier multicast; our stack resolves
+    // a through NDP emulation (§9.11).
+    const ok = (await node.waitFor(isOk, 'OK')) as NetLine;
+    const rfc = ok.addresses.find((x) => x.startsWith('fd'))!.split('/')[0];
+    const r6 = spawnSync(LAB_SH, ['exec', 'a', 'ping', '-6', '-c3', '-w10', rfc], {
+      encoding: 'utf8',
+      env: { ...process.env, ZT1 },
+    });
+    process.stdout.write(r6.stdout);
+    assert.match(r6.stdout, /3 packets transmitted, 3 received/);
     await node.stop();
   });
 });
