@@ -226,33 +226,47 @@ export function reportUnresolved(h: IcmpHost, pending: Uint8Array[], c: { drop(r
 
 /** Sends an ICMPv4 error about `pkt` (a whole received datagram, header first). */
 export function sendIcmpError4(h: IcmpHost, type: number, code: number, rest: number, pkt: Uint8Array): void {
-  if (!icmpv4ErrorAllowed(pkt)) return;
-  if (!h.errorBucket.take(h.now())) {
-    h.counters.icmpv4.drop('rate-limited');
-    return;
-  }
-  const src = pkt.slice(12, 16);
-  const from = h.isLocal(pkt.subarray(16, 20)) ? pkt.slice(16, 20) : h.sourceFor(src);
-  if (!from) return;
-  h.counters.icmpv4.out++;
-  h.sendIpv4(
-    from,
-    src,
-    emitIcmpv4(type, code, rest, pkt.subarray(0, Math.min(pkt.length, ICMPV4_MAX_QUOTE))),
-  );
+  sendIcmpError(h, 4, type, code, rest, pkt);
 }
 
 /** Sends an ICMPv6 error about `pkt` (a whole received packet). */
 export function sendIcmpError6(h: IcmpHost, type: number, code: number, rest: number, pkt: Uint8Array): void {
-  if (!icmpv6ErrorAllowed(pkt)) return;
+  sendIcmpError(h, 6, type, code, rest, pkt);
+}
+
+/**
+ * The error rules both versions share: only when allowed about `pkt` (icmp-errors.ts), within the rate
+ * limit, back to `pkt`'s source, from `pkt`'s destination if that is ours (else our best source), quoting
+ * as much of `pkt` as the version allows.
+ */
+function sendIcmpError(
+  h: IcmpHost,
+  v: 4 | 6,
+  type: number,
+  code: number,
+  rest: number,
+  pkt: Uint8Array,
+): void {
+  if (!(v === 4 ? icmpv4ErrorAllowed(pkt) : icmpv6ErrorAllowed(pkt))) return;
+  const c = v === 4 ? h.counters.icmpv4 : h.counters.icmpv6;
   if (!h.errorBucket.take(h.now())) {
-    h.counters.icmpv6.drop('rate-limited');
+    c.drop('rate-limited');
     return;
   }
-  const src = pkt.slice(8, 24);
-  const from = h.isLocal(pkt.subarray(24, 40)) ? pkt.slice(24, 40) : h.sourceFor(src);
+  // Source and destination address fields: IPv4 header bytes 12..16 and 16..20, IPv6 8..24 and 24..40.
+  const [srcAt, dstAt, len] = v === 4 ? [12, 16, 4] : [8, 24, 16];
+  const src = pkt.slice(srcAt, srcAt + len);
+  const from = h.isLocal(pkt.subarray(dstAt, dstAt + len)) ? pkt.slice(dstAt, dstAt + len) : h.sourceFor(src);
   if (!from) return;
-  h.counters.icmpv6.out++;
-  const quote = pkt.subarray(0, Math.min(pkt.length, ICMPV6_MAX_QUOTE));
-  h.sendIpv6(from, src, emitIcmpv6(type, code, rest, quote, from, src));
+  c.out++;
+  if (v === 4) {
+    h.sendIpv4(
+      from,
+      src,
+      emitIcmpv4(type, code, rest, pkt.subarray(0, Math.min(pkt.length, ICMPV4_MAX_QUOTE))),
+    );
+  } else {
+    const quote = pkt.subarray(0, Math.min(pkt.length, ICMPV6_MAX_QUOTE));
+    h.sendIpv6(from, src, emitIcmpv6(type, code, rest, quote, from, src));
+  }
 }
