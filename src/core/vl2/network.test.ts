@@ -17,6 +17,7 @@ import {
   NetconfFlag,
   SpecialistFlag,
 } from '../../protocol/netconf.ts';
+import { encodeAuthInfo } from '../../protocol/netconf-metadata.ts';
 import {
   decodeNetworkConfigRequest,
   decodeNetworkCredentials,
@@ -166,8 +167,23 @@ describe('Network config client', () => {
       assert.equal(net.status, status);
       seen.push(status);
     }
+    net.handleConfigError(
+      ctrl.address,
+      ErrorCode.NETWORK_AUTHENTICATION_REQUIRED,
+      encodeAuthInfo({
+        version: 0,
+        authenticationUrl: 'https://sso.example/login',
+        issuerUrl: '',
+        centralEndpointUrl: '',
+        nonce: '',
+        state: '',
+        clientId: '',
+        ssoProvider: '',
+      }),
+    );
+    assert.equal(net.info().authenticationUrl, 'https://sso.example/login');
     const reported = events.flatMap((e) => (e.type === 'network' ? [e.network.status] : []));
-    assert.deepEqual(reported, seen);
+    assert.deepEqual(reported, [...seen, 'AUTHENTICATION_REQUIRED']);
   });
 
   function signedChunks(issuedTo: number, signer: Identity, name = 'unit') {

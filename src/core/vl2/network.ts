@@ -319,10 +319,11 @@ export class Network {
   // ---- config ------------------------------------------------------------------------------
 
   private setStatus(s: NetworkStatusName): void {
-    if (s === this._status) return;
-    this._status = s;
-    if (!this.left) this.port.update({ status: s });
-    this.emitInfo();
+    if (s !== this._status) {
+      this._status = s;
+      if (!this.left) this.port.update({ status: s });
+    }
+    this.emitInfo(); // (deduplicated: also reports a new SSO URL under the same status)
   }
 
   private emitInfo(): void {

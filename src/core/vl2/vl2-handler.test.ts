@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { macToBytes } from '../../protocol/address.ts';
 import {
   CertificateOfMembership,
   CredentialType,
@@ -14,7 +15,7 @@ import {
 } from '../../protocol/credentials/index.ts';
 import { defaultPlanet } from '../../protocol/default-planet.ts';
 import { Identity } from '../../protocol/identity.ts';
-import { emptyNetworkConfig, NetworkType } from '../../protocol/netconf.ts';
+import { emptyNetworkConfig, encodeNetworkConfig, NetworkType } from '../../protocol/netconf.ts';
 import { Verb } from '../../protocol/verbs/index.ts';
 import { Node } from '../node.ts';
 import { Membership } from './membership.ts';
@@ -91,6 +92,50 @@ describe('Vl2 handler', () => {
       { numRuns: 3000 },
     );
     assert.equal(vl2.drops['internal-error'], undefined, JSON.stringify(vl2.drops));
+  });
+
+  it('port.send never throws on random frames (drops are counted)', () => {
+    const { vl2 } = setup();
+    const nets = [vl2.network(0xff0a000000000001n)!, vl2.network(NWID)!];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...nets),
+        fc.uint8Array({ maxLength: 200 }),
+        fc.boolean(),
+        (n, bytes, ours) => {
+          const f = Uint8Array.from(bytes);
+          if (ours && f.length >= 12) f.set(macToBytes(n.mac), 6); // from our MAC: deeper into the path
+          n.port.send(f);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    assert.equal(vl2.drops['internal-error'], undefined);
+  });
+
+  it('ERROR NEED_MEMBERSHIP_CERTIFICATE from a member makes us re-push our credentials (§9.8)', () => {
+    const { node, vl2, sent } = setup();
+    const c = emptyNetworkConfig(NWID, ME.address);
+    c.com = CertificateOfMembership.create({
+      networkId: NWID,
+      timestamp: 1,
+      maxDelta: 1000,
+      issuedTo: ME,
+    }).sign(CTRL);
+    const net = vl2.join(NWID + 1n, 0, encodeNetworkConfig({ ...c, networkId: NWID + 1n }));
+    void node;
+    assert.equal(net.status, 'OK');
+    const err = new Uint8Array(18);
+    const dv = new DataView(err.buffer);
+    err[0] = Verb.FRAME;
+    dv.setBigUint64(1, 5n);
+    err[9] = 0x06;
+    dv.setBigUint64(10, NWID + 1n);
+    const peer = 0x3344556677;
+    vl2.handle({ peer, verb: Verb.ERROR, payload: err, packetId: 1n, hops: 0, now: 10 });
+    assert.equal(sent.filter((s) => s.verb === Verb.NETWORK_CREDENTIALS).length, 1);
+    vl2.handle({ peer, verb: Verb.ERROR, payload: err, packetId: 2n, hops: 0, now: 500 });
+    assert.equal(sent.filter((s) => s.verb === Verb.NETWORK_CREDENTIALS).length, 1, 'not again within 1 s');
   });
 
   it('a config request goes to a co-located controller hook when there is one', () => {
