@@ -57,6 +57,8 @@ export class Entry {
   /** Bound local address (null = any) and port (0 = not bound). */
   localAddr: Uint8Array | null = null;
   localPort = 0;
+  /** The port was chosen by us (bind to 0 or listen unbound): another may be picked if it turns out taken. */
+  autoPort = false;
   // --- TCP
   listener: TcpListener | null = null;
   /** Capacity of {@link acceptQueue} (our part of the listen queue). */

@@ -613,3 +613,21 @@ test('closeAll closes every descriptor and wakes blocked calls with EBADF', asyn
     assert.equal(await a.recv(c, new Uint8Array(4)), 0); // the peer saw an orderly close
   });
 });
+
+test('an ephemeral port taken outside the BSD layer (a net server on the stack) is skipped at listen', async () => {
+  await withPair(async (p, a) => {
+    (a as unknown as { nextPort: number }).nextPort = 0; // the next pick is 49152
+    const taken = [p.a.tcp.listen(49152), p.a.tcp.listen(49153)];
+    const s = a.socket(K.AF_INET, K.SOCK_STREAM, 0);
+    assert.equal(a.bind(s, '', 0), 0);
+    assert.equal(a.listen(s, 4), 0);
+    const name = sockaddr();
+    a.getsockname(s, name);
+    assert.equal(name.port, 49154);
+    // An explicit port is not moved: EADDRINUSE.
+    const t = a.socket(K.AF_INET, K.SOCK_STREAM, 0);
+    assert.equal(a.bind(t, '', 49152), 0);
+    assert.equal(a.listen(t, 4), -K.EADDRINUSE);
+    for (const l of taken) l.close();
+  });
+});

@@ -135,6 +135,7 @@ export class BsdSockets {
     if (port === 0) {
       port = this.pickPort(e, local);
       if (!port) return this.fail(K.EADDRINUSE);
+      e.autoPort = true;
     } else if (this.tcpConflict(e, local, port)) return this.fail(K.EADDRINUSE);
     e.localAddr = local;
     e.localPort = port;
@@ -159,15 +160,23 @@ export class BsdSockets {
       const p = this.pickPort(e, null);
       if (!p) return this.fail(K.EADDRINUSE);
       e.localPort = p;
+      e.autoPort = true;
     }
-    try {
-      e.listener = this.binding.tcp.listen(e.localPort, {
-        address: e.localAddr ? this.native(e.localAddr) : null,
-        backlog: n,
-        ...this.tcpOptions(e),
-      });
-    } catch (err) {
-      return this.fail(K.errnoOf((err as { code?: string }).code ?? 'EIO'));
+    // A port we picked may be taken outside this layer (a `net` server on the same stack): pick another.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        e.listener = this.binding.tcp.listen(e.localPort, {
+          address: e.localAddr ? this.native(e.localAddr) : null,
+          backlog: n,
+          ...this.tcpOptions(e),
+        });
+        break;
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? 'EIO';
+        const next = code === 'EADDRINUSE' && e.autoPort && attempt < 64 ? this.pickPort(e, e.localAddr) : 0;
+        if (!next) return this.fail(K.errnoOf(code));
+        e.localPort = next;
+      }
     }
     e.backlog = n;
     e.listener.onconnection = (c) => this.enqueueAccepted(e, c);
