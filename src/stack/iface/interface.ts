@@ -680,12 +680,7 @@ export class Interface implements IpSender {
       return 'too-big';
     }
     const frames = buildIpv4Frames(f, ident, opts?.dontFragment ?? false, payload, mtu, mac, this.mac);
-    if (!fits) {
-      this.counters.fragmentation.in++;
-      this.counters.fragmentation.out += frames.length;
-    }
-    c.out++;
-    return this.transmit(frames, mac, hop, this.arp);
+    return this.transmit(frames, !fits, c, mac, hop, this.arp);
   }
 
   private sendIpv6(
@@ -727,12 +722,7 @@ export class Interface implements IpSender {
       this.ident6 = (this.ident6 + 1) >>> 0;
     }
     const frames = buildIpv6Frames(f, ident, payload, mtu, mac, this.mac);
-    if (!fits) {
-      this.counters.fragmentation.in++;
-      this.counters.fragmentation.out += frames.length;
-    }
-    c.out++;
-    return this.transmit(frames, mac, hop, this.ndp);
+    return this.transmit(frames, !fits, c, mac, hop, this.ndp);
   }
 
   /** Queues a datagram to one of our own addresses; it is delivered by the next drain (receive or poll). */
@@ -743,13 +733,23 @@ export class Interface implements IpSender {
     return true;
   }
 
-  /** Sends frames whose destination MAC is known, or queues them on the neighbour entry of `hop`. */
+  /**
+   * Counts a sent datagram (`c`, and fragmentation when it was split) and sends its frames when the
+   * destination MAC is known, or queues them on the neighbour entry of `hop`.
+   */
   private transmit(
     frames: Uint8Array[],
+    fragmented: boolean,
+    c: LayerCounters,
     mac: Uint8Array | null,
     hop: Uint8Array | null,
     cache: NeighborCache,
   ): true | SendFailure {
+    if (fragmented) {
+      this.counters.fragmentation.in++;
+      this.counters.fragmentation.out += frames.length;
+    }
+    c.out++;
     if (mac) {
       for (const f of frames) this.emitFrame(f);
       return true;
