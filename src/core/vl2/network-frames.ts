@@ -333,7 +333,7 @@ export function sendMulticast(
     payload: Uint8Array.from(payload),
     sentTo,
     limit,
-    expires: now + 5_000,
+    expires: now + MULTICAST_TRANSMIT_TIMEOUT,
   });
   return true;
 }
