@@ -194,3 +194,17 @@ test('test-dgram-create-socket-handle-fd: bind({ fd }) is refused (no OS descrip
     s.close();
   });
 });
+
+test('test-dgram-async-dispose: Symbol.asyncDispose closes the socket once', async () => {
+  await withPair(async (p) => {
+    const s = createDgram(p.a).createSocket('udp4');
+    s.bind(0);
+    await once(s, 'listening');
+    let closes = 0;
+    s.on('close', () => closes++);
+    await s[Symbol.asyncDispose]();
+    await s[Symbol.asyncDispose]();
+    assert.equal(closes, 1);
+    assert.throws(() => s.address(), { code: 'ERR_SOCKET_DGRAM_NOT_RUNNING' });
+  });
+});

@@ -400,6 +400,12 @@ export class Socket extends EventEmitter {
     return this;
   }
 
+  /** `await using` support, as Node's: closes the socket unless already closed. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve) => this.close(() => resolve()));
+  }
+
   /** Keeps the process alive while bound (the default). */
   ref(): this {
     this.refed = true;
