@@ -26,7 +26,7 @@ test('examples/private-world.ts runs as documented', () => {
   const file = fileURLToPath(new URL('../examples/private-world.ts', import.meta.url));
   const out = execFileSync(process.execPath, ['--import', 'tsx', file], {
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 90_000,
   });
   assert.match(out, /^b got "hello from a" \(root [0-9a-f]{10}, a [0-9a-f]{10}, b [0-9a-f]{10}\)\n$/);
 });

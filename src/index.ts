@@ -40,7 +40,8 @@
  * const b = new NodeRunner({ store: new MemoryStore(), planet, bindAddress: '127.0.0.1' });
  * await a.start(); await b.start();
  * b.on('user-message', (m) => console.log(`b got "${Buffer.from(m.data)}" from ${m.from}`));
- * a.once('online', () => a.sendUserMessage(b.address!, 0x10000n, new TextEncoder().encode('hello')));
+ * // once both are online (USER_MESSAGE is a datagram: resend until answered)
+ * a.sendUserMessage(b.address!, 0x10000n, new TextEncoder().encode('hello'));
  * ```
  * @packageDocumentation
  */
