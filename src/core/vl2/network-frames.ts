@@ -32,6 +32,7 @@ import {
   classifyOutgoingFrame,
   isBridge,
 } from './frame-checks.ts';
+import { MULTICAST_TRANSMIT_TIMEOUT } from './multicast.ts';
 import { emulateNeighborAdvertisement } from './ndp-emulation.ts';
 import type { Network } from './network.ts';
 import { type ExtFrameOrder, filterIncoming, filterOutgoing } from './rules-filter.ts';
