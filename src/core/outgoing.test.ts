@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { dearmor, SymmetricKey } from '../protocol/armor.ts';
 import { Identity } from '../protocol/identity.ts';
@@ -8,13 +7,12 @@ import { PKT_PAYLOAD } from '../protocol/packet.ts';
 import { decodeOk } from '../protocol/verbs/ok.ts';
 import { Verb } from '../protocol/verbs/verb.ts';
 import { World, WorldType } from '../protocol/world.ts';
+import { cryptoVectors } from '../testing/vectors.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
 import { Node } from './node.ts';
 import { assembleHello, assemblePacket } from './outgoing.ts';
 
-const vec = JSON.parse(
-  readFileSync(new URL('../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-);
+const vec = cryptoVectors;
 const v = vec.values;
 const idOf = (s: string) => {
   const d = Identity.fromString(s);

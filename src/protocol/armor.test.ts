@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { cryptoVectors } from '../testing/vectors.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
 import { armor, armorTrustedPath, cryptField, dearmor, dearmorReason, SymmetricKey } from './armor.ts';
 import { PacketView, PKT_FLAGS } from './packet.ts';
 
-const V = JSON.parse(readFileSync(new URL('../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'))
-  .values as Record<string, string>;
+const V = cryptoVectors.values as Record<string, string>;
 const KEY = new SymmetricKey(fromHex(V.agree_a_b));
 
 test('SymmetricKey derives K0/K1-keyed AES state and copies the secret', () => {

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { cryptoVectors } from '../testing/vectors.ts';
 import { equalBytes, fromHex, toHex } from '../util/bytes.ts';
 import { Dictionary, META_DICT_CAPACITY, parseHexU64 } from './dictionary.ts';
 
-const vectors = JSON.parse(
-  readFileSync(new URL('../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-).values as Record<string, string>;
+const vectors = cryptoVectors.values as Record<string, string>;
 const ascii = (s: string) => new TextEncoder().encode(s);
 
 function mustDecode(b: Uint8Array, cap?: number): Dictionary {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { cryptoVectors } from '../testing/vectors.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
 import { Reader, Writer } from '../util/result.ts';
 import {
@@ -18,9 +18,7 @@ import {
   parseInetAddress,
 } from './inet-address.ts';
 
-const vectors = JSON.parse(
-  readFileSync(new URL('../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-);
+const vectors = cryptoVectors;
 
 function p(s: string): InetAddress {
   const a = parseInetAddress(s);

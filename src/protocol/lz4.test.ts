@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { cryptoVectors } from '../testing/vectors.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
 import {
   COMPRESS_MIN_PAYLOAD,
@@ -13,9 +13,7 @@ import {
   lz4Decompress,
 } from './lz4.ts';
 
-const vectors = JSON.parse(
-  readFileSync(new URL('../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-);
+const vectors = cryptoVectors;
 
 function seven(n: number): Uint8Array {
   const b = new Uint8Array(n);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { cryptoVectors } from '../testing/vectors.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
 import { Capability } from './credentials/capability.ts';
 import { Dictionary } from './dictionary.ts';
@@ -22,9 +23,7 @@ import {
 } from './netconf.ts';
 import { RuleType } from './rules.ts';
 
-const cv = JSON.parse(
-  readFileSync(new URL('../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-);
+const cv = cryptoVectors;
 const V = cv.values as Record<string, string>;
 const A = (() => {
   const d = Identity.fromString(cv.identities.A);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { cryptoVectors } from '../testing/vectors.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
 import {
   CIPHER_AES_GMAC_SIV,
@@ -15,8 +15,7 @@ import {
   writePacketHeader,
 } from './packet.ts';
 
-const V = JSON.parse(readFileSync(new URL('../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'))
-  .values as Record<string, string>;
+const V = cryptoVectors.values as Record<string, string>;
 
 function view(hex: string): PacketView {
   const r = PacketView.check(fromHex(hex));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { cryptoVectors } from '../../testing/vectors.ts';
 import { fromHex, toHex } from '../../util/bytes.ts';
 import { type Decoded, Writer } from '../../util/result.ts';
 import { Identity } from '../identity.ts';
@@ -21,9 +21,7 @@ import { SAMPLE_NWID, verbSamples } from './samples.ts';
 import { summarize } from './summarize.ts';
 import { ErrorCode, errorCodeName, Verb, verbName } from './verb.ts';
 
-const vec = JSON.parse(
-  readFileSync(new URL('../../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-);
+const vec = cryptoVectors;
 const V = vec.values;
 
 function must<T>(d: Decoded<T>): T {

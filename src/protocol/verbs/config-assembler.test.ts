@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { cryptoVectors } from '../../testing/vectors.ts';
 import { fromHex } from '../../util/bytes.ts';
 import { Writer } from '../../util/result.ts';
 import { Identity } from '../identity.ts';
@@ -13,9 +13,7 @@ import {
   splitConfigIntoChunks,
 } from './network-config.ts';
 
-const vec = JSON.parse(
-  readFileSync(new URL('../../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-);
+const vec = cryptoVectors;
 const ctrl = Identity.fromString(vec.identities.A);
 const other = Identity.fromString(vec.identities.B);
 assert.ok(ctrl.ok && other.ok);

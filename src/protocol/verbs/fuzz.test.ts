@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { cryptoVectors } from '../../testing/vectors.ts';
 import { fromHex } from '../../util/bytes.ts';
 import { Writer } from '../../util/result.ts';
 import { decodeVerbPayload, encodeVerbPayload } from './dispatch.ts';
@@ -9,9 +9,7 @@ import { decodeOkHelloWorlds, helloCryptFieldStart } from './hello.ts';
 import { verbSamples } from './samples.ts';
 import { summarize } from './summarize.ts';
 
-const vec = JSON.parse(
-  readFileSync(new URL('../../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-);
+const vec = cryptoVectors;
 const V = vec.values;
 const SAMPLES = verbSamples(vec);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { cryptoVectors } from '../../testing/vectors.ts';
 import { fromHex, toHex } from '../../util/bytes.ts';
 import { Writer } from '../../util/result.ts';
 import { armor, cryptField, dearmor, SymmetricKey } from '../armor.ts';
@@ -21,9 +21,7 @@ import {
 import { decodeOk, encodeOk } from './ok.ts';
 import { Verb } from './verb.ts';
 
-const v = JSON.parse(
-  readFileSync(new URL('../../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-);
+const v = cryptoVectors;
 const vals = v.values;
 const PAYLOAD = 28;
 
