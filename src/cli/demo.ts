@@ -198,8 +198,10 @@ export async function run(argv: string[]): Promise<number> {
         ? `direct (${p.paths.find((x) => x.preferred)?.address ?? p.paths[0]?.address ?? '?'})`
         : 'relayed through the root';
     };
-    const first = await ping(0);
-    if (first === null) throw new Error(`no answer from ${addrB} to the first message`);
+    // USER_MESSAGE is a datagram: the first one may race the peers' first handshake, so retry a few times.
+    let first: number | null = null;
+    for (let attempt = 0; attempt < 4 && first === null; attempt++) first = await ping(0);
+    if (first === null) throw new Error(`no answer from ${addrB} to the first message (4 tries)`);
     say(`5. first message ${addrA} → ${addrB} answered in ${first.toFixed(1)} ms; path: ${pathOf()}`, {
       step: 'first-message',
       ms: first,
