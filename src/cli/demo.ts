@@ -6,29 +6,26 @@
  * message throughput between the two nodes, then stops everything and exits 0 (`--serve` keeps the
  * world running until Ctrl-C).
  *
- * What it exercises today is the VL1 layer (peers, root, relaying, RENDEZVOUS, USER_MESSAGE). The
- * virtual network and TCP/IP parts of the demo arrive with the public API (issue 6).
+ * The two nodes are `ZeroTierNode`s: they join a controller-less (ad-hoc, protocol.md §1.2) network,
+ * get an IPv4 and a 6PLANE IPv6 address, ping each other, and one fetches pages from an HTTP server on
+ * the other, over our own TCP/IP stack, inside the encrypted ZeroTier tunnel.
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { parseArgs } from 'node:util';
-import { c25519Public } from '../crypto/c25519.ts';
-import { Identity } from '../protocol/identity.ts';
-import { parseInetAddress } from '../protocol/inet-address.ts';
-import { World, WorldType } from '../protocol/world.ts';
-import { NodeRunner } from '../runtime/node-runner.ts';
-import { MemoryStore } from '../runtime/store.ts';
+import { createTestWorld, type TestWorld } from '../api/world.test-support.ts';
+import type { ZeroTierNode } from '../api/zerotier-node.ts';
+import { inetAddressToString } from '../protocol/inet-address.ts';
 
-/** USER_MESSAGE type ids above 65535 are free for applications (protocol.md §6.17). */
-const PING_TYPE = 0x7a7364656d6f0001n; // "zsdemo" 1
-const PONG_TYPE = 0x7a7364656d6f0002n;
-const BULK_TYPE = 0x7a7364656d6f0003n;
+/** A controller-less network (§1.2): `ff` + 10 (the IPv4 /8) + no hub + `01` → 10.x.y.z/8 and 6PLANE. */
+const ADHOC_NETWORK = 'ff0a000000000001';
+/** Bytes downloaded for the throughput step. */
+const BULK_BYTES = 32 * 1024 * 1024;
 
 const HELP = `usage: ztsdk demo [--serve] [--json]
 
 Runs a whole private ZeroTier world on this machine: a planet made and signed here, a root,
-and two nodes that reach each other through it over loopback UDP (relayed first, then direct).
+and two nodes that join an ad-hoc network, ping each other (IPv4 and IPv6) and fetch pages
+from an HTTP server on the other, over their own TCP/IP stacks, through loopback UDP.
   --serve   keep running after the demo (Ctrl-C stops)
   --json    one JSON object per step instead of text
 `;
@@ -36,18 +33,6 @@ and two nodes that reach each other through it over loopback UDP (relayed first,
 interface Step {
   step: string;
   [k: string]: unknown;
-}
-
-/** Finds a free UDP port on loopback (the root's port must be known before its planet is signed). */
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((ok, fail) => {
-    s.once('error', fail);
-    s.bind(0, '127.0.0.1', () => ok());
-  });
-  const port = s.address().port;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
 }
 
 /** Waits until `cond()` holds, printing a progress tick every second; false after `timeoutMs`. */
@@ -93,190 +78,159 @@ export async function run(argv: string[]): Promise<number> {
   const progress = (text: string) => {
     if (!json) process.stdout.write(`${text}\n`);
   };
-  const runners: NodeRunner[] = [];
+  const worlds: TestWorld[] = [];
+  const nodes: ZeroTierNode[] = [];
   const stopAll = async () => {
-    for (const r of runners.reverse()) await r.stop();
+    for (const n of nodes.reverse()) await n.stop();
+    for (const w of worlds) await w.stop();
   };
   try {
     const t0 = performance.now();
     say('zerotier-sdk demo: a private ZeroTier world on this machine (no outside service)\n');
 
-    // 1. A root identity and a planet naming it, signed with a fresh key (what `ztsdk mkworld` does).
-    const rootId = Identity.generate((n) => randomBytes(n));
-    const port = await freeUdpPort();
-    const signingPrivate = new Uint8Array(randomBytes(64));
-    const signingKey = { publicKey: c25519Public(signingPrivate), privateKey: signingPrivate };
-    const planet = World.create({
-      type: WorldType.PLANET,
-      id: BigInt(`0x${randomBytes(8).toString('hex')}`) & 0x7fffffffffffffffn,
-      timestamp: Date.now(),
-      roots: [{ identity: rootId.publicOnly(), stableEndpoints: [parseInetAddress(`127.0.0.1/${port}`)!] }],
-      signingKey,
-    });
-    say(`1. planet ${planet.id} signed here; its root is ${rootId.addressString} at 127.0.0.1/${port}`, {
+    // 1–2. A planet signed here naming a root of ours, and that root serving it on loopback — with a
+    // VL2 manager, so it answers MULTICAST_GATHER (§6.14) and the nodes can ARP each other.
+    const world = await createTestWorld();
+    worlds.push(world);
+    const rootEndpoint = world.planet.roots[0].stableEndpoints.map(inetAddressToString).join(', ');
+    say(`1. planet ${world.planet.id} signed here; its root is ${world.root.address} at ${rootEndpoint}`, {
       step: 'planet',
-      id: planet.id.toString(),
-      root: rootId.addressString,
-      endpoint: `127.0.0.1/${port}`,
+      id: world.planet.id.toString(),
+      root: world.root.address,
+      endpoint: rootEndpoint,
     });
-
-    // 2. The root.
-    const rootStore = new MemoryStore();
-    await rootStore.put('identity.secret', new TextEncoder().encode(rootId.toString(true)));
-    const root = new NodeRunner({
-      store: rootStore,
-      planet,
-      role: 'root',
-      port,
-      bindAddress: '127.0.0.1',
-      secondaryPort: false,
-    });
-    runners.push(root);
-    await root.start();
-    say(`2. root ${root.address} serving on 127.0.0.1/${port}`, {
+    say(`2. root ${world.root.address} serving on ${rootEndpoint}`, {
       step: 'root',
-      address: root.address,
-      port,
+      address: world.root.address,
     });
 
-    // 3. Two nodes with new identities.
+    // 3. Two nodes with new identities, each with its own user-space TCP/IP stack.
     const mk = async () => {
-      const r = new NodeRunner({ store: new MemoryStore(), planet, bindAddress: '127.0.0.1' });
-      runners.push(r);
-      const info = await r.start();
-      return { r, info };
+      const n = await world.startNode();
+      nodes.push(n);
+      return n;
     };
     const a = await mk();
     const b = await mk();
     say(
-      `3. nodes ${a.r.address} (ports ${a.info.ports.join(', ')}) and ${b.r.address} (ports ${b.info.ports.join(', ')}) started`,
+      `3. nodes ${a.address} (ports ${a.ports.join(', ')}) and ${b.address} (ports ${b.ports.join(', ')}) started`,
       {
         step: 'nodes',
-        a: a.r.address,
-        b: b.r.address,
+        a: a.address,
+        b: b.address,
       },
     );
 
     // 4. Both come online through the root (HELLO / OK(HELLO), §6.2).
     const tOnline = performance.now();
-    if (!(await waitFor('both nodes to reach the root', () => a.r.online && b.r.online, 20000, progress))) {
+    if (!(await waitFor('both nodes to reach the root', () => a.online && b.online, 20000, progress))) {
       throw new Error('the nodes did not come online within 20 s');
     }
-    const onlineMs = performance.now() - tOnline;
-    say(`4. both nodes ONLINE via the root in ${onlineMs.toFixed(0)} ms`, {
+    say(`4. both nodes ONLINE via the root in ${(performance.now() - tOnline).toFixed(0)} ms`, {
       step: 'online',
-      ms: Math.round(onlineMs),
+      ms: Math.round(performance.now() - tOnline),
     });
 
-    // 5. B answers every ping message; A measures.
-    const addrA = a.r.address!;
-    const addrB = b.r.address!;
-    let bulkReceived = 0;
-    b.r.on('user-message', (m) => {
-      if (m.typeId === PING_TYPE) b.r.sendUserMessage(m.from, PONG_TYPE, m.data);
-      else if (m.typeId === BULK_TYPE) bulkReceived++;
+    // 5. Both join an ad-hoc network: no controller, addresses derived from the node addresses (§1.2).
+    const [na, nb] = await Promise.all([a.join(ADHOC_NETWORK), b.join(ADHOC_NETWORK)]);
+    const v4 = (n: { addresses: readonly string[] }) =>
+      n.addresses.find((x) => !x.includes(':'))!.split('/')[0];
+    const v6 = (n: { addresses: readonly string[] }) =>
+      n.addresses.find((x) => x.includes(':'))!.split('/')[0];
+    say(`5. both joined ad-hoc network ${na.id} ("${na.name}", MTU ${na.mtu})`, {
+      step: 'joined',
+      network: na.id,
     });
-    const pongs = new Map<string, number>();
-    a.r.on('user-message', (m) => {
-      if (m.typeId === PONG_TYPE) pongs.set(Buffer.from(m.data).toString(), performance.now());
+    say(`     ${a.address}: ${na.addresses.join(', ')}  (MAC ${na.mac})`, {
+      step: 'addresses',
+      node: a.address,
+      addresses: na.addresses,
     });
-    const ping = async (n: number): Promise<number | null> => {
-      const key = `ping-${n}-${Math.random()}`;
-      const sent = performance.now();
-      a.r.sendUserMessage(addrB, PING_TYPE, new TextEncoder().encode(key));
-      const ok = await waitFor(
-        'a reply',
-        () => pongs.has(key),
-        5000,
-        () => {},
-      );
-      return ok ? pongs.get(key)! - sent : null;
+    say(`     ${b.address}: ${nb.addresses.join(', ')}  (MAC ${nb.mac})`, {
+      step: 'addresses',
+      node: b.address,
+      addresses: nb.addresses,
+    });
+
+    // 6. Ping both ways, IPv4 and IPv6 (ICMP echo through ARP/NDP, the rules engine and the tunnel).
+    const pingOnce = async (from: ZeroTierNode, to: string) => {
+      for (let i = 0; i < 5; i++) {
+        try {
+          return await from.ping(to, { timeout: 2000 });
+        } catch {
+          progress(`  … ${to} did not answer yet (first contact: WHOIS, ARP/NDP); trying again`);
+        }
+      }
+      throw new Error(`${to} never answered a ping`);
     };
-    const pathOf = () => {
-      const p = a.r.peers().find((x) => x.address === addrB);
+    const pings: Record<string, number> = {};
+    for (const [from, to, label] of [
+      [a, v4(nb), `${a.address} → ${v4(nb)}`],
+      [b, v4(na), `${b.address} → ${v4(na)}`],
+      [a, v6(nb), `${a.address} → ${v6(nb)}`],
+      [b, v6(na), `${b.address} → ${v6(na)}`],
+    ] as const) {
+      await pingOnce(from, to);
+      const rtts: number[] = [];
+      for (let i = 0; i < 10; i++) rtts.push(await from.ping(to, { timeout: 2000 }));
+      rtts.sort((x, y) => x - y);
+      pings[label] = rtts[5];
+      say(`6. ping ${label}: median ${rtts[5].toFixed(2)} ms, best ${rtts[0].toFixed(2)} ms (10 echoes)`, {
+        step: 'ping',
+        from: from.address,
+        to,
+        medianMs: rtts[5],
+        bestMs: rtts[0],
+      });
+    }
+    const peerPath = () => {
+      const p = a.peers().find((x) => x.address === b.address);
       return p?.direct
         ? `direct (${p.paths.find((x) => x.preferred)?.address ?? p.paths[0]?.address ?? '?'})`
         : 'relayed through the root';
     };
-    // USER_MESSAGE is a datagram: the first one may race the peers' first handshake, so retry a few times.
-    let first: number | null = null;
-    for (let attempt = 0; attempt < 4 && first === null; attempt++) first = await ping(0);
-    if (first === null) throw new Error(`no answer from ${addrB} to the first message (4 tries)`);
-    say(`5. first message ${addrA} → ${addrB} answered in ${first.toFixed(1)} ms; path: ${pathOf()}`, {
-      step: 'first-message',
-      ms: first,
-      path: pathOf(),
+    say(`7. path between the nodes: ${peerPath()}`, { step: 'path', path: peerPath() });
+
+    // 8. An HTTP server on b, fetched from a with fetch() (undici over our sockets).
+    const big = Buffer.alloc(BULK_BYTES, 0x5a);
+    const server = b.http.createServer((req, res) => {
+      if (req.url === '/bulk') res.end(big);
+      else res.end(`hello from ${b.address} over ZeroTier, you are ${req.socket.remoteAddress}\n`);
     });
-
-    // 6. The root introduces them (RENDEZVOUS, §9.4) and they switch to a direct path. On one
-    // machine this often happens before the first message: each node pushes its own addresses.
-    const tDirect = performance.now();
-    const bothDirect = () =>
-      !!a.r.peers().find((x) => x.address === addrB)?.direct &&
-      !!b.r.peers().find((x) => x.address === addrA)?.direct;
-    const alreadyDirect = bothDirect();
-    const direct =
-      alreadyDirect ||
-      (await waitFor(
-        'a direct path between the nodes',
-        () => {
-          if (!bothDirect()) void ping(-1);
-          return bothDirect();
-        },
-        30000,
-        progress,
-      ));
-    if (!direct) throw new Error('no direct path within 30 s');
-    const directMs = Math.round(performance.now() - tDirect);
-    say(
-      alreadyDirect
-        ? `6. already direct: ${pathOf()} (the nodes learned each other's address before the first reply)`
-        : `6. direct path after ${directMs} ms: ${pathOf()}`,
-      { step: 'direct', ms: alreadyDirect ? 0 : directMs, path: pathOf() },
-    );
-
-    // 7. Round trips over the direct path.
-    const rtts: number[] = [];
-    for (let i = 1; i <= 20; i++) {
-      const r = await ping(i);
-      if (r !== null) rtts.push(r);
+    await new Promise<void>((r) => server.listen(80, () => r()));
+    for (const host of [v4(nb), `[${v6(nb)}]`]) {
+      const res = await a.fetch(`http://${host}/`);
+      const body = await res.text();
+      say(`8. fetch http://${host}/ → ${res.status}: ${body.trim()}`, {
+        step: 'http',
+        url: `http://${host}/`,
+        status: res.status,
+        body,
+      });
     }
-    rtts.sort((x, y) => x - y);
-    const median = rtts[Math.floor(rtts.length / 2)] ?? Number.NaN;
-    say(`7. ${rtts.length}/20 round trips, median ${median.toFixed(2)} ms, best ${rtts[0]?.toFixed(2)} ms`, {
-      step: 'rtt',
-      answered: rtts.length,
-      medianMs: median,
-      bestMs: rtts[0],
-    });
 
-    // 8. Throughput: a burst of 1 KiB messages, encrypted (AES-GMAC-SIV) end to end.
-    const payload = new Uint8Array(1024);
-    const count = 2000;
+    // 9. Throughput: download BULK_BYTES over TCP (our stack on both ends, AES-GMAC-SIV in between).
     const tBulk = performance.now();
-    for (let i = 0; i < count; i++) {
-      a.r.sendUserMessage(addrB, BULK_TYPE, payload);
-      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
-    }
-    await waitFor('the burst to arrive', () => bulkReceived >= count, 10000, progress);
+    const res = await a.fetch(`http://${v4(nb)}/bulk`);
+    const got = (await res.arrayBuffer()).byteLength;
     const bulkMs = performance.now() - tBulk;
-    const mbit = (bulkReceived * 1024 * 8) / (bulkMs * 1000);
+    if (got !== BULK_BYTES) throw new Error(`bulk download returned ${got} of ${BULK_BYTES} bytes`);
+    const mbit = (got * 8) / (bulkMs * 1000);
     say(
-      `8. ${bulkReceived}/${count} messages of 1 KiB in ${bulkMs.toFixed(0)} ms: ${mbit.toFixed(1)} Mbit/s of payload`,
+      `9. downloaded ${(got / 1e6).toFixed(0)} MB over HTTP in ${bulkMs.toFixed(0)} ms: ${mbit.toFixed(0)} Mbit/s`,
       {
         step: 'throughput',
-        received: bulkReceived,
-        sent: count,
+        bytes: got,
         ms: Math.round(bulkMs),
         mbitPerS: mbit,
       },
     );
+    await new Promise<void>((r) => server.close(() => r()));
 
-    const relayed = root.counters;
     say(`\ndone in ${((performance.now() - t0) / 1000).toFixed(1)} s.`, {
       step: 'done',
       seconds: (performance.now() - t0) / 1000,
-      rootCounters: relayed,
+      pings,
     });
     if (values.serve) {
       say('serving: Ctrl-C stops', { step: 'serving' });
