@@ -33,6 +33,8 @@ export const DEFAULT_SNDBUF = 212_992;
 export class Entry {
   closed = false;
   nonblocking: boolean;
+  /** Re-checks of calls blocked on this socket (and of polls watching it); run on every change. */
+  readonly waiters = new Set<() => void>();
   // --- options (SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP/IPV6)
   reuseAddr = false;
   keepAlive = false;

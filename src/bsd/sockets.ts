@@ -83,7 +83,6 @@ export class BsdSockets {
   errno = 0;
   private readonly fds = new Map<number, Entry>();
   private readonly maxFds: number;
-  private readonly waiters = new Set<() => void>();
   private nextPort = Math.floor(Math.random() * EPHEMERAL_COUNT);
 
   constructor(
@@ -206,7 +205,7 @@ export class BsdSockets {
         return nfd;
       }
       if (e.nonblocking) return this.fail(K.EAGAIN);
-      if (!(await this.block(() => e.closed || !e.listener || e.acceptQueue.length > 0, e.rcvTimeo)))
+      if (!(await this.block([e], () => e.closed || !e.listener || e.acceptQueue.length > 0, e.rcvTimeo)))
         return this.fail(K.EAGAIN);
     }
   }
@@ -263,7 +262,7 @@ export class BsdSockets {
     e.localPort = c.localPort;
     this.attach(e, c);
     if (e.nonblocking) return this.fail(K.EINPROGRESS);
-    const done = await this.block(() => e.closed || !e.connecting, e.sndTimeo);
+    const done = await this.block([e], () => e.closed || !e.connecting, e.sndTimeo);
     if (e.closed) return this.fail(K.EBADF);
     if (!done) return this.fail(K.EINPROGRESS);
     if (e.connected && !e.error) return 0;
@@ -323,6 +322,7 @@ export class BsdSockets {
       }
       if (nonblocking) return sent > 0 ? sent : this.fail(K.EAGAIN);
       const ok = await this.block(
+        [e],
         () => e.closed || e.error !== 0 || e.connClosed || (e.connected && c.writableSpace > 0),
         e.sndTimeo,
       );
@@ -359,7 +359,11 @@ export class BsdSockets {
         if (e.shutRd) return 0;
         if (nonblocking) return this.fail(K.EAGAIN);
         if (
-          !(await this.block(() => e.closed || e.dgrams.length > 0 || e.error !== 0 || e.shutRd, e.rcvTimeo))
+          !(await this.block(
+            [e],
+            () => e.closed || e.dgrams.length > 0 || e.error !== 0 || e.shutRd,
+            e.rcvTimeo,
+          ))
         )
           return this.fail(K.EAGAIN);
       }
@@ -386,6 +390,7 @@ export class BsdSockets {
       if (!e.connected && !e.connecting) return this.fail(K.ENOTCONN);
       if (nonblocking) return got > 0 ? got : this.fail(K.EAGAIN);
       const ok = await this.block(
+        [e],
         () => e.closed || e.readable > 0 || e.eof || e.shutRd || e.connClosed || e.error !== 0,
         e.rcvTimeo,
       );
@@ -415,7 +420,7 @@ export class BsdSockets {
       // Linux: shutting down a listener's read side stops it; accept then fails with EINVAL.
       this.closeListener(e);
     }
-    this.wake();
+    this.wake(e);
     return 0;
   }
 
@@ -436,7 +441,7 @@ export class BsdSockets {
     }
     if (e.udp) e.udp.close();
     this.binding.kick();
-    this.wake();
+    this.wake(e);
     return 0;
   }
 
@@ -572,7 +577,12 @@ export class BsdSockets {
     };
     const n = scan();
     if (n > 0 || timeout === 0) return n;
-    await this.block(() => scan() > 0, Math.max(timeout, 0));
+    const watched: Entry[] = [];
+    for (const p of fds) {
+      const e = this.get(p.fd);
+      if (e) watched.push(e);
+    }
+    await this.block(watched, () => scan() > 0, Math.max(timeout, 0));
     return scan();
   }
 
@@ -611,14 +621,17 @@ export class BsdSockets {
     return ev & (events | K.POLLERR | K.POLLHUP | K.POLLNVAL);
   }
 
-  /** Resolves true once `ready()` holds, false after `timeout` ms (0 = no timeout). */
-  private block(ready: () => boolean, timeout: number): Promise<boolean> {
+  /**
+   * Resolves true once `ready()` holds, false after `timeout` ms (0 = no timeout). `ready` is re-checked when
+   * one of `on` changes (its own waiters only: a busy socket does not wake calls blocked on others).
+   */
+  private block(on: readonly Entry[], ready: () => boolean, timeout: number): Promise<boolean> {
     if (ready()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const release = this.binding.hold?.();
       let timer: NodeJS.Timeout | undefined;
       const done = (v: boolean) => {
-        this.waiters.delete(check);
+        for (const e of on) e.waiters.delete(check);
         if (timer) clearTimeout(timer);
         release?.();
         resolve(v);
@@ -626,14 +639,15 @@ export class BsdSockets {
       const check = () => {
         if (ready()) done(true);
       };
-      this.waiters.add(check);
+      for (const e of on) e.waiters.add(check);
       if (timeout > 0) timer = setTimeout(() => done(false), timeout);
     });
   }
 
-  /** Something changed: blocked calls and polls re-check their condition. */
-  private wake(): void {
-    for (const w of [...this.waiters]) w();
+  /** Something changed on `e`: calls blocked on it (and polls watching it) re-check their condition. */
+  private wake(e: Entry): void {
+    if (e.waiters.size === 0) return;
+    for (const w of [...e.waiters]) w();
   }
 
   private syncTime(): void {
@@ -650,11 +664,11 @@ export class BsdSockets {
       if (e.queuedBytes + data.length > e.rcvbuf && e.dgrams.length > 0) return;
       e.dgrams.push({ data, address: info.address, port: info.port });
       e.queuedBytes += data.length;
-      this.wake();
+      this.wake(e);
     };
     u.onError = (kind) => {
       e.error = K.errnoOf(udpErrno(kind));
-      this.wake();
+      this.wake(e);
     };
   }
 
@@ -700,21 +714,21 @@ export class BsdSockets {
   private attach(e: Entry, c: TcpConnection): void {
     c.onconnect = () => {
       e.connected = true;
-      this.wake();
+      this.wake(e);
     };
-    c.onreadable = () => this.wake();
-    c.ondrain = () => this.wake();
+    c.onreadable = () => this.wake(e);
+    c.ondrain = () => this.wake(e);
     c.onend = () => {
       e.eof = true;
-      this.wake();
+      this.wake(e);
     };
     c.onerror = (code) => {
       e.error = K.errnoOf(code);
-      this.wake();
+      this.wake(e);
     };
     c.onclose = () => {
       e.connClosed = true;
-      this.wake();
+      this.wake(e);
     };
   }
 
@@ -748,7 +762,7 @@ export class BsdSockets {
     if (c.state === 'Closed') n.connClosed = true;
     e.acceptQueue.push(n);
     if (e.acceptQueue.length >= e.backlog && e.listener) e.listener.onconnection = null;
-    this.wake();
+    this.wake(e);
   }
 
   /** After an accept: pull connections the stack queued while ours was full, and resume push mode. */
