@@ -13,6 +13,7 @@
  * lab when it is already up (it is shared) and takes it down only if this file brought it up.
  */
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ import {
   labUp,
   type OurNode,
   PYTHON,
+  pattern,
   runTool,
   startOurNode,
   startTool,
@@ -48,6 +50,7 @@ describe('lab: the public API against reference member a', { skip }, () => {
   /** a's. */
   let theirs = { v4: '', rfc: '', plane: '' };
   const marker = `served-by-a-${process.pid}`;
+  const bigFile = randomBytes(4 * 1024 * 1024);
 
   before(async () => {
     theLab = labUp(false);
@@ -69,6 +72,7 @@ describe('lab: the public API against reference member a', { skip }, () => {
     process.stdout.write(`  ours: ${JSON.stringify(ours)}  a: ${JSON.stringify(theirs)}\n`);
     // Servers on a: a page for node.fetch and a UDP echo.
     writeFileSync(join(work, 'index.html'), `${marker}\n`);
+    writeFileSync(join(work, 'big.bin'), bigFile);
     tools.push(
       labSpawn(
         'a',
@@ -131,6 +135,29 @@ describe('lab: the public API against reference member a', { skip }, () => {
       assert.equal(r.body, `${marker}\n`);
     });
   }
+
+  it('curl from a downloads 4 MB from our node.http.createServer intact (IPv4 and 6PLANE)', () => {
+    const n = 4 * 1024 * 1024;
+    const want = createHash('sha256').update(pattern(n)).digest('hex');
+    for (const url of [`http://${ours.v4}:8080/big/${n}`, `http://[${ours.plane}]:8080/big/${n}`]) {
+      const r = labRun('a', ['sh', '-c', `curl -sS --max-time 60 '${url}' | sha256sum`]);
+      process.stdout.write(`  curl ${url} | sha256sum -> ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout.split(' ')[0], want);
+    }
+  });
+
+  it('node.fetch downloads 4 MB from a intact (IPv4 and RFC4193)', async () => {
+    for (const url of [
+      `http://${theirs.v4}:${A_HTTP_PORT}/big.bin`,
+      `http://[${theirs.rfc}]:${A_HTTP_PORT}/big.bin`,
+    ]) {
+      const r = await node!.call('fetch', { url, hash: true });
+      process.stdout.write(`  node.fetch ${url} -> ${r.status} ${r.length} bytes sha256 ${r.sha256}\n`);
+      assert.equal(r.status, 200);
+      assert.equal(r.length, bigFile.length);
+      assert.equal(r.sha256, createHash('sha256').update(bigFile).digest('hex'));
+    }
+  });
 
   it('UDP a → our node.dgram echo, IPv4 and IPv6', () => {
     const r4 = runTool('a', ['udp-send', ours.v4, '9999', 'from-a-v4']);
