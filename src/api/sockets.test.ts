@@ -5,8 +5,15 @@
  * everything closed by `stop()`.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fetch as undiciFetch } from 'undici';
+import { WebSocket, WebSocketServer } from 'ws';
 import * as K from '../bsd/constants.ts';
 import { sockaddr } from '../bsd/sockets.ts';
 import type { ZtError } from '../errors.ts';
@@ -14,6 +21,42 @@ import { createTestWorld, type TestWorld } from './world.test-support.ts';
 import type { ZeroTierNode } from './zerotier-node.ts';
 
 const ADHOC_V4 = 'ff0a000000000001';
+
+/** A self-signed certificate for 'localhost' made with openssl, or null when openssl is missing. */
+function selfSigned(): { key: string; cert: string } | null {
+  const dir = mkdtempSync(join(tmpdir(), 'zt-cert-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    };
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('node.net / http / fetch / dgram / bsd between two nodes', () => {
   let world: TestWorld;
@@ -78,6 +121,66 @@ describe('node.net / http / fetch / dgram / bsd between two nodes', () => {
       });
       assert.equal(body, `hello /agent from ${aV4}`);
     } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  // TODO(src/net): TLS over a StackSocket completes the handshake and carries client → server data,
+  // but the server's reply never reaches the client (reproduced on the plain stack pair too, without
+  // ZeroTier). Runs as a todo with a timeout until the net module fixes it.
+  it('https (self-signed, TLS over our TCP): https.request with node.https agent and fetch with a dispatcher', {
+    todo: 'TLS replies stall over src/net sockets',
+    timeout: 15_000,
+  }, async (t) => {
+    const cert = selfSigned();
+    if (!cert) {
+      t.skip('openssl not available to make a test certificate');
+      return;
+    }
+    const server = b.https.createServer(cert, (req, res) => res.end(`secure ${req.url}`));
+    assert.ok(server instanceof https.Server);
+    await new Promise<void>((r) => server.listen(8443, () => r()));
+    try {
+      const agent = a.https.createAgent({ rejectUnauthorized: false });
+      const body = await new Promise<string>((resolve, reject) => {
+        https
+          .get({ host: bV4, port: 8443, path: '/agent', agent }, (res) => {
+            let s = '';
+            res.on('data', (d) => {
+              s += d;
+            });
+            res.on('end', () => resolve(s));
+          })
+          .on('error', reject);
+      });
+      assert.equal(body, 'secure /agent');
+      agent.destroy();
+      const dispatcher = a.createDispatcher({ rejectUnauthorized: false });
+      const res = await undiciFetch(`https://[${bV6}]:8443/fetch`, { dispatcher });
+      assert.equal(await res.text(), 'secure /fetch');
+      // Without the override the self-signed certificate is refused.
+      await assert.rejects(a.fetch(`https://${bV4}:8443/`));
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('ws: a WebSocket server on b, a client on a through node.http.agent', async () => {
+    const server = b.http.createServer();
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo ${m}`)));
+    await new Promise<void>((r) => server.listen(8081, () => r()));
+    try {
+      const ws = new WebSocket(`ws://${bV4}:8081/`, { agent: a.http.agent });
+      const reply = await new Promise<string>((resolve, reject) => {
+        ws.on('open', () => ws.send('hi'));
+        ws.on('message', (m) => resolve(String(m)));
+        ws.on('error', reject);
+      });
+      assert.equal(reply, 'echo hi');
+      ws.close();
+    } finally {
+      wss.close();
       await new Promise<void>((r) => server.close(() => r()));
     }
   });

@@ -14,6 +14,7 @@
 
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
+import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -188,6 +189,14 @@ export interface NodeHttp {
   readonly agent: http.Agent;
 }
 
+/** The `https` helpers of a node. */
+export interface NodeHttps {
+  /** A real `https.Server` (TLS over our TCP) whose `listen()` listens on every joined network. */
+  createServer(options: https.ServerOptions, handler?: http.RequestListener): https.Server;
+  /** An `https.Agent` whose connections go over the joined networks (TLS options as `https.Agent`'s). */
+  createAgent(options?: https.AgentOptions): https.Agent;
+}
+
 /** The `dgram` module of a node (sockets on the first joined network). */
 export interface NodeDgram {
   createSocket(
@@ -199,11 +208,12 @@ export interface NodeDgram {
 /** Owns the node-level socket modules and what they created. */
 export class NodeSockets {
   private readonly servers = new Set<MultiServer>();
-  private readonly httpServers = new Set<http.Server>();
+  private readonly httpServers = new Set<http.Server | https.Server>();
   private readonly tcpSockets = new Set<StackSocket>();
   private readonly udpSockets = new Set<DgramSocket>();
   private agentRef: http.Agent | undefined;
   private dispatcherRef: Agent | undefined;
+  private readonly dispatchers = new Set<Agent>();
 
   constructor(private readonly networks: () => ZeroTierNetwork[]) {}
 
@@ -287,8 +297,66 @@ export class NodeSockets {
     };
   }
 
+  /** `node.https`. */
+  get https(): NodeHttps {
+    return {
+      createServer: (options, handler) => this.wrapHttpServer(https.createServer(options, handler)),
+      createAgent: (options = {}) => {
+        const agent = new https.Agent({ keepAlive: true, ...options });
+        // biome-ignore lint/suspicious/noExplicitAny: https.Agent's createConnection is untyped here
+        (agent as any).createConnection = (o: tls.ConnectionOptions & { host?: string; port?: number }) =>
+          tls.connect({
+            ...o,
+            socket: this.net.connect({ host: o.host ?? 'localhost', port: Number(o.port ?? 443) }),
+          });
+        return agent;
+      },
+    };
+  }
+
+  /**
+   * An undici Agent connecting over the joined networks, with TLS options for https (e.g. `ca` for
+   * a private CA, `rejectUnauthorized: false` for a self-signed test server).
+   */
+  createDispatcher(tlsOptions: tls.ConnectionOptions = {}): Agent {
+    const agent: Agent = new Agent({
+      connect: (o, cb) => {
+        let done = false;
+        const finish = (err: Error | null, s?: Socket) => {
+          if (done) return;
+          done = true;
+          if (err) cb(err, null);
+          else cb(null, s!);
+        };
+        try {
+          const host = o.hostname.startsWith('[') ? o.hostname.slice(1, -1) : o.hostname;
+          const secure = o.protocol === 'https:';
+          const port = Number(o.port) || (secure ? 443 : 80);
+          const raw = this.net.connect({ host, port });
+          if (!secure) {
+            raw.once('connect', () => finish(null, raw));
+            raw.once('error', (e) => finish(e));
+            return;
+          }
+          const t = tls.connect({
+            ...tlsOptions,
+            socket: raw,
+            servername: o.servername || tlsOptions.servername || (isIP(host) ? undefined : host),
+            ALPNProtocols: ['http/1.1'],
+          });
+          t.once('secureConnect', () => finish(null, t));
+          t.once('error', (e) => finish(e));
+        } catch (e) {
+          finish(e as Error);
+        }
+      },
+    });
+    this.dispatchers.add(agent);
+    return agent;
+  }
+
   /** Makes `server.listen`/`close`/`address`/`listening` use a {@link MultiServer}. */
-  private wrapHttpServer(server: http.Server): http.Server {
+  private wrapHttpServer<S extends http.Server | https.Server>(server: S): S {
     let multi: MultiServer | null = null;
     const origClose = server.close;
     // biome-ignore lint/suspicious/noExplicitAny: Node's overloads
@@ -333,38 +401,7 @@ export class NodeSockets {
 
   /** `node.dispatcher`: an undici Agent connecting over the joined networks (TLS for https). */
   get dispatcher(): Agent {
-    if (!this.dispatcherRef) {
-      this.dispatcherRef = new Agent({
-        connect: (o, cb) => {
-          let done = false;
-          const finish = (err: Error | null, s?: Socket) => {
-            if (done) return;
-            done = true;
-            if (err) cb(err, null);
-            else cb(null, s!);
-          };
-          try {
-            const host = o.hostname.startsWith('[') ? o.hostname.slice(1, -1) : o.hostname;
-            const https = o.protocol === 'https:';
-            const port = Number(o.port) || (https ? 443 : 80);
-            const raw = this.net.connect({ host, port });
-            if (!https) {
-              raw.once('connect', () => finish(null, raw));
-              raw.once('error', (e) => finish(e));
-              return;
-            }
-            const t = tls.connect({
-              socket: raw,
-              servername: o.servername || (isIP(host) ? undefined : host),
-            });
-            t.once('secureConnect', () => finish(null, t));
-            t.once('error', (e) => finish(e));
-          } catch (e) {
-            finish(e as Error);
-          }
-        },
-      });
-    }
+    this.dispatcherRef ??= this.createDispatcher();
     return this.dispatcherRef;
   }
 
@@ -402,8 +439,9 @@ export class NodeSockets {
         // already closed
       }
     this.agentRef?.destroy();
-    const d = this.dispatcherRef;
     this.dispatcherRef = undefined;
-    if (d) await d.destroy().catch(() => undefined);
+    const ds = [...this.dispatchers];
+    this.dispatchers.clear();
+    await Promise.all(ds.map((d) => d.destroy().catch(() => undefined)));
   }
 }

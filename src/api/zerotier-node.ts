@@ -325,6 +325,27 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
     return this.sockets.http;
   }
 
+  /** `https.createServer` listening on the joined networks (TLS over our TCP), and `createAgent` for `https.request`. */
+  get https(): NodeSockets['https'] {
+    return this.sockets.https;
+  }
+
+  /**
+   * A new undici Agent over the joined networks with TLS options, for `fetch(url, { dispatcher })`.
+   *
+   * @example
+   * ```ts
+   * import { fetch } from 'undici';
+   * const dispatcher = node.createDispatcher({ ca: myPrivateCa });
+   * const res = await fetch('https://10.147.17.1/', { dispatcher });
+   * ```
+   */
+  createDispatcher(
+    tlsOptions?: Parameters<NodeSockets['createDispatcher']>[0],
+  ): ReturnType<NodeSockets['createDispatcher']> {
+    return this.sockets.createDispatcher(tlsOptions);
+  }
+
   /** `fetch(url, init)` over the joined networks (undici with {@link ZeroTierNode.dispatcher}). */
   get fetch(): NodeSockets['fetch'] {
     return this.sockets.fetch;
