@@ -113,6 +113,26 @@ describe('ZeroTierNode on loopback with our own root', () => {
     );
   });
 
+  it('with two networks, ping goes through the one that routes the destination', async () => {
+    const second = 'ff0b000000000001'; // 11.x.y.z/8
+    const [, nb2] = await Promise.all([a.join(second), b.join(second)]);
+    const target = ipOf(nb2.addresses, false);
+    assert.ok(target.startsWith('11.'));
+    const first = a.network(ADHOC_V4)!;
+    const other = a.network(second)!;
+    const icmpOut = (n: typeof first) => n.stack.counters().icmpv4.out;
+    const before = [icmpOut(first), icmpOut(other)];
+    let rtt = -1;
+    for (let i = 0; i < 10 && rtt < 0; i++) rtt = await a.ping(target, { timeout: 1000 }).catch(() => -1);
+    assert.ok(rtt >= 0, `ping ${target} over the second network`);
+    assert.equal(icmpOut(first), before[0], 'nothing sent on the first network');
+    assert.ok(icmpOut(other) > before[1], 'the echo left through the second network');
+    assert.equal(a.network(second)?.routePrefix(target), 8);
+    assert.equal(a.network(ADHOC_V4)?.routePrefix(target), -1);
+    assert.equal(a.leave(second), true);
+    b.leave(second);
+  });
+
   it('errors carry codes: no route, ping timeout, abort, not-found ad-hoc id', async () => {
     await assert.rejects(a.ping('192.0.2.1'), (e: ZtError) => e.code === 'ERR_ZT_NO_ROUTE');
     // An address in the network nobody has: no reply.
