@@ -2,10 +2,12 @@
  * The socket APIs over two in-memory stacks (src/testing/stack-pair.ts: frames cross by setImmediate, real
  * timers): what the `bsd` and `dgram` layers cost on top of the stack.
  * - bsd: TCP throughput with blocking send/recv (64 KiB calls), and 1-byte round trips (send → recv → send).
- * - dgram: one-way datagram rate (1200-byte payloads, one in flight per 64) and echo round trips.
+ * - dgram: one-way datagram rate (1200-byte payloads, one in flight per 64) and echo round trips, next to
+ *   node:dgram's echo round trip over the host's loopback in the same run.
  *
  * Run: npm run bench sockets-api
  */
+import * as nodeDgram from 'node:dgram';
 import { once } from 'node:events';
 import * as K from '../src/bsd/constants.ts';
 import { createBsd } from '../src/bsd/index.ts';
@@ -137,6 +139,29 @@ async function dgramRoundTrip(n: number): Promise<number> {
   return us;
 }
 
+/** The same echo round trip with node:dgram over the host's loopback (kernel UDP), for scale. */
+async function nodeDgramRoundTrip(n: number): Promise<number> {
+  const server = nodeDgram.createSocket('udp6');
+  server.on('message', (m, r) => server.send(m, r.port, r.address));
+  server.bind(0, '::1');
+  await once(server, 'listening');
+  const port = server.address().port;
+  const client = nodeDgram.createSocket('udp6');
+  const msg = Buffer.alloc(32);
+  const rtt = async () => {
+    const got = once(client, 'message');
+    client.send(msg, port, '::1');
+    await got;
+  };
+  for (let i = 0; i < 200; i++) await rtt();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await rtt();
+  const us = ((performance.now() - t0) * 1000) / n;
+  client.close();
+  server.close();
+  return us;
+}
+
 let best = 0;
 for (let i = 0; i < 3; i++) best = Math.max(best, await bsdThroughput(256 << 20));
 report('bsd TCP throughput (send/recv 64 KiB, 256 MiB)', best, 'Gbit/s');
@@ -150,3 +175,6 @@ report('dgram throughput (1200 B payloads)', (rate * 1200 * 8) / 1e9, 'Gbit/s');
 let drt = Number.POSITIVE_INFINITY;
 for (let i = 0; i < 3; i++) drt = Math.min(drt, await dgramRoundTrip(3000));
 report('dgram echo round trip (udp6, 32 B)', drt, 'µs');
+let ndrt = Number.POSITIVE_INFINITY;
+for (let i = 0; i < 3; i++) ndrt = Math.min(ndrt, await nodeDgramRoundTrip(3000));
+report('node:dgram echo round trip (udp6 ::1, kernel)', ndrt, 'µs');
