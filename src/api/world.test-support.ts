@@ -1,12 +1,11 @@
 /**
  * Test support: a private world on loopback UDP — a planet signed here, our root serving it (with
- * a VL2 manager, so it answers MULTICAST_GATHERs, §6.14), and helpers to start ZeroTierNodes on it.
+ * the runner's root-role VL2 tables, so it answers MULTICAST_GATHERs, §6.14), and helpers to start ZeroTierNodes on it.
  * @module
  */
 
 import { randomFillSync } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { Vl2 } from '../core/vl2/vl2.ts';
 import { c25519Public } from '../crypto/c25519.ts';
 import { Identity } from '../protocol/identity.ts';
 import { parseInetAddress } from '../protocol/inet-address.ts';
@@ -36,7 +35,7 @@ export interface TestWorld {
   root: NodeRunner;
   /** Starts a ZeroTierNode on this world (loopback only, interfaces not advertised). */
   startNode(store?: MemoryStore, extra?: Partial<ZeroTierNodeOptions>): Promise<ZeroTierNode>;
-  /** Stops the root and its VL2 poller. */
+  /** Stops the root. */
   stop(): Promise<void>;
 }
 
@@ -63,8 +62,6 @@ export async function createTestWorld(): Promise<TestWorld> {
     advertiseInterfaces: false,
   });
   await root.start();
-  const vl2 = new Vl2(root.node!, { random, now: Date.now(), clock: () => Date.now() });
-  const timer = setInterval(() => vl2.poll(Date.now()), 500);
   return {
     planet,
     root,
@@ -79,7 +76,6 @@ export async function createTestWorld(): Promise<TestWorld> {
         ...extra,
       }),
     async stop() {
-      clearInterval(timer);
       await root.stop();
     },
   };

@@ -20,6 +20,7 @@ import { EventEmitter } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import type { Counters } from '../core/counters.ts';
 import { Node, type NodeEvent, type PeerInfo } from '../core/node.ts';
+import { Vl2 } from '../core/vl2/vl2.ts';
 import { parseAddress } from '../protocol/address.ts';
 import type { Identity } from '../protocol/identity.ts';
 import { type InetAddress, ipToString, parseInetAddress } from '../protocol/inet-address.ts';
@@ -153,6 +154,7 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
   private readonly clock: RunnerClock;
   private readonly random: (n: number) => Uint8Array;
   private nodeRef: Node | undefined;
+  private rootVl2: Vl2 | undefined;
   private info: StartInfo | undefined;
   private bindings: UdpBinding[] = [];
   private running = false;
@@ -182,6 +184,11 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
   /** The node (after the first `start()`). */
   get node(): Node | undefined {
     return this.nodeRef;
+  }
+
+  /** The root role's VL2 side (multicast tables for every network, §6.10/§6.14); undefined for leaves. */
+  get vl2(): Vl2 | undefined {
+    return this.rootVl2;
   }
 
   /** Our address (10 hex digits), after `start()`. */
@@ -295,6 +302,13 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
         event: (e) => this.onNodeEvent(e),
       },
     );
+    // A root keeps the multicast tables of every network its leaves are on: it stores their
+    // MULTICAST_LIKEs and answers MULTICAST_GATHER (§6.10, §6.14) — without it, members cannot ARP
+    // each other. That is VL2's root role, driven by this runner's one timer.
+    this.rootVl2 =
+      role === 'root'
+        ? new Vl2(this.nodeRef, { random: this.random, now: this.clock.now(), clock: () => this.clock.now() })
+        : undefined;
     this.info = {
       address: identity.addressString,
       identity,
@@ -471,6 +485,7 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
     const node = this.nodeRef;
     if (!node || !this.running) return;
     let due = node.nextDeadline();
+    if (this.rootVl2) due = Math.min(due, this.rootVl2.nextDeadline());
     const now = this.clock.now();
     if (!Number.isFinite(due)) due = now + MAX_TIMER_DELAY;
     // A timer due earlier than needed is harmless (poll is idempotent): keep it rather than re-arm.
@@ -491,6 +506,7 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
     this.call(() => {
       if (now - this.lastInterfaceRefresh >= INTERFACE_REFRESH) this.refreshInterfaces(now);
       node.poll(now);
+      this.rootVl2?.poll(now);
     });
   };
 
