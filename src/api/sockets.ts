@@ -52,6 +52,7 @@ function listenArgs(args: any[]): ListenArgs {
  */
 export class MultiServer extends EventEmitter {
   private servers: StackServer[] = [];
+  private readonly owner = new Map<StackServer, ZeroTierNetwork>();
   private bound: { address: string; family: string; port: number } | null = null;
 
   constructor(
@@ -59,6 +60,8 @@ export class MultiServer extends EventEmitter {
     private readonly options: StackServerOptions = {},
     connectionListener?: (s: Socket) => void,
     private readonly onClosed?: (s: MultiServer) => void,
+    /** Told of each accepted socket and its network (the node closes them when the network is left). */
+    private readonly onAccepted?: (c: StackSocket, n: ZeroTierNetwork) => void,
   ) {
     super();
     if (connectionListener) this.on('connection', connectionListener);
@@ -88,7 +91,11 @@ export class MultiServer extends EventEmitter {
     let port = o.port;
     for (const n of nets) {
       const s = n.net.createServer(this.options);
-      s.on('connection', (c: StackSocket) => this.emit('connection', c));
+      s.on('connection', (c: StackSocket) => {
+        this.onAccepted?.(c, n);
+        this.emit('connection', c);
+      });
+      this.owner.set(s, n);
       s.on('error', (e: Error) => this.emit('error', e));
       s.listen({ port, host: o.host, backlog: o.backlog });
       const a = s.address();
@@ -104,6 +111,16 @@ export class MultiServer extends EventEmitter {
     return this;
   }
 
+  /** Stops listening on network `n` only (it was left); the others keep listening. */
+  dropNetwork(n: ZeroTierNetwork): void {
+    for (const [s, owner] of this.owner)
+      if (owner === n) {
+        this.owner.delete(s);
+        this.servers = this.servers.filter((x) => x !== s);
+        s.close();
+      }
+  }
+
   /** The bound address (port shared by every network), or null. */
   address(): { address: string; family: string; port: number } | null {
     return this.servers.length > 0 && this.bound ? { ...this.bound } : null;
@@ -113,6 +130,7 @@ export class MultiServer extends EventEmitter {
   close(cb?: (err?: Error) => void): this {
     const servers = this.servers;
     this.servers = [];
+    this.owner.clear();
     this.bound = null;
     if (servers.length === 0) {
       if (cb)
@@ -209,8 +227,9 @@ export interface NodeDgram {
 export class NodeSockets {
   private readonly servers = new Set<MultiServer>();
   private readonly httpServers = new Set<http.Server | https.Server>();
-  private readonly tcpSockets = new Set<StackSocket>();
-  private readonly udpSockets = new Set<DgramSocket>();
+  /** Sockets made here, with the network each runs on. */
+  private readonly tcpSockets = new Map<StackSocket, ZeroTierNetwork>();
+  private readonly udpSockets = new Map<DgramSocket, ZeroTierNetwork>();
   private agentRef: http.Agent | undefined;
   private dispatcherRef: Agent | undefined;
   private readonly dispatchers = new Set<Agent>();
@@ -240,8 +259,8 @@ export class NodeSockets {
     return best;
   }
 
-  private track(s: StackSocket): StackSocket {
-    this.tcpSockets.add(s);
+  private track(s: StackSocket, n: ZeroTierNetwork): StackSocket {
+    this.tcpSockets.set(s, n);
     s.once('close', () => this.tcpSockets.delete(s));
     return s;
   }
@@ -257,17 +276,16 @@ export class NodeSockets {
             ? args[1]
             : undefined;
       const n = this.pick(host, 'connect');
-      return this.track((n.net.connect as (...a: unknown[]) => StackSocket)(...args));
+      return this.track((n.net.connect as (...a: unknown[]) => StackSocket)(...args), n);
     };
     return {
       createServer: (options, connectionListener) => {
+        const closed = (x: MultiServer) => this.servers.delete(x);
+        const accepted = (c: StackSocket, n: ZeroTierNetwork) => this.track(c, n);
         const s =
           typeof options === 'function'
-            ? new MultiServer(this.networks, {}, options, (x) => this.servers.delete(x))
-            : new MultiServer(this.networks, options ?? {}, connectionListener, (x) =>
-                this.servers.delete(x),
-              );
-        s.on('connection', (c: StackSocket) => this.track(c));
+            ? new MultiServer(this.networks, {}, options, closed, accepted)
+            : new MultiServer(this.networks, options ?? {}, connectionListener, closed, accepted);
         s.on('listening', () => this.servers.add(s));
         return s;
       },
@@ -412,8 +430,9 @@ export class NodeSockets {
   /** `node.dgram`. */
   readonly dgram: NodeDgram = {
     createSocket: (type, listener) => {
-      const s = this.first('dgram.createSocket').dgram.createSocket(type, listener);
-      this.udpSockets.add(s);
+      const n = this.first('dgram.createSocket');
+      const s = n.dgram.createSocket(type, listener);
+      this.udpSockets.set(s, n);
       s.once('close', () => this.udpSockets.delete(s));
       return s;
     },
@@ -424,6 +443,22 @@ export class NodeSockets {
     return this.first('bsd').bsd;
   }
 
+  /**
+   * Network `n` was left: its listeners stop (servers keep listening on the other networks), and
+   * its TCP sockets are destroyed with `reason`, its UDP sockets closed — their stack is gone.
+   */
+  closeNetwork(n: ZeroTierNetwork, reason: Error): void {
+    for (const s of this.servers) s.dropNetwork(n);
+    for (const [s, owner] of [...this.tcpSockets]) if (owner === n) s.destroy(reason);
+    for (const [s, owner] of [...this.udpSockets])
+      if (owner === n)
+        try {
+          s.close();
+        } catch {
+          // already closed
+        }
+  }
+
   /** Closes every server and socket made here (node.stop). */
   async close(): Promise<void> {
     for (const s of [...this.httpServers]) {
@@ -431,8 +466,8 @@ export class NodeSockets {
       s.close();
     }
     for (const s of [...this.servers]) s.close();
-    for (const s of [...this.tcpSockets]) s.destroy();
-    for (const s of [...this.udpSockets])
+    for (const s of [...this.tcpSockets.keys()]) s.destroy();
+    for (const s of [...this.udpSockets.keys()])
       try {
         s.close();
       } catch {

@@ -113,7 +113,7 @@ describe('ZeroTierNode on loopback with our own root', () => {
     );
   });
 
-  it('with two networks, ping goes through the one that routes the destination', async () => {
+  it('with two networks: ping and connect by route; leaving one closes its sockets only', async () => {
     const second = 'ff0b000000000001'; // 11.x.y.z/8
     const [, nb2] = await Promise.all([a.join(second), b.join(second)]);
     const target = ipOf(nb2.addresses, false);
@@ -129,8 +129,33 @@ describe('ZeroTierNode on loopback with our own root', () => {
     assert.ok(icmpOut(other) > before[1], 'the echo left through the second network');
     assert.equal(a.network(second)?.routePrefix(target), 8);
     assert.equal(a.network(ADHOC_V4)?.routePrefix(target), -1);
+    // A TCP connection over the second network; a server on b listening on both networks.
+    const server = b.net.createServer((s) => s.on('error', () => {}));
+    await new Promise<void>((r) => server.listen(7777, () => r()));
+    const c = a.net.connect(7777, target);
+    await new Promise<void>((r, j) => {
+      c.once('connect', () => r());
+      c.once('error', j);
+    });
+    const closed = new Promise<Error | undefined>((r) => {
+      let err: Error | undefined;
+      c.once('error', (e) => {
+        err = e;
+      });
+      c.once('close', () => r(err));
+    });
     assert.equal(a.leave(second), true);
+    const err = (await closed) as ZtError | undefined;
+    assert.equal(err?.code, 'ERR_ZT_NOT_JOINED', 'sockets on a left network are destroyed with its code');
     b.leave(second);
+    assert.equal(server.listening, true, 'still listening on the first network');
+    const c1 = a.net.connect(7777, ipOf(b.networks[0].addresses, false));
+    await new Promise<void>((r, j) => {
+      c1.once('connect', () => r());
+      c1.once('error', j);
+    });
+    c1.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
   });
 
   it('errors carry codes: no route, ping timeout, abort, not-found ad-hoc id', async () => {

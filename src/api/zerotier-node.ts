@@ -274,14 +274,17 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
   }
 
   /**
-   * Leaves a network: its sockets' stack is detached, its port closed, its saved config deleted.
+   * Leaves a network: its sockets are destroyed (`ERR_ZT_NOT_JOINED`), listeners stop listening on
+   * it (not on the other networks), its stack is detached, its port closed, its saved config deleted.
    * @returns false if it was not joined.
    */
   leave(nwid: bigint | string): boolean {
     const id = toNwid(nwid);
     const j = this.joined.get(id);
     if (!j) return false;
-    this.detach(j, new ZtError('ERR_ZT_NOT_JOINED', `network ${j.net.id} was left`, { network: j.net.id }));
+    const reason = new ZtError('ERR_ZT_NOT_JOINED', `network ${j.net.id} was left`, { network: j.net.id });
+    this.sockets.closeNetwork(j.net, reason);
+    this.detach(j, reason);
     this.joined.delete(id);
     this.onAddresses(j, []); // its addresses go with it
     this.vl2.leave(id, this.clock.now());
