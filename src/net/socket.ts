@@ -137,7 +137,7 @@ export class StackSocket extends Socket {
     const o = opts as Record<string, unknown>;
     if (o.noDelay !== undefined) this._ztNoDelay = Boolean(o.noDelay);
     if (o.keepAlive) this._ztKeepAlive = { on: true, delay: Number(o.keepAliveInitialDelay ?? 0) };
-    this.connecting = true;
+    this._ztSetConnecting(true);
     this._ztHold();
     const host = typeof o.host === 'string' && o.host !== '' ? o.host : 'localhost';
     const family = Number(o.family ?? 0);
@@ -190,6 +190,13 @@ export class StackSocket extends Socket {
     const b = this._zt;
     b.stack.setTime(b.now());
     let conn: TcpConnection;
+    // The TCP layer would send the SYN into the void and time out after 75 s: answer as Linux does.
+    const table = b.stack.iface.table;
+    if (!b.stack.ip.isLocal(r.ip) && !(r.ip.length === 4 && r.ip[0] === 127) && !table.nextHop(r.ip)) {
+      const err = netError('ENETUNREACH', 'connect', r.address, port);
+      process.nextTick(() => this.destroy(err));
+      return;
+    }
     try {
       const la = localAddress ? parseIp(localAddress) : null;
       if (localAddress && !la) throw netError('EINVAL', 'bind', localAddress);
@@ -240,7 +247,7 @@ export class StackSocket extends Socket {
       if (!this._ztWantRead && !this.isPaused()) conn.pause();
     } else {
       conn.onconnect = () => {
-        this.connecting = false;
+        this._ztSetConnecting(false);
         this._ztConnected = true;
         this.emit('connect');
         this.emit('ready');
@@ -251,6 +258,11 @@ export class StackSocket extends Socket {
   }
 
   // ------------------------------------------------------------------ data path
+
+  /** net.Socket's `connecting` is a plain field (typed readonly by @types/node). */
+  private _ztSetConnecting(v: boolean): void {
+    (this as { connecting: boolean }).connecting = v;
+  }
 
   /** Restarts the `setTimeout` idle timer (net.Socket's `_unrefTimer`). */
   private _ztActivity(): void {
@@ -314,7 +326,7 @@ export class StackSocket extends Socket {
     const bufs = chunks.map((c) =>
       typeof c.chunk === 'string' ? Buffer.from(c.chunk, c.encoding) : c.chunk,
     );
-    this._write(bufs.length === 1 ? bufs[0] : Buffer.concat(bufs), 'buffer', cb);
+    this._write(bufs.length === 1 ? bufs[0] : Buffer.concat(bufs), 'latin1', cb);
   }
 
   /** Hands pending bytes to the connection; completes the write callback once all are accepted. */
@@ -369,7 +381,7 @@ export class StackSocket extends Socket {
 
   /** @internal */
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.connecting = false;
+    this._ztSetConnecting(false);
     if (kTimeout) clearTimeout((this as unknown as Record<symbol, NodeJS.Timeout | undefined>)[kTimeout]);
     const c = this._conn;
     this._conn = null;
@@ -388,7 +400,9 @@ export class StackSocket extends Socket {
     const hadError = Boolean(err);
     if (hadError) (this as unknown as { _hadError: boolean })._hadError = true;
     cb(err);
-    process.nextTick(() => {
+    // Like a libuv handle's close callback: a later turn of the loop, after 'end'/'finish' listeners
+    // and the promise continuations they trigger have run.
+    setImmediate(() => {
       this.emit('close', hadError);
       this._owner?.socketClosed(this);
       this._owner = null;
