@@ -665,11 +665,8 @@ export class Interface implements IpSender {
       if (dk === 0xffffffff || this.table.isDirectedBroadcast(dst)) mac = BROADCAST_MAC;
       else if ((dst[0] & 0xf0) === 0xe0) mac = multicastMacFor(dst);
       else {
-        hop = this.table.nextHop(dst);
-        if (!hop) {
-          c.drop('no-route');
-          return 'no-route';
-        }
+        hop = this.nextHop(dst, c);
+        if (!hop) return 'no-route';
         mac = this.arp.lookup(ipv4Key(hop), this.now);
       }
     }
@@ -700,11 +697,8 @@ export class Interface implements IpSender {
     if (!mac) {
       if (dst[0] === 0xff) mac = multicastMacFor(dst);
       else {
-        hop = this.table.nextHop(dst);
-        if (!hop) {
-          c.drop('no-route');
-          return 'no-route';
-        }
+        hop = this.nextHop(dst, c);
+        if (!hop) return 'no-route';
         mac = this.ndp.lookup(ipKey(hop), this.now);
       }
     }
@@ -723,6 +717,13 @@ export class Interface implements IpSender {
     }
     const frames = buildIpv6Frames(f, ident, payload, mtu, mac, this.mac);
     return this.transmit(frames, !fits, c, mac, hop, this.ndp);
+  }
+
+  /** The next hop towards unicast `dst`, or null after counting a 'no-route' drop on `c`. */
+  private nextHop(dst: Uint8Array, c: LayerCounters): Uint8Array | null {
+    const hop = this.table.nextHop(dst);
+    if (!hop) c.drop('no-route');
+    return hop;
   }
 
   /** Queues a datagram to one of our own addresses; it is delivered by the next drain (receive or poll). */
