@@ -32,6 +32,12 @@ export interface ZeroTierNodeOptions {
   advertiseInterfaces?: boolean;
   /** Peer activity timeout in ms (default 30000, §9.1). */
   activityTimeoutMs?: number;
+  /**
+   * Join again, at start, every network whose config is saved in the storage (`networks.d/`, kept
+   * by `stop()` and deleted by `leave()`), as the reference service does. Default false: networks
+   * are joined by calling `join`.
+   */
+  rejoin?: boolean;
   /** Test hook: the UDP implementation (default: the OS). */
   udp?: UdpStack;
   /** Test hook: time and the timer (default: the real clock). */

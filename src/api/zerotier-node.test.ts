@@ -206,7 +206,17 @@ describe('ZeroTierNode on loopback with our own root', () => {
     assert.equal(a.isRunning, false);
     assert.equal(a.online, false);
     await assert.rejects(a.join(ADHOC_V4), (e: ZtError) => e.code === 'ERR_ZT_NOT_RUNNING');
+    // Saved network configs are joined again at start only with `rejoin` (ad-hoc networks save none).
+    await aStore.put('networks.d/1234567890000001.conf', new TextEncoder().encode('x=1\n'));
     a = await world.startNode(aStore);
+    assert.deepEqual(a.networks, []);
+    await a.stop();
+    a = await world.startNode(aStore, { rejoin: true });
+    assert.deepEqual(
+      a.networks.map((n) => n.id),
+      ['1234567890000001'],
+    );
+    assert.equal(a.leave('1234567890000001'), true);
     assert.equal(a.address, address);
     const n = await a.join(ADHOC_V4);
     assert.equal(n.status, 'OK');

@@ -179,7 +179,9 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
       role: 'leaf',
     });
     const info = await runner.start();
-    return new ZeroTierNode(runner, info, store, options, random);
+    const node = new ZeroTierNode(runner, info, store, options, random);
+    if (options.rejoin) await node.rejoinSaved();
+    return node;
   }
 
   /** Our ZeroTier address, 10 hex digits. */
@@ -392,6 +394,28 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /** Joins (without waiting) every network saved in `networks.d/`; unreadable entries are skipped. */
+  private async rejoinSaved(): Promise<void> {
+    let keys: string[];
+    try {
+      keys = await this.store.list('networks.d/');
+    } catch {
+      return;
+    }
+    for (const k of keys) {
+      const m = /^(?:networks\.d\/)?([0-9a-f]{16})\.conf$/.exec(k);
+      const id = m ? parseNetworkId(m[1]) : null;
+      if (id === null || id === 0n || this.joined.has(id)) continue;
+      let saved: Uint8Array | undefined;
+      try {
+        saved = await this.store.get(`networks.d/${m![1]}.conf`);
+      } catch {
+        saved = undefined;
+      }
+      if (this.running && !this.joined.has(id)) this.attach(id, saved);
+    }
+  }
 
   private assertRunning(what: string): void {
     if (!this.running) throw new ZtError('ERR_ZT_NOT_RUNNING', `${what}: the node is not running`);
