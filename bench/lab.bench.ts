@@ -5,12 +5,15 @@
  * - TCP throughput of a bulk transfer (LAB_BENCH_MB, default 64 MB) both ways: kernel sockets
  *   (fixtures/lab-tools.py) on a and c, `node.net` on b; best of LAB_BENCH_REPS (default 2);
  * - round trip: `ping` from a (ICMP, 20 × 0.2 s), `node.ping` from b, and one-byte TCP echo
- *   round trips (median of 200).
+ *   round trips (median of 200);
+ * - our node's RSS idle with one network and after the transfers (it runs under tsx, whose loader
+ *   thread is included: an upper bound for the compiled package).
  *
  * Needs root, `ip`, python3 and ZT1 (zerotier-one); prints why and exits 0 otherwise.
  * Run: `ZT1=/tmp/zt1-src/zerotier-one npm run bench lab`
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -42,6 +45,14 @@ function icmpRtt(host: string, ip: string): number {
   return Number(m[1]);
 }
 
+/** RSS of `node --expose-gc --import tsx` running an empty script: the loader's share of our node's RSS. */
+function tsxBaselineRss(dir: string): number {
+  const f = join(dir, 'empty.mts');
+  writeFileSync(f, 'globalThis.gc?.(); console.log(process.memoryUsage().rss);\n');
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', f], { encoding: 'utf8' });
+  return Number(r.stdout.trim());
+}
+
 async function main(): Promise<void> {
   const skip = labSkip();
   if (skip) {
@@ -67,6 +78,8 @@ async function main(): Promise<void> {
     labRun('a', ['ping', '-c3', '-i0.2', C]);
     await sleep(1_000);
 
+    await sleep(3_000);
+    const idle = await node.call('mem');
     console.log(
       `lab: our node ${node.address} at ${B} (host b); reference a ${A}, c ${C}; ${MB} MB x ${REPS}`,
     );
@@ -117,6 +130,7 @@ async function main(): Promise<void> {
     for (const n of [...sunk(sinkA), ...sunk(sinkC), ...oursSunk])
       if (n !== BYTES) throw new Error(`a sink got ${n} of ${BYTES} bytes`);
 
+    const busy = await node.call('mem');
     console.log('');
     report(`TCP ${MB} MB reference a -> our node (b)`, best.aToOurs, 'Mbit/s', '>= a -> c');
     report(`TCP ${MB} MB our node (b) -> reference a`, best.oursToA, 'Mbit/s', '>= c -> a');
@@ -127,6 +141,10 @@ async function main(): Promise<void> {
     report('node.ping our node -> a, median of 20', nodePings[10]!, 'ms');
     report('TCP 1-byte echo our node -> a, median of 200', Number(tcpOurs.median), 'ms');
     report('TCP 1-byte echo reference c -> a (anchor), median', Number(tcpRef.median), 'ms');
+    const mib = (x: unknown) => Number(x) / 1024 / 1024;
+    report('our node RSS, idle with one network (tsx loader incl.)', mib(idle.rss), 'MiB', '<= 60 MB');
+    report('our node RSS after the transfers', mib(busy.rss), 'MiB');
+    report('  baseline: node + tsx loader, an empty .ts script', mib(tsxBaselineRss(work)), 'MiB');
   } finally {
     if (node) await Promise.race([node.call('stop', {}, 10_000).catch(() => {}), sleep(10_000)]);
     await node?.kill();
