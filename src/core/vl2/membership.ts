@@ -22,6 +22,7 @@ import {
 import type { Identity } from '../../protocol/identity.ts';
 import type { NetworkConfig } from '../../protocol/netconf.ts';
 import { NetworkType } from '../../protocol/netconf.ts';
+import { usableCredentials } from './peer-credentials.ts';
 import type { PeerCredentials } from './rules-types.ts';
 
 /** Outcome of offering a credential to a {@link Membership}. */
@@ -91,13 +92,15 @@ export class Membership {
    */
   usable(config: NetworkConfig): PeerCredentials {
     if (this.cached && this.cachedFor === config) return this.cached;
-    const fresh = (ts: number) => Math.abs(ts - config.timestamp) <= config.credentialTimeMaxDelta;
-    const ok = (type: number, id: number, ts: number) => fresh(ts) && !this.isRevoked(type, id, ts);
-    const tags = [...this.tags.values()].filter((t) => ok(CredentialType.TAG, t.id, t.timestamp));
-    const capabilities = [...this.capabilities.values()]
-      .filter((c) => ok(CredentialType.CAPABILITY, c.id, c.timestamp))
-      .sort((a, b) => a.id - b.id);
-    const coos = [...this.coos.values()].filter((c) => ok(CredentialType.COO, c.id, c.timestamp));
+    const { tags, capabilities, coos } = usableCredentials(
+      config,
+      {
+        tags: [...this.tags.values()],
+        capabilities: [...this.capabilities.values()],
+        coos: [...this.coos.values()],
+      },
+      (kind, id, ts) => this.isRevoked(kind, id, ts),
+    );
     this.cached = { tags, capabilities, coos };
     this.cachedFor = config;
     return this.cached;
