@@ -188,6 +188,9 @@ export class ZeroTierNetwork {
 
   /** @internal Detaches the stack from the port and the driver (leave/stop). */
   detach(): void {
+    // BSD descriptors are closed too: a blocked call (accept, recv…) would otherwise wait forever
+    // on a stack that no longer runs, and keep the process alive.
+    this.bsdModule?.closeAll();
     this.unbind?.();
     this.unbind = null;
     this.driver.delete(this.stack);
