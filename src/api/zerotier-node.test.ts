@@ -158,7 +158,7 @@ describe('ZeroTierNode on loopback with our own root', () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 
-  it('errors carry codes: no route, ping timeout, abort, not-found ad-hoc id', async () => {
+  it('errors carry codes: no route, ping timeout, abort, access denied, not found', async () => {
     await assert.rejects(a.ping('192.0.2.1'), (e: ZtError) => e.code === 'ERR_ZT_NO_ROUTE');
     // An address in the network nobody has: no reply.
     await assert.rejects(
@@ -172,6 +172,23 @@ describe('ZeroTierNode on loopback with our own root', () => {
       p,
       (e: Error & { code?: string }) => e.code === 'ABORT_ERR' && e.name === 'AbortError',
     );
+    // A controller (the root's stub) that denies us, and one that does not know the network.
+    const denied = world.controllerNetwork(true);
+    await assert.rejects(
+      a.join(denied),
+      (e: ZtError) => e.code === 'ERR_ZT_ACCESS_DENIED' && e.network === denied,
+    );
+    assert.equal(
+      a.network(denied)?.status,
+      'ACCESS_DENIED',
+      'the network stays joined, as zerotier-cli shows it',
+    );
+    a.leave(denied);
+    await assert.rejects(
+      a.join(world.controllerNetwork(false)),
+      (e: ZtError) => e.code === 'ERR_ZT_NOT_FOUND',
+    );
+    a.leave(world.controllerNetwork(false));
     // Port-range ad-hoc id with end < start is NOT_FOUND (§1.2).
     await assert.rejects(a.join('ff00100008000000'), (e: ZtError) => e.code === 'ERR_ZT_NOT_FOUND');
     assert.equal(a.leave('ff00100008000000'), true);
