@@ -146,8 +146,7 @@ async function main(): Promise<void> {
     report('our node RSS after the transfers', mib(busy.rss), 'MiB');
     report('  baseline: node + tsx loader, an empty .ts script', mib(tsxBaselineRss(work)), 'MiB');
   } finally {
-    if (node) await Promise.race([node.call('stop', {}, 10_000).catch(() => {}), sleep(10_000)]);
-    await node?.kill();
+    await node?.stop();
     for (const t of tools) await t.kill();
     theLab?.release();
     rmSync(work, { recursive: true, force: true });

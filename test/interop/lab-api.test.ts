@@ -89,8 +89,7 @@ describe('lab: the public API against reference member a', { skip }, () => {
 
   after(async () => {
     try {
-      if (node) await Promise.race([node.call('stop', {}, 10_000).catch(() => {}), sleep(10_000)]);
-      await node?.kill();
+      await node?.stop();
       for (const t of tools) await t.kill();
     } finally {
       theLab?.release();
