@@ -7,7 +7,7 @@
  * - `curl` from a gets the page of our `node.http.createServer`, over IPv4 and IPv6;
  * - `node.fetch` gets a page from `python3 -m http.server` on a, over IPv4 and IPv6;
  * - UDP both ways: a → our `node.dgram` echo and our `node.dgram` → a's echo, IPv4 and IPv6;
- * - `node.ping` of a's addresses.
+ * - `node.ping` of a's addresses; a's `zerotier-cli peers` shows us DIRECT at our physical address.
  *
  * Needs root, `ip`, python3 and ZT1 = a zerotier-one binary; skips, saying why, otherwise. Uses the
  * lab when it is already up (it is shared) and takes it down only if this file brought it up.
@@ -182,6 +182,14 @@ describe('lab: the public API against reference member a', { skip }, () => {
     const echo = tools[1]!;
     await echo.waitFor((l) => l.msg === 'from-b-v4' && l.src === ours.v4, 'a saw our IPv4 datagram');
     await echo.waitFor((l) => l.msg === 'from-b-v6' && l.src === ours.rfc, 'a saw our IPv6 datagram');
+  });
+
+  it('reference a lists our node as a DIRECT peer at 10.77.0.12/9993 (zerotier-cli peers)', () => {
+    const peers = lab('cli', 'a', 'peers');
+    const line = peers.split('\n').find((l) => l.startsWith(node!.address)) ?? '';
+    process.stdout.write(`  a$ zerotier-cli peers | grep ${node!.address}\n  ${line}\n`);
+    assert.match(line, /DIRECT/);
+    assert.match(line, /10\.77\.0\.12\/9993/);
   });
 
   it('node.ping reaches a over IPv4, RFC4193 and 6PLANE', async () => {
