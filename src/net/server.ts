@@ -185,6 +185,12 @@ export class StackServer extends EventEmitter implements SocketOwner {
     this.sockets.add(s);
     if (o.pauseOnConnect) s.pause();
     this.emit('connection', s);
+    // `new tls.TLSSocket(sock, { isServer: true })` (and so https.Server) treats a socket without a
+    // native `_handle` as still connecting and waits for its 'connect' event before writing. A
+    // kernel-accepted socket never emits one; ours does, once, for whoever waits for it.
+    process.nextTick(() => {
+      if (!s.destroyed && s.listenerCount('connect') > 0) s.emit('connect');
+    });
   }
 
   /** @internal an accepted socket closed. */
