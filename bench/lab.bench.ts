@@ -20,9 +20,9 @@ import {
   type Lab,
   type LabProcess,
   lab,
+  labAcquire,
   labRun,
   labSkip,
-  labUp,
   type OurNode,
   runTool,
   startOurNode,
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   let node: OurNode | undefined;
   const tools: LabProcess[] = [];
   try {
-    theLab = labUp(true);
+    theLab = await labAcquire(true);
     const env = theLab.env;
     const A = env.LAB_A_ZTIP!;
     const B = env.LAB_B_ZTIP!;

@@ -23,10 +23,10 @@ import {
   type Lab,
   type LabProcess,
   lab,
+  labAcquire,
   labRun,
   labSkip,
   labSpawn,
-  labUp,
   type OurNode,
   PYTHON,
   pattern,
@@ -53,7 +53,7 @@ describe('lab: the public API against reference member a', { skip }, () => {
   const bigFile = randomBytes(4 * 1024 * 1024);
 
   before(async () => {
-    theLab = labUp(false);
+    theLab = await labAcquire(false);
     const env = theLab.env;
     node = await startOurNode(join(work, 'b'), env);
     lab('authorize', node.address, env.LAB_B_ZTIP!);
