@@ -149,7 +149,9 @@ export function createHttp(net: NetModule, options: CreateHttpOptions = {}): Htt
   const dispatcher = new UndiciAgent({
     connect(opts, cb) {
       const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
-      const socket = net.connect({ host: opts.hostname, port, noDelay: true });
+      // undici keeps IPv6 literals bracketed as in the URL.
+      const host = opts.hostname.replace(/^\[(.*)\]$/, '$1');
+      const socket = net.connect({ host, port, noDelay: true });
       let done = false;
       const fail = (err: Error) => {
         if (done) return;
@@ -160,7 +162,8 @@ export function createHttp(net: NetModule, options: CreateHttpOptions = {}): Htt
         const t = tls.connect({
           ...tlsDefaults,
           socket,
-          servername: opts.servername ?? (net.isIP(opts.hostname) ? undefined : opts.hostname),
+          host, // the name (or IP) the certificate is checked against
+          servername: opts.servername || (net.isIP(host) ? undefined : host),
           ALPNProtocols: ['http/1.1'],
         });
         t.once('error', fail);
