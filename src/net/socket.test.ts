@@ -369,3 +369,29 @@ test('new Socket() + connect(port, host) (the pg path) and connect via lookup', 
   assert.equal(s2.remoteAddress, pair.b.v6);
   await done(pair, server);
 });
+
+test('destroy() with unread data resets (RFC 2525 §2.17); end() closes cleanly with FIN', async () => {
+  const { pair, A, B } = world();
+  const server = B.createServer({ pauseOnConnect: true }, (s) => {
+    // Never reads: the client's data stays unread in the TCP buffer, then we destroy.
+    setTimeout(() => s.destroy(), 100);
+  });
+  const port = await listening(server);
+  const c = A.connect(port, pair.b.v4);
+  c.write(Buffer.alloc(1000));
+  c.resume();
+  const [err] = await once(c, 'error');
+  assert.equal(err.code, 'ECONNRESET');
+  // A peer that reads everything and ends gets a clean close on both sides.
+  const server2 = B.createServer((s) => {
+    s.resume();
+    s.on('end', () => s.end());
+  });
+  const port2 = await listening(server2);
+  const c2 = A.connect(port2, pair.b.v4);
+  c2.resume();
+  c2.end(Buffer.alloc(1000));
+  const [hadError] = await once(c2, 'close');
+  assert.equal(hadError, false);
+  await done(pair, server, server2);
+});
