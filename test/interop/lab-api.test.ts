@@ -36,7 +36,6 @@ import {
 } from './fixtures/lab-harness.ts';
 
 const skip = labSkip();
-const work = mkdtempSync(join(tmpdir(), 'ztsdk-api-lab-'));
 const A_HTTP_PORT = 8000;
 const A_UDP_PORT = 7777;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,8 +50,10 @@ describe('lab: the public API against reference member a', { skip }, () => {
   let theirs = { v4: '', rfc: '', plane: '' };
   const marker = `served-by-a-${process.pid}`;
   const bigFile = randomBytes(4 * 1024 * 1024);
+  let work = '';
 
   before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'ztsdk-api-lab-'));
     theLab = await labAcquire(false);
     const env = theLab.env;
     node = await startOurNode(join(work, 'b'), env);
@@ -93,7 +94,7 @@ describe('lab: the public API against reference member a', { skip }, () => {
       for (const t of tools) await t.kill();
     } finally {
       theLab?.release();
-      rmSync(work, { recursive: true, force: true });
+      if (work) rmSync(work, { recursive: true, force: true });
     }
   });
 
