@@ -110,3 +110,22 @@ test('tls: tls.connect({ socket }) and new TLSSocket(sock, { isServer: true }) e
   server.close();
   await w.close();
 });
+
+test('http.Server keepAliveTimeout closes an idle keep-alive socket (through socket.setTimeout)', async () => {
+  const w = world();
+  const server = w.httpB.createServer((_req, res) => res.end('ok'));
+  server.keepAliveTimeout = 150;
+  server.listen(80);
+  await once(server, 'listening');
+  // A raw client: one keep-alive request, then idle; the server must end the connection itself.
+  const c = w.netA.connect(80, w.pair.b.v4);
+  const chunks: Buffer[] = [];
+  c.on('data', (d: Buffer) => chunks.push(d));
+  c.write('GET / HTTP/1.1\r\nHost: zt.test\r\nConnection: keep-alive\r\n\r\n');
+  await once(c, 'end'); // we never end: only the server's idle timer can
+  assert.match(Buffer.concat(chunks).toString(), /^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nok$/);
+  const s = c;
+  await once(s, 'close');
+  server.close();
+  await w.close();
+});
