@@ -267,14 +267,15 @@ test('ENETUNREACH without a route, EHOSTUNREACH when ARP fails, ENOTFOUND for a 
 });
 
 test('ETIMEDOUT when SYNs are lost (connect timeout)', async () => {
-  let dropAll = false;
-  const { pair, A } = world({ tcp: { connectTimeout: 400, minRto: 50 }, drop: () => dropAll });
-  // Resolve ARP first so the loss hits TCP only.
-  dropAll = true;
+  // Drop IPv4 TCP frames only (EtherType 0x0800, protocol byte 23): ARP still resolves.
+  const isTcp4 = (f: Uint8Array) => f[12] === 0x08 && f[13] === 0 && f[23] === 6;
+  const { pair, A } = world({ tcp: { connectTimeout: 400, minRto: 50 }, drop: (_d, f) => isTcp4(f) });
   const c = A.connect(80, pair.b.v4);
   const [err] = await once(c, 'error');
-  assert.ok(err.code === 'ETIMEDOUT' || err.code === 'EHOSTUNREACH', err.code);
+  assert.equal(err.code, 'ETIMEDOUT');
   assert.equal(err.syscall, 'connect');
+  assert.equal(err.address, pair.b.v4);
+  assert.equal(err.port, 80);
   await done(pair);
 });
 
