@@ -125,11 +125,9 @@ describe('node.net / http / fetch / dgram / bsd between two nodes', () => {
     }
   });
 
-  // TODO(src/net): TLS over a StackSocket completes the handshake and carries client → server data,
-  // but the server's reply never reaches the client (reproduced on the plain stack pair too, without
-  // ZeroTier). Runs as a todo with a timeout until the net module fixes it.
+  // TLS over our TCP through ZeroTier (Node's TLSSocket over a StackSocket, which emits 'connect' for
+  // accepted sockets so the server side starts its handshake).
   it('https (self-signed, TLS over our TCP): https.request with node.https agent and fetch with a dispatcher', {
-    todo: 'TLS replies stall over src/net sockets',
     timeout: 15_000,
   }, async (t) => {
     const cert = selfSigned();
