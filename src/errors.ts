@@ -1,9 +1,9 @@
 /**
  * The error-code registry of the public API (architecture.md "Two kinds of errors"): every error the
  * `ZeroTierNode` API rejects or throws with carries a stable Node-style `code`, so callers branch on
- * `err.code`, never on messages. Socket-level errors (`ECONNREFUSED`, `ETIMEDOUT`…) come from the
- * socket modules (src/net/errors.ts) with `syscall`/`address`/`port`; this file holds the node-level
- * ones.
+ * `err.code`, never on messages. Socket-level system errors (`ECONNREFUSED`, `ETIMEDOUT`…, with
+ * `errno`/`syscall`/`address`/`port`) are built by {@link systemError} below, which the `net` and `dgram`
+ * modules share; the rest of this file holds the node-level codes.
  *
  * ```ts
  * try {
@@ -14,6 +14,8 @@
  * ```
  * @module
  */
+
+import { constants } from 'node:os';
 
 /** Every node-level error code, with the sentence that explains it. */
 export const ZT_ERROR_CODES = {
@@ -68,4 +70,31 @@ export function abortError(signal: AbortSignal | undefined, what: string): Error
   const r: unknown = signal?.reason;
   if (r instanceof Error && (r as { code?: unknown }).code === 'ABORT_ERR') return r;
   return new ZtError('ABORT_ERR', `${what} was aborted`, r === undefined ? {} : { cause: r });
+}
+
+/** A system error as Node's `net` and `dgram` report them (`ErrnoException` / `ExceptionWithHostPort`). */
+export interface SystemError extends Error {
+  code: string;
+  /** Negative errno, as libuv reports it (0 for codes that are not errno names, e.g. ENOTFOUND). */
+  errno: number;
+  syscall: string;
+  address?: string;
+  port?: number;
+}
+
+/**
+ * Builds a system error with Node's message shape: `connect ECONNREFUSED 10.0.0.2:80`, `bind EADDRINUSE
+ * 0.0.0.0:5000`. `code` is an errno name, `syscall` the failing call.
+ */
+export function systemError(code: string, syscall: string, address?: string, port?: number): SystemError {
+  let where = '';
+  if (address !== undefined) where = port !== undefined && port > 0 ? ` ${address}:${port}` : ` ${address}`;
+  const e = new Error(`${syscall} ${code}${where}`) as SystemError;
+  e.code = code;
+  const n = (constants.errno as Record<string, number>)[code];
+  e.errno = n !== undefined ? -n : 0;
+  e.syscall = syscall;
+  if (address !== undefined) e.address = address;
+  if (port !== undefined) e.port = port;
+  return e;
 }

@@ -6,35 +6,7 @@
  * @module
  */
 
-import { constants } from 'node:os';
-
-/** A system error as Node's dgram reports it. */
-export interface DgramSystemError extends Error {
-  code: string;
-  errno: number;
-  syscall: string;
-  address?: string;
-  port?: number;
-}
-
-/** Builds a system error (`ErrnoException` / `ExceptionWithHostPort` in Node). */
-export function systemError(
-  code: string,
-  syscall: string,
-  address?: string,
-  port?: number,
-): DgramSystemError {
-  let where = '';
-  if (address !== undefined) where = port !== undefined && port > 0 ? ` ${address}:${port}` : ` ${address}`;
-  const e = new Error(`${syscall} ${code}${where}`) as DgramSystemError;
-  e.code = code;
-  const n = (constants.errno as Record<string, number>)[code];
-  e.errno = n !== undefined ? -n : 0;
-  e.syscall = syscall;
-  if (address !== undefined) e.address = address;
-  if (port !== undefined) e.port = port;
-  return e;
-}
+export { type SystemError as DgramSystemError, systemError } from '../errors.ts';
 
 /** Node's internal error messages for the codes the dgram module throws. */
 const MESSAGES: Record<string, string> = {

@@ -5,33 +5,7 @@
  * @module
  */
 
-import { constants } from 'node:os';
-
-/** A system error as Node's `net` emits it. */
-export interface NetError extends Error {
-  code: string;
-  errno: number;
-  syscall: string;
-  address?: string;
-  port?: number;
-}
-
-/**
- * Builds an error like Node's `ExceptionWithHostPort`: `code` is an errno name (`ECONNREFUSED`),
- * `syscall` the failing call (`connect`, `read`, `listen`, `write`, `getaddrinfo`).
- */
-export function netError(code: string, syscall: string, address?: string, port?: number): NetError {
-  let where = '';
-  if (address !== undefined) where = port !== undefined && port > 0 ? ` ${address}:${port}` : ` ${address}`;
-  const e = new Error(`${syscall} ${code}${where}`) as NetError;
-  e.code = code;
-  const n = (constants.errno as Record<string, number>)[code];
-  e.errno = n !== undefined ? -n : 0;
-  e.syscall = syscall;
-  if (address !== undefined) e.address = address;
-  if (port !== undefined) e.port = port;
-  return e;
-}
+export { type SystemError as NetError, systemError as netError } from '../errors.ts';
 
 /** A Node internal-style error (`code` only), e.g. ERR_SOCKET_CLOSED, ERR_SERVER_NOT_RUNNING. */
 export function codeError(code: string, message: string): Error & { code: string } {
