@@ -20,23 +20,15 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Identity } from '../../src/protocol/identity.ts';
 import { parseInetAddress } from '../../src/protocol/inet-address.ts';
 import { World, WorldType } from '../../src/protocol/world.ts';
+import { scratch } from './fixtures/scratch.ts';
 
 const ZT1 = process.env.ZT1;
 const LAB_SH = process.env.LAB_SH ?? '/work/shared/lab/lab.sh';
@@ -58,26 +50,7 @@ const baseSkip: string | false = !ZT1
 const labSkip = baseSkip || (!existsSync(LAB_SH) ? `no lab script at ${LAB_SH} (set LAB_SH)` : false);
 const CLI = ZT1 ? join(dirname(ZT1), 'zerotier-cli') : '';
 
-const work = mkdtempSync(join(tmpdir(), 'ztsdk-lab-'));
-const children: ChildProcess[] = [];
-const cleanups: (() => void)[] = [];
-function cleanupAll() {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const f of cleanups.splice(0).reverse()) {
-    try {
-      f();
-    } catch {
-      // best effort
-    }
-  }
-}
-// Also on a crash or Ctrl-C of the test run: namespaces and bridges must not outlive it.
-process.on('exit', cleanupAll);
-after(() => {
-  cleanupAll();
-  rmSync(work, { recursive: true, force: true });
-});
-
+const { work, children, cleanups } = scratch('ztsdk-lab-');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` every 500 ms until it returns a value (not undefined), or throws after `ms`. */

@@ -10,13 +10,13 @@
  * Needs root, `ip`, and ZT1 = a zerotier-one binary; skips, saying why, otherwise.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { scratch } from '../interop/fixtures/scratch.ts';
 
 const ZT1 = process.env.ZT1;
 const LAB_SH = process.env.LAB_SH ?? '/work/shared/lab/lab.sh';
@@ -33,24 +33,7 @@ const skip = !ZT1
           ? `no lab script at ${LAB_SH}`
           : false;
 
-const work = mkdtempSync(join(tmpdir(), 'ztsdk-vl2-lab-'));
-const children: ChildProcess[] = [];
-const cleanups: (() => void)[] = [];
-function cleanupAll() {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const f of cleanups.splice(0).reverse()) {
-    try {
-      f();
-    } catch {
-      // best effort
-    }
-  }
-}
-process.on('exit', cleanupAll);
-after(() => {
-  cleanupAll();
-  rmSync(work, { recursive: true, force: true });
-});
+const { work, children, cleanups } = scratch('ztsdk-vl2-lab-');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('lab: our node joins the reference controller’s network and hears an ARP', { skip }, () => {
