@@ -83,6 +83,10 @@ export class StackSocket extends Socket {
   private _ztRead = 0;
   private _ztWritten = 0;
   private _ztWantRead = false;
+  /** The peer's FIN has been pushed to the stream (all received data delivered). */
+  private _ztEndPushed = false;
+  /** TCP reported the connection closed. */
+  private _ztClosed = false;
   private _ztPending: { data: Uint8Array; off: number; cb: (err?: Error | null) => void } | null = null;
   private _ztNoDelay: boolean;
   private _ztKeepAlive: { on: boolean; delay: number } | null;
@@ -233,8 +237,11 @@ export class StackSocket extends Socket {
     if (this._ztNoDelay) conn.setNoDelay(true);
     conn.ondata = (chunk) => this._ztOnData(chunk);
     conn.onend = () => {
+      this._ztEndPushed = true;
       this.push(null);
       this.read(0);
+      // The connection may have closed (TIME-WAIT) while the last data still waited for the reader.
+      if (this._ztClosed) this._ztOnClose();
     };
     conn.ondrain = () => this._ztFlush();
     conn.onerror = (code) => this._ztOnError(code);
@@ -374,6 +381,11 @@ export class StackSocket extends Socket {
   }
 
   private _ztOnClose(): void {
+    this._ztClosed = true;
+    // Both FINs exchanged can happen while received data still waits, paused, in the TCP buffer
+    // (TIME-WAIT keeps it): keep the connection until the peer's FIN has been pushed, or that data
+    // would be lost. Aborted connections are destroyed by their error first.
+    if (!this._ztEndPushed && !this.destroyed) return;
     this._conn = null;
     // The connection is gone (both FINs exchanged, or aborted): finish the stream if Node has not.
     if (!this.destroyed && this.readableEnded && this.writableFinished) this.destroy();
