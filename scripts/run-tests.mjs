@@ -26,6 +26,14 @@ if (chosen.length === 0) {
 }
 // --test-force-exit: a test file whose failed test leaked a socket or timer must still end (else the whole
 // run would wait forever); node ≥ 20.14.
-const args = ['--import', 'tsx', '--test', '--test-force-exit', '--test-concurrency=2', '--test-reporter=spec', ...chosen];
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-force-exit',
+  '--test-concurrency=2',
+  '--test-reporter=spec',
+  ...chosen,
+];
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
