@@ -15,7 +15,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createTestWorld } from '../src/api/world.test-support.ts';
+import { createTestWorld } from '../src/api/local-world.ts';
 import type { ZeroTierNode } from '../src/api/zerotier-node.ts';
 import { World } from '../src/protocol/world.ts';
 import { report } from './measure.ts';

@@ -17,7 +17,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import * as K from '../bsd/constants.ts';
 import { sockaddr } from '../bsd/sockets.ts';
 import type { ZtError } from '../errors.ts';
-import { createTestWorld, type TestWorld } from './world.test-support.ts';
+import { createTestWorld, type TestWorld } from './local-world.ts';
 import type { ZeroTierNode } from './zerotier-node.ts';
 
 const ADHOC_V4 = 'ff0a000000000001';

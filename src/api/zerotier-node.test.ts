@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ZtError } from '../errors.ts';
 import { MemoryStore } from '../runtime/store.ts';
-import { createTestWorld, type TestWorld } from './world.test-support.ts';
+import { createTestWorld, type TestWorld } from './local-world.ts';
 import type { AddressEvent, PeerEvent, ZeroTierNode } from './zerotier-node.ts';
 
 /** ff 0a 0000000000 01: ad-hoc IPv4 network 10.x.y.z/8 (x.y.z = low 24 bits of the address), no hub. */

@@ -1,11 +1,11 @@
 // The BSD calls and dgram between two ZeroTierNodes on an ad-hoc network (our own root and planet on loopback
-// UDP, src/api/world.test-support.ts): the whole path — sockets, stack, VL2 frames, VL1 encryption, UDP — over
+// UDP, src/api/local-world.ts): the whole path — sockets, stack, VL2 frames, VL1 encryption, UDP — over
 // IPv4 and 6PLANE IPv6, both directions, plus multicast through ZeroTier's LIKE/GATHER.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { createTestWorld, type TestWorld } from '../api/world.test-support.ts';
+import { createTestWorld, type TestWorld } from '../api/local-world.ts';
 import type { ZeroTierNode } from '../api/zerotier-node.ts';
 import * as K from './constants.ts';
 import { sockaddr } from './index.ts';

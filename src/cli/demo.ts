@@ -12,7 +12,7 @@
  * @module
  */
 import { parseArgs } from 'node:util';
-import { createTestWorld, type TestWorld } from '../api/world.test-support.ts';
+import { createTestWorld, type TestWorld } from '../api/local-world.ts';
 import type { ZeroTierNode } from '../api/zerotier-node.ts';
 import { inetAddressToString } from '../protocol/inet-address.ts';
 

@@ -1,6 +1,7 @@
 /**
- * Test support: a private world on loopback UDP — a planet signed here, our root serving it (with
- * the runner's root-role VL2 tables, so it answers MULTICAST_GATHERs, §6.14), and helpers to start ZeroTierNodes on it.
+ * A private world on loopback UDP, used by `ztsdk demo`, the tests and the benchmarks: a planet
+ * signed here, our root serving it (with the runner's root-role VL2 tables, so it answers
+ * MULTICAST_GATHERs, §6.14), and helpers to start ZeroTierNodes on it.
  * @module
  */
 
