@@ -1,183 +1,182 @@
 /**
- * The public API end to end, two processes over real UDP on loopback (issue 6 "Benchmarks"):
- * this process runs our root and node A; a child process runs node B. Both join an ad-hoc IPv4
- * network (§1.2); then A measures the ICMP round trip to B (`node.ping`), a TCP request/response
- * round trip (1 byte each way, `node.net`), and TCP throughput A → B (bulk write, B acknowledges the
- * byte count). The same TCP measurements over a plain Node `net` connection on 127.0.0.1 are
- * printed next to them, in the same run. B reports its RSS when idle with one network joined.
+ * The public API end to end, two processes over real UDP on loopback (issue 6 "Benchmarks"), on
+ * the COMPILED package: both measured nodes, A and B, are child processes on plain `node`
+ * (`bench/api-node.mjs`) importing `dist/` — what users run — and never tsx, whose keepNames
+ * `__name` calls and loader would distort the CPU profile and the RSS. `dist/` is (re)built first when
+ * it is missing or older than `src/` (see `bench/ensure-dist.ts`). This process runs only the root
+ * (also from `dist/`), which is off the data path once A and B talk directly.
  *
- * `npm run bench api` (set BENCH_MB to change the bulk size, default 256).
+ * Both join an ad-hoc IPv4 network (§1.2). Then, in STEADY STATE (benchmarks measure steady state:
+ * a warm-up of 2000 pings, 500 TCP round trips and a few MiB of bulk TCP runs first so the JIT has
+ * compiled the hot paths, paths are direct and ARP is resolved), A measures:
+ * - the ICMP round trip to B (`node.ping`, median), next to a plain node:dgram echo between the
+ *   same two processes;
+ * - a TCP request/response round trip (1 byte each way, `node.net`, median), next to plain node:net;
+ * - TCP throughput A → B (bulk write, B's sink acknowledges the byte count), next to plain node:net,
+ *   with the CPU time each process spent during the transfer (`process.cpuUsage`): a process near
+ *   100% of the wall time is CPU-bound on its one JS thread;
+ * - B's memory (rss, heapUsed, external, arrayBuffers) at each stage: bare process, package imported,
+ *   node started, network joined, after the warm-up and after the whole run (each after a full GC).
+ *   The issue-6 figure is "idle node with one network after warm-up".
+ *
+ * `npm run bench api` (BENCH_MB sets the bulk size, default 256; BENCH_PINGS the measured pings,
+ * default 1000).
  */
 
-import { spawn } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import net from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createTestWorld } from '../src/api/local-world.ts';
-import type { ZeroTierNode } from '../src/api/zerotier-node.ts';
-import { World } from '../src/protocol/world.ts';
+import { ensureDist } from './ensure-dist.ts';
 import { report } from './measure.ts';
+
+type LocalWorld = typeof import('../src/api/local-world.ts');
 
 const NWID = 'ff0a000000000001';
 const BULK = Number(process.env.BENCH_MB ?? 256) * 1024 * 1024;
-const SINK_PORT = 5001;
-const ECHO_PORT = 5002;
+const PINGS = Number(process.env.BENCH_PINGS ?? 1000);
+const WARM_PINGS = 2000;
+const WARM_RTTS = 500;
+const WARM_BULK = 8 * 1024 * 1024;
+const ZT_SINK = 5001;
+const ZT_ECHO = 5002;
 
-/** Sink: counts bytes until FIN, then answers the count (8 bytes) and closes. Echo: echoes. */
-function serve(m: { createServer: typeof net.createServer }): Array<{ close(): void }> {
-  const sink = m.createServer((s) => {
-    let n = 0;
-    s.on('data', (d: Buffer) => {
-      n += d.length;
+interface Memory {
+  stage: string;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+interface Ready {
+  address: string;
+  addresses: string[];
+  kernel: { sink: number; echo: number; udpEcho: number };
+  stages: Memory[];
+}
+
+/** A measured node in a child process, driven by JSON lines (see bench/api-node.mjs). */
+class Child {
+  private next = 1;
+  private readonly waiting = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
+  readonly ready: Promise<Ready>;
+  private readonly proc: ChildProcess;
+
+  constructor(distUrl: string, planetHex: string) {
+    const script = fileURLToPath(new URL('./api-node.mjs', import.meta.url));
+    this.proc = spawn(process.execPath, ['--expose-gc', script, distUrl, planetHex, NWID], {
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
-    s.on('end', () => {
-      const b = Buffer.alloc(8);
-      b.writeBigUInt64BE(BigInt(n));
-      s.end(b);
+    const lines = createInterface({ input: this.proc.stdout! });
+    this.ready = new Promise((resolve, reject) => {
+      this.proc.once('exit', (code) => reject(new Error(`child exited (${code}) before it was ready`)));
+      lines.on('line', (l) => {
+        let m: { ready?: boolean; id?: number; ok?: boolean; value?: unknown; error?: string };
+        try {
+          m = JSON.parse(l);
+        } catch {
+          return; // not ours
+        }
+        if (m.ready) resolve(m as unknown as Ready);
+        const w = m.id === undefined ? undefined : this.waiting.get(m.id);
+        if (!w) return;
+        this.waiting.delete(m.id!);
+        if (m.ok) w.ok(m.value);
+        else w.fail(new Error(m.error));
+      });
     });
-    s.on('error', () => {});
-  });
-  sink.listen(SINK_PORT);
-  const echo = m.createServer((s) => {
-    s.setNoDelay(true);
-    s.pipe(s);
-    s.on('error', () => {});
-  });
-  echo.listen(ECHO_PORT);
-  return [sink, echo];
-}
-
-async function child(planetHex: string): Promise<void> {
-  const { ZeroTierNode } = await import('../src/api/zerotier-node.ts');
-  const { MemoryStore } = await import('../src/runtime/store.ts');
-  const d = World.fromBytes(Buffer.from(planetHex, 'hex'));
-  if (!d.ok) throw new Error(d.reason);
-  const node = await ZeroTierNode.start({
-    storage: new MemoryStore(),
-    planet: d.value,
-    bindAddress: '127.0.0.1',
-    secondaryPort: false,
-    advertiseInterfaces: false,
-  });
-  const info = await node.join(NWID);
-  serve(node.net as unknown as typeof net);
-  await new Promise((r) => setTimeout(r, 1000));
-  globalThis.gc?.();
-  const rss = process.memoryUsage().rss;
-  console.log(JSON.stringify({ ready: true, addresses: info.addresses, rss }));
-  process.stdin.on('end', () => void node.stop().then(() => process.exit(0)));
-  process.stdin.resume();
-}
-
-async function rtt(connect: () => net.Socket, n: number): Promise<number> {
-  const s = connect();
-  s.setNoDelay(true);
-  await new Promise<void>((r, j) => {
-    s.once('connect', () => r());
-    s.once('error', j);
-  });
-  const times: number[] = [];
-  const one = Buffer.from([1]);
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    const got = new Promise<void>((r) => s.once('data', () => r()));
-    s.write(one);
-    await got;
-    times.push(performance.now() - t0);
   }
-  s.destroy();
-  times.sort((x, y) => x - y);
-  return times[times.length >> 1];
+
+  /** Sends one command and resolves with its value. */
+  call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
+    const id = this.next++;
+    return new Promise<T>((ok, fail) => {
+      this.waiting.set(id, { ok: ok as (v: unknown) => void, fail });
+      this.proc.stdin!.write(`${JSON.stringify({ id, cmd, ...args })}\n`);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    await this.call('stop').catch(() => {});
+    await exited;
+  }
 }
 
-async function bulk(connect: () => net.Socket): Promise<number> {
-  const s = connect();
-  await new Promise<void>((r, j) => {
-    s.once('connect', () => r());
-    s.once('error', j);
-  });
-  const chunk = Buffer.alloc(64 * 1024, 0x5a);
-  const t0 = performance.now();
-  const done = new Promise<bigint>((r, j) => {
-    s.once('data', (d: Buffer) => r(d.readBigUInt64BE(0)));
-    s.once('error', j);
-  });
-  let sent = 0;
-  while (sent < BULK) {
-    sent += chunk.length;
-    if (!s.write(chunk)) await new Promise((r) => s.once('drain', r));
-  }
-  s.end();
-  const n = await done;
-  const secs = (performance.now() - t0) / 1000;
-  if (Number(n) !== sent) throw new Error(`sink got ${n} of ${sent} bytes`);
-  s.destroy();
-  return (sent * 8) / secs / 1e9;
+const median = (sorted: number[]) => sorted[sorted.length >> 1];
+const MB = (n: number) => (n / 1024 / 1024).toFixed(1).padStart(6);
+
+function printMemory(label: string, stages: Memory[]): void {
+  console.log(`\n${label} (MB, each after a full GC)`);
+  console.log(`  ${'stage'.padEnd(34)}    rss heapUsed external arrayBuffers`);
+  for (const m of stages)
+    console.log(
+      `  ${m.stage.padEnd(34)} ${MB(m.rss)} ${MB(m.heapUsed)}   ${MB(m.external)}       ${MB(m.arrayBuffers)}`,
+    );
 }
 
 async function main(): Promise<void> {
+  const distUrl = ensureDist();
+  const { createTestWorld } = (await import(new URL('api/local-world.js', distUrl).href)) as LocalWorld;
   const world = await createTestWorld();
-  const a: ZeroTierNode = await world.startNode();
-  const kid = spawn(
-    process.execPath,
-    [
-      '--expose-gc',
-      '--import',
-      'tsx',
-      fileURLToPath(import.meta.url),
-      'child',
-      Buffer.from(world.planet.toBytes()).toString('hex'),
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: kid.stdout! });
-  const ready = await new Promise<{ addresses: string[]; rss: number }>((resolve) =>
-    lines.on('line', (l) => {
-      try {
-        const m = JSON.parse(l);
-        if (m.ready) resolve(m);
-      } catch {
-        // not ours
-      }
-    }),
-  );
-  await a.join(NWID);
-  const bV4 = ready.addresses.find((x) => !x.includes(':'))!.split('/')[0];
-  // First contact (WHOIS, ARP, direct path) before measuring.
-  for (let i = 0; i < 40; i++)
-    if (
-      await a.ping(bV4, { timeout: 500 }).then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-  const pings: number[] = [];
-  for (let i = 0; i < 50; i++) pings.push(await a.ping(bV4, { timeout: 1000 }));
-  pings.sort((x, y) => x - y);
+  const planetHex = Buffer.from(world.planet.toBytes()).toString('hex');
+  const a = new Child(distUrl, planetHex);
+  const b = new Child(distUrl, planetHex);
+  const [, rb] = await Promise.all([a.ready, b.ready]);
+  const bV4 = rb.addresses.find((x) => !x.includes(':'))!.split('/')[0];
 
-  const local = serve(net);
-  await new Promise((r) => setTimeout(r, 100));
-  const zt = () => a.net.connect(ECHO_PORT, bV4) as unknown as net.Socket;
-  const ztSink = () => a.net.connect(SINK_PORT, bV4) as unknown as net.Socket;
-  const kernel = () => net.connect(ECHO_PORT, '127.0.0.1');
-  const kernelSink = () => net.connect(SINK_PORT, '127.0.0.1');
+  // First contact (WHOIS, ARP, direct path), then the warm-up.
+  for (let i = 0; i < 40; i++) {
+    const ok = await a.call('ping', { ip: bV4, n: 1, timeout: 500 }).then(
+      () => true,
+      () => false,
+    );
+    if (ok) break;
+  }
+  console.log(`warm-up: ${WARM_PINGS} pings, ${WARM_RTTS} TCP round trips, ${WARM_BULK >> 20} MiB bulk TCP`);
+  await a.call('ping', { ip: bV4, n: WARM_PINGS, timeout: 1000 });
+  await a.call('rtt', { ip: bV4, port: ZT_ECHO, n: WARM_RTTS, zt: true });
+  await a.call('bulk', { ip: bV4, port: ZT_SINK, bytes: WARM_BULK, zt: true });
+  await a.call('udprtt', { port: rb.kernel.udpEcho, n: 500 });
+  await a.call('rtt', { ip: '127.0.0.1', port: rb.kernel.echo, n: 500, zt: false });
+  const warm = await b.call<Memory>('mem', { label: 'after warm-up (idle, 1 network)' });
 
-  report('ICMP echo round trip A->B (median of 50)', pings[pings.length >> 1], 'ms', '<= 0.4 ms');
-  report('TCP 1-byte round trip A->B (median of 200)', await rtt(zt, 200), 'ms', '<= 0.4 ms');
-  report('  plain node:net loopback, same run', await rtt(kernel, 200), 'ms');
-  report(`TCP throughput A->B (${BULK >> 20} MiB)`, await bulk(ztSink), 'Gbit/s', '>= 1.4 Gbit/s');
-  report('  plain node:net loopback, same run', await bulk(kernelSink), 'Gbit/s');
-  report('RSS of idle node B with one network', ready.rss / 1024 / 1024, 'MB', '<= 60 MB');
-  for (const s of local) s.close();
-  kid.stdin!.end();
-  await new Promise((r) => kid.once('exit', r));
-  await a.stop();
+  const pings = await a.call<number[]>('ping', { ip: bV4, n: PINGS, timeout: 1000 });
+  const udp = await a.call<number[]>('udprtt', { port: rb.kernel.udpEcho, n: PINGS });
+  report(`ICMP echo round trip A->B (median of ${PINGS})`, median(pings), 'ms', '<= 0.4 ms');
+  report('  plain node:dgram echo, same processes', median(udp), 'ms');
+  const zrtt = await a.call<number[]>('rtt', { ip: bV4, port: ZT_ECHO, n: PINGS, zt: true });
+  const krtt = await a.call<number[]>('rtt', { ip: '127.0.0.1', port: rb.kernel.echo, n: PINGS, zt: false });
+  report(`TCP 1-byte round trip A->B (median of ${PINGS})`, median(zrtt), 'ms', '<= 0.4 ms');
+  report('  plain node:net, same processes', median(krtt), 'ms');
+
+  for (const zt of [true, false]) {
+    const cpu0 = await Promise.all([a.call<NodeJS.CpuUsage>('cpu'), b.call<NodeJS.CpuUsage>('cpu')]);
+    const root0 = process.cpuUsage();
+    const r = await a.call<{ secs: number; bytes: number }>('bulk', {
+      ip: zt ? bV4 : '127.0.0.1',
+      port: zt ? ZT_SINK : rb.kernel.sink,
+      bytes: BULK,
+      zt,
+    });
+    const cpu1 = await Promise.all([a.call<NodeJS.CpuUsage>('cpu'), b.call<NodeJS.CpuUsage>('cpu')]);
+    const root1 = process.cpuUsage(root0);
+    const gbps = (r.bytes * 8) / r.secs / 1e9;
+    if (zt) report(`TCP throughput A->B (${BULK >> 20} MiB)`, gbps, 'Gbit/s', '>= 1.4 Gbit/s');
+    else report('  plain node:net, same processes', gbps, 'Gbit/s');
+    const pct = (c0: NodeJS.CpuUsage, c1: NodeJS.CpuUsage) =>
+      `${(((c1.user - c0.user + c1.system - c0.system) / 1e6 / r.secs) * 100).toFixed(0)}% (user ${(((c1.user - c0.user) / 1e6 / r.secs) * 100).toFixed(0)}%)`;
+    console.log(
+      `    CPU / wall during the transfer: A ${pct(cpu0[0], cpu1[0])}, B ${pct(cpu0[1], cpu1[1])}, root ${(((root1.user + root1.system) / 1e6 / r.secs) * 100).toFixed(0)}%`,
+    );
+  }
+  report('RSS of idle node B, 1 network, after warm-up', warm.rss / 1024 / 1024, 'MB', '<= 60 MB');
+  const end = await b.call<Memory>('mem', { label: 'after the whole run' });
+  printMemory('Node B memory', [...rb.stages, warm, end]);
+
+  await Promise.all([a.stop(), b.stop()]);
   await world.stop();
-  randomFillSync(new Uint8Array(1));
 }
 
-if (process.argv[2] === 'child') await child(process.argv[3]);
-else await main();
+await main();

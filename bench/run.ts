@@ -2,6 +2,8 @@
  * `npm run bench [filter...]`: runs every `bench/*.bench.ts` in its own process, one after
  * the other (never in parallel: the machine has two cores and the numbers must not fight).
  * Each bench prints its own table; results are recorded by hand in BENCHMARKS.md.
+ * A filter that names a bench exactly (`api` → `api.bench.ts`) runs only that one; otherwise every
+ * bench whose file name contains a filter runs.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -9,10 +11,10 @@ import { join } from 'node:path';
 
 const dir = new URL('.', import.meta.url).pathname;
 const filters = process.argv.slice(2);
-const files = readdirSync(dir)
-  .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-  .sort();
+const all = readdirSync(dir).filter((f) => f.endsWith('.bench.ts'));
+const matches = (f: string, s: string) =>
+  all.includes(`${s}.bench.ts`) ? f === `${s}.bench.ts` : f.includes(s);
+const files = all.filter((f) => filters.length === 0 || filters.some((s) => matches(f, s))).sort();
 let failed = 0;
 for (const f of files) {
   console.log(`\n## ${f}`);
