@@ -7,7 +7,8 @@
  *   feeds each accepted socket to it with `emit('connection', socket)` (TLS servers wrap it);
  * - clients: an `http.Agent` / `https.Agent` whose `createConnection` returns our socket (wrapped by
  *   `tls.connect({ socket })` for https);
- * - fetch: an undici `Agent` whose `connect` returns our socket (TLS done here for `https:`).
+ * - fetch: an undici `Agent` whose `connect` returns our socket (TLS done here for `https:`),
+ *   created on first use: undici is loaded only then (≈ 22 MB of RSS, see `undici.ts`).
  * @module
  */
 
@@ -16,8 +17,9 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
+import type { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 import type { NetModule, StackServer, StackSocket } from '../net/index.ts';
+import { loadUndici } from './undici.ts';
 
 /** The module returned by {@link createHttp}. */
 export interface HttpModule {
@@ -50,7 +52,7 @@ export interface HttpModule {
     options?: http.RequestOptions,
     cb?: (res: http.IncomingMessage) => void,
   ): http.ClientRequest;
-  /** An undici dispatcher connecting through our sockets: `fetch(url, { dispatcher })`. */
+  /** An undici dispatcher connecting through our sockets: `fetch(url, { dispatcher })` (loads undici on first use). */
   readonly dispatcher: UndiciAgent;
   /** undici's `fetch` with {@link HttpModule.dispatcher}. */
   fetch(
@@ -146,44 +148,51 @@ export function createHttp(net: NetModule, options: CreateHttpOptions = {}): Htt
   const agent = new Agent();
   const httpsAgent = new HttpsAgent();
 
-  const dispatcher = new UndiciAgent({
-    connect(opts, cb) {
-      const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
-      // undici keeps IPv6 literals bracketed as in the URL.
-      const host = opts.hostname.replace(/^\[(.*)\]$/, '$1');
-      const socket = net.connect({ host, port, noDelay: true });
-      let done = false;
-      const fail = (err: Error) => {
-        if (done) return;
-        done = true;
-        cb(err, null);
-      };
-      if (opts.protocol === 'https:') {
-        const t = tls.connect({
-          ...tlsDefaults,
-          socket,
-          host, // the name (or IP) the certificate is checked against
-          servername: opts.servername || (net.isIP(host) ? undefined : host),
-          ALPNProtocols: ['http/1.1'],
-        });
-        t.once('error', fail);
-        t.once('secureConnect', () => {
+  const makeDispatcher = (): UndiciAgent =>
+    new (loadUndici().Agent)({
+      connect(opts, cb) {
+        const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
+        // undici keeps IPv6 literals bracketed as in the URL.
+        const host = opts.hostname.replace(/^\[(.*)\]$/, '$1');
+        const socket = net.connect({ host, port, noDelay: true });
+        let done = false;
+        const fail = (err: Error) => {
           if (done) return;
           done = true;
-          t.off('error', fail);
-          cb(null, t);
+          cb(err, null);
+        };
+        if (opts.protocol === 'https:') {
+          const t = tls.connect({
+            ...tlsDefaults,
+            socket,
+            host, // the name (or IP) the certificate is checked against
+            servername: opts.servername || (net.isIP(host) ? undefined : host),
+            ALPNProtocols: ['http/1.1'],
+          });
+          t.once('error', fail);
+          t.once('secureConnect', () => {
+            if (done) return;
+            done = true;
+            t.off('error', fail);
+            cb(null, t);
+          });
+          return;
+        }
+        socket.once('error', fail);
+        socket.once('connect', () => {
+          if (done) return;
+          done = true;
+          socket.off('error', fail);
+          cb(null, socket);
         });
-        return;
-      }
-      socket.once('error', fail);
-      socket.once('connect', () => {
-        if (done) return;
-        done = true;
-        socket.off('error', fail);
-        cb(null, socket);
-      });
-    },
-  });
+      },
+    });
+
+  let dispatcher: UndiciAgent | undefined;
+  const getDispatcher = (): UndiciAgent => {
+    dispatcher ??= makeDispatcher();
+    return dispatcher;
+  };
 
   const request = (
     url: string | URL,
@@ -210,12 +219,15 @@ export function createHttp(net: NetModule, options: CreateHttpOptions = {}): Htt
       r.end();
       return r;
     },
-    dispatcher,
-    fetch: (input, init) => undiciFetch(input, { ...init, dispatcher }),
+    get dispatcher() {
+      return getDispatcher();
+    },
+    fetch: (input, init) => loadUndici().fetch(input, { ...init, dispatcher: getDispatcher() }),
     async close() {
       agent.destroy();
       httpsAgent.destroy();
-      await dispatcher.close();
+      // Never used: nothing to close, and no reason to load undici now.
+      if (dispatcher) await dispatcher.close();
     },
   };
 }
