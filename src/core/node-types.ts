@@ -7,6 +7,7 @@ import type { Identity } from '../protocol/identity.ts';
 import type { InetAddress } from '../protocol/inet-address.ts';
 import type { World } from '../protocol/world.ts';
 import type { PeerRole } from './peer.ts';
+import type { PhysicalMtuConfig } from './phys-mtu.ts';
 
 /** Options of a {@link Node}. */
 export interface NodeOptions {
@@ -38,6 +39,13 @@ export interface NodeOptions {
    * bursts of 8, then 3 per second; a busy root with many new leaves may raise it.
    */
   identityChecks?: { burst: number; perSecond: number };
+  /**
+   * Physical (path) MTU per CIDR, like local.conf `physical` → `mtu` in the reference: e.g.
+   * `{ '10.0.0.0/8': 9000 }`. Packets to a matching address are fragmented at that size (§3.3);
+   * values are clamped to 1400..10324 and the longest prefix wins. Default: 10324 for loopback
+   * (127.0.0.0/8, ::1: one datagram per 2800-byte frame), 1432 for everything else.
+   */
+  physicalMtu?: PhysicalMtuConfig;
 }
 
 /** Something the node wants the host to know. */

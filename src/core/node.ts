@@ -47,6 +47,7 @@ import { assembleHello, assemblePacket } from './outgoing.ts';
 import { type Path, pathKey } from './path.ts';
 import { Peer } from './peer.ts';
 import { decodePeerCache, encodePeerCache } from './peer-cache.ts';
+import { PhysicalMtu } from './phys-mtu.ts';
 import { pingTick } from './ping.ts';
 import { SourceRateGate, TokenBucket } from './rate-limit.ts';
 import { Switch } from './switch.ts';
@@ -98,6 +99,8 @@ export class Node {
   /** @internal */ readonly activityTimeout: number;
   /** @internal */ readonly allowLoopback: boolean;
   /** @internal */ readonly isRoot: boolean;
+  /** @internal Path MTU per destination (§3.3, option `physicalMtu`). */
+  readonly physicalMtu: PhysicalMtu;
   /** @internal Local sockets by id. */
   readonly sockets = new Map<number, InetAddress>();
   /** @internal The receive pipeline. */
@@ -129,6 +132,7 @@ export class Node {
     this.random = opts.random;
     this.activityTimeout = opts.activityTimeoutMs ?? DEFAULT_ACTIVITY_TIMEOUT;
     this.allowLoopback = opts.allowLoopbackPaths ?? true;
+    this.physicalMtu = new PhysicalMtu(opts.physicalMtu);
     this.identityBudget = new TokenBucket(opts.identityChecks?.burst, opts.identityChecks?.perSecond);
     this.lastNow = opts.now;
     this.topology = new Topology(opts.identity.address, opts.planet, opts.moons ?? []);
@@ -309,7 +313,7 @@ export class Node {
 
   /**
    * Sends `payload` as `verb` to `address` (encrypted per §4.5, compressed if asked, fragmented
-   * at 1432): directly over the best alive path, else relayed through the best upstream (§9.3);
+   * at the path MTU: 1432, 10324 on loopback, or the `physicalMtu` option): directly over the best alive path, else relayed through the best upstream (§9.3);
    * to an unknown peer it is queued (≤ 32, 5 s) while its identity is WHOIS'd. Returns false
    * if it was dropped.
    * @throws RangeError if the packet would need more than 7 datagrams (payload over ~9900 bytes).
@@ -390,6 +394,9 @@ export class Node {
     path?: Path,
     cipher: 0 | 1 | 3 = peer.cipher,
   ): void {
+    // The path MTU decides the fragmented flag, which is authenticated: it must be known before
+    // armoring (§3.3 steps 1-2).
+    const mtu = this.physicalMtu.mtuFor(to);
     const pkt = assemblePacket(
       {
         packetId: this.packetId(),
@@ -398,24 +405,40 @@ export class Node {
         verb,
         payload,
         compress: opts.compress,
+        mtu,
       },
       peer.key,
       cipher,
     );
     if (opts.expectReply) this.expecting.expect(pkt);
     this.counters.tx(verb);
-    this.transmit(socket, to, pkt, now, path ?? peer.findPath(socket, to));
+    this.transmit(socket, to, pkt, now, path ?? peer.findPath(socket, to), mtu);
   }
 
-  /** @internal Fragments (§3.3) and hands datagrams to the I/O layer. */
-  transmit(socket: number, to: InetAddress, pkt: Uint8Array, now: number, path?: Path): void {
+  /**
+   * @internal Fragments at the path MTU (§3.3) and hands datagrams to the I/O layer. `mtu` must
+   * be the one the packet was assembled with (it set the fragmented flag before armoring).
+   */
+  transmit(
+    socket: number,
+    to: InetAddress,
+    pkt: Uint8Array,
+    now: number,
+    path?: Path,
+    mtu: number = this.physicalMtu.mtuFor(to),
+  ): void {
     if (!this.sockets.has(socket)) {
       this.counters.drop('no-socket');
       return;
     }
-    for (const d of fragmentPacket(pkt)) {
+    if (pkt.length <= mtu) {
       this.counters.datagramsSent++;
-      this.io.send(socket, to, d);
+      this.io.send(socket, to, pkt);
+    } else {
+      for (const d of fragmentPacket(pkt, mtu)) {
+        this.counters.datagramsSent++;
+        this.io.send(socket, to, d);
+      }
     }
     if (path) path.lastSend = now;
   }
@@ -425,7 +448,7 @@ export class Node {
    * every local socket of its family); without, routed like any packet (relayed if need be).
    */
   sendHello(peer: Peer, now: number, to?: InetAddress, socket?: number): void {
-    const build = (dest: InetAddress | null) => {
+    const build = (dest: InetAddress | null, mtu: number) => {
       const pkt = assembleHello(
         {
           packetId: this.packetId(),
@@ -436,6 +459,7 @@ export class Node {
           planetId: this.topology.planet.id,
           planetTimestamp: BigInt(this.topology.planet.timestamp),
           moons: this.topology.helloMoons(),
+          mtu,
         },
         peer.key,
       );
@@ -451,11 +475,13 @@ export class Node {
         return;
       }
       const direct = path === peer.findPath(path.socket, path.address);
-      this.transmit(path.socket, path.address, build(direct ? path.address : null), now, path);
+      const mtu = this.physicalMtu.mtuFor(path.address);
+      this.transmit(path.socket, path.address, build(direct ? path.address : null, mtu), now, path, mtu);
       return;
     }
+    const mtu = this.physicalMtu.mtuFor(to);
     const socks = socket !== undefined ? [socket] : this.socketsFor(to);
-    for (const s of socks) this.transmit(s, to, build(to), now, peer.findPath(s, to));
+    for (const s of socks) this.transmit(s, to, build(to, mtu), now, peer.findPath(s, to), mtu);
   }
 
   /** @internal Probe an address: ECHO if the peer's version allows, else HELLO (§6.6, §9.2). */

@@ -43,8 +43,12 @@ export const MIN_PACKET_LENGTH = PACKET_MIN_LENGTH;
 export const FRAGMENT_TIMEOUT_MS = 5000;
 /** RX slots in the reference (`ZT_RX_QUEUE_SIZE`). */
 export const FRAGMENT_SLOTS = 32;
-/** Default physical MTU (`ZT_DEFAULT_PHYSMTU`). */
+/** Default physical MTU (`ZT_DEFAULT_PHYSMTU`, §3.1). */
 export const DEFAULT_PHYS_MTU = 1432;
+/** Smallest configurable physical MTU (`ZT_MIN_PHYSMTU`, §3.1). */
+export const MIN_PHYS_MTU = 1400;
+/** Largest configurable physical MTU (`ZT_MAX_PHYSMTU` = 10100 + 224, §3.1). */
+export const MAX_PHYS_MTU = 10324;
 
 /** A parsed fragment datagram; `data` is a view into the datagram. */
 export interface Fragment {
