@@ -6,8 +6,11 @@
  *   route to the destination IP (a host name goes to the first network, whose lookup applies);
  * - listeners (`net.createServer`, `http.createServer`): one listener per joined network on the
  *   same port, fanned into one server object (`'connection'` from any network);
- * - `dgram` sockets and `bsd` descriptors live on one stack: the first joined network (use
- *   `node.network(id).dgram` / `.bsd` to pick another).
+ * - `dgram` sockets and `bsd` descriptors span every joined network the same way: a send or
+ *   connect leaves through the network that routes the destination (ENETUNREACH when none does),
+ *   a wildcard bind or listen receives on every network joined at that time, a bind to an address
+ *   uses that address's network (`node.network(id).dgram` / `.bsd` stay on one network).
+ * All three use one rule, src/net/route-choice.ts (longest prefix over all joined networks).
  * Everything created here is closed by `node.stop()`.
  * @module
  */
@@ -18,11 +21,20 @@ import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { BsdSockets } from '../bsd/sockets.ts';
-import type { Socket as DgramSocket, RemoteInfo, SocketOptions, SocketType } from '../dgram/index.ts';
+import type { TcpStackRef } from '../bsd/binding.ts';
+import { BsdSockets } from '../bsd/sockets.ts';
+import type { StackSetBinding } from '../dgram/binding.ts';
+import {
+  Socket as DgramSocket,
+  type RemoteInfo,
+  type SocketOptions,
+  type SocketType,
+} from '../dgram/index.ts';
+import type { MultiUdp } from '../dgram/udp-endpoint.ts';
 import { ZtError } from '../errors.ts';
 import type { StackConnectOptions, StackServer, StackServerOptions, StackSocket } from '../net/index.ts';
-import { parseIp } from '../stack/wire/ip-address.ts';
+import { chooseRoute } from '../net/route-choice.ts';
+import { fromV4Mapped, isV4Mapped, parseIp } from '../stack/wire/ip-address.ts';
 import type { ZeroTierNetwork } from './network.ts';
 
 /** Listen arguments normalized (Node's `listen` overloads). */
@@ -215,7 +227,7 @@ export interface NodeHttps {
   createAgent(options?: https.AgentOptions): https.Agent;
 }
 
-/** The `dgram` module of a node (sockets on the first joined network). */
+/** The `dgram` module of a node (sockets over every joined network, choosing by route). */
 export interface NodeDgram {
   createSocket(
     type: SocketType | SocketOptions,
@@ -229,7 +241,14 @@ export class NodeSockets {
   private readonly httpServers = new Set<http.Server | https.Server>();
   /** Sockets made here, with the network each runs on. */
   private readonly tcpSockets = new Map<StackSocket, ZeroTierNetwork>();
-  private readonly udpSockets = new Map<DgramSocket, ZeroTierNetwork>();
+  private readonly udpSockets = new Set<DgramSocket>();
+  private bsdRef: BsdSockets | undefined;
+  /** The stacks of every joined network, for `node.dgram` and `node.bsd` (one driver runs them all). */
+  private readonly stackSet: StackSetBinding<TcpStackRef> = {
+    stacks: () => this.networks().map((n) => n.binding),
+    now: () => this.networks()[0]?.binding.now() ?? 0,
+    kick: () => this.networks()[0]?.binding.kick(),
+  };
   private agentRef: http.Agent | undefined;
   private dispatcherRef: Agent | undefined;
   private readonly dispatchers = new Set<Agent>();
@@ -242,21 +261,16 @@ export class NodeSockets {
     return n;
   }
 
-  /** The network with the most specific route to `host` (a name: the first network). */
+  /**
+   * The network with the most specific route to `host` (route-choice.ts); a name, or an address no network
+   * routes, goes to the first network (its lookup applies; its socket answers ENETUNREACH).
+   */
   pick(host: string | undefined, what: string): ZeroTierNetwork {
     const nets = this.networks();
     if (nets.length === 0) throw new ZtError('ERR_ZT_NOT_JOINED', `${what}: no joined network`);
-    if (!host || !isIP(host)) return nets[0];
-    let best = nets[0];
-    let bestLen = -1;
-    for (const n of nets) {
-      const l = n.routePrefix(host);
-      if (l > bestLen) {
-        best = n;
-        bestLen = l;
-      }
-    }
-    return best;
+    const ip = host ? parseIp(host.split('%')[0]) : null;
+    if (!ip) return nets[0];
+    return chooseRoute(nets, isV4Mapped(ip) ? fromV4Mapped(ip) : ip) ?? nets[0];
   }
 
   private track(s: StackSocket, n: ZeroTierNetwork): StackSocket {
@@ -427,20 +441,22 @@ export class NodeSockets {
   readonly fetch = (url: string | URL, init: Parameters<typeof undiciFetch>[1] = {}) =>
     undiciFetch(url, { ...init, dispatcher: this.dispatcher });
 
-  /** `node.dgram`. */
+  /** `node.dgram`: sockets over every joined network. */
   readonly dgram: NodeDgram = {
     createSocket: (type, listener) => {
-      const n = this.first('dgram.createSocket');
-      const s = n.dgram.createSocket(type, listener);
-      this.udpSockets.set(s, n);
+      this.first('dgram.createSocket');
+      const s = new DgramSocket(this.stackSet, type, listener);
+      this.udpSockets.add(s);
       s.once('close', () => this.udpSockets.delete(s));
       return s;
     },
   };
 
-  /** `node.bsd`: the first joined network's BSD calls. */
+  /** `node.bsd`: BSD calls over every joined network. */
   get bsd(): BsdSockets {
-    return this.first('bsd').bsd;
+    this.first('bsd');
+    this.bsdRef ??= new BsdSockets(this.stackSet);
+    return this.bsdRef;
   }
 
   /**
@@ -450,13 +466,18 @@ export class NodeSockets {
   closeNetwork(n: ZeroTierNetwork, reason: Error): void {
     for (const s of this.servers) s.dropNetwork(n);
     for (const [s, owner] of [...this.tcpSockets]) if (owner === n) s.destroy(reason);
-    for (const [s, owner] of [...this.udpSockets])
-      if (owner === n)
+    for (const s of [...this.udpSockets]) {
+      const h = s.handle as MultiUdp;
+      h.dropStack(n.stack);
+      // Bound to an address of that network only: nothing is left to send or receive on.
+      if (h.localPort !== 0 && h.stackCount === 0)
         try {
           s.close();
         } catch {
           // already closed
         }
+    }
+    this.bsdRef?.dropStack(n.stack);
   }
 
   /** Closes every server and socket made here (node.stop). */
@@ -467,12 +488,13 @@ export class NodeSockets {
     }
     for (const s of [...this.servers]) s.close();
     for (const s of [...this.tcpSockets.keys()]) s.destroy();
-    for (const s of [...this.udpSockets.keys()])
+    for (const s of [...this.udpSockets])
       try {
         s.close();
       } catch {
         // already closed
       }
+    this.bsdRef?.closeAll();
     this.agentRef?.destroy();
     this.dispatcherRef = undefined;
     const ds = [...this.dispatchers];

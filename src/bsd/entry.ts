@@ -5,9 +5,11 @@
  * @module
  */
 
-import type { TcpConnection, TcpListener } from '../stack/tcp/index.ts';
-import type { UdpSocket } from '../stack/udp.ts';
+import type { UdpEndpoint } from '../dgram/udp-endpoint.ts';
+import type { Stack } from '../stack/stack.ts';
+import type { TcpConnection } from '../stack/tcp/index.ts';
 import { AF_INET, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, SOCK_STREAM } from './constants.ts';
+import type { ListenerSet } from './listener-set.ts';
 
 /** A received datagram waiting for `recvfrom`. */
 export interface QueuedDatagram {
@@ -62,12 +64,14 @@ export class Entry {
   /** The port was chosen by us (bind to 0 or listen unbound): another may be picked if it turns out taken. */
   autoPort = false;
   // --- TCP
-  listener: TcpListener | null = null;
+  listener: ListenerSet | null = null;
   /** Capacity of {@link acceptQueue} (our part of the listen queue). */
   backlog = 0;
   /** Established connections waiting for `accept` (push mode of the listener). */
   readonly acceptQueue: Entry[] = [];
   conn: TcpConnection | null = null;
+  /** The stack {@link conn} lives on (several networks: the one it was routed or accepted on). */
+  connStack: Stack | null = null;
   /** The handshake completed (the connection may have ended since). */
   connected = false;
   /** The connection ended for the application (onclose). */
@@ -79,7 +83,7 @@ export class Entry {
   /** Bytes taken out of the connection by MSG_PEEK and not yet consumed. */
   peeked: Uint8Array = new Uint8Array(0);
   // --- UDP
-  udp: UdpSocket | null = null;
+  udp: UdpEndpoint | null = null;
   readonly dgrams: QueuedDatagram[] = [];
   queuedBytes = 0;
 

@@ -25,16 +25,16 @@
  * @module
  */
 
-import type { SocketStackBinding } from './binding.ts';
+import type { BsdBinding } from './binding.ts';
 import { type BsdOptions, BsdSockets } from './sockets.ts';
 
-export type { SocketStackBinding } from './binding.ts';
+export type { BsdBinding, SocketStackBinding, TcpStackRef } from './binding.ts';
 export * from './constants.ts';
 export type { Linger } from './entry.ts';
 export type { BsdOptions, MembershipRequest, PollFd, SockAddr, SockOptValue } from './sockets.ts';
 export { BsdSockets, sockaddr } from './sockets.ts';
 
 /** The BSD socket calls of one stack (`node.bsd`). */
-export function createBsd(binding: SocketStackBinding, opts?: BsdOptions): BsdSockets {
+export function createBsd(binding: BsdBinding, opts?: BsdOptions): BsdSockets {
   return new BsdSockets(binding, opts);
 }

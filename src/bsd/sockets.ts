@@ -19,6 +19,10 @@
  * @module
  */
 
+import { stacksOf } from '../dgram/binding.ts';
+import { MultiUdp, openUdp } from '../dgram/udp-endpoint.ts';
+import { chooseLocal, chooseRoute } from '../net/route-choice.ts';
+import type { Stack } from '../stack/stack.ts';
 import type { TcpConnection } from '../stack/tcp/index.ts';
 import { udpErrno } from '../stack/udp.ts';
 import {
@@ -32,9 +36,10 @@ import {
   parseIp,
   toV4Mapped,
 } from '../stack/wire/ip-address.ts';
-import type { SocketStackBinding } from './binding.ts';
+import type { BsdBinding, TcpStackRef } from './binding.ts';
 import * as K from './constants.ts';
 import { Entry, type Linger } from './entry.ts';
+import { ListenerSet } from './listener-set.ts';
 import { getOption, type SockOptValue, setOption } from './options.ts';
 
 export type { MembershipRequest, SockOptValue } from './options.ts';
@@ -86,7 +91,7 @@ export class BsdSockets {
   private nextPort = Math.floor(Math.random() * EPHEMERAL_COUNT);
 
   constructor(
-    private readonly binding: SocketStackBinding,
+    private readonly binding: BsdBinding,
     opts: BsdOptions = {},
   ) {
     this.maxFds = opts.maxFds ?? 1024;
@@ -161,10 +166,14 @@ export class BsdSockets {
       e.localPort = p;
       e.autoPort = true;
     }
+    // Bound to the wildcard: every joined network; to an address: its network (route-choice.ts).
+    const owner = chooseLocal(this.stacks(), e.localAddr ? this.native(e.localAddr) : null);
+    const on = owner === 'all' ? this.stacks() : owner ? [owner] : [];
+    if (on.length === 0) return this.fail(e.localAddr ? K.EADDRNOTAVAIL : K.ENETDOWN);
     // A port we picked may be taken outside this layer (a `net` server on the same stack): pick another.
     for (let attempt = 0; ; attempt++) {
       try {
-        e.listener = this.binding.tcp.listen(e.localPort, {
+        e.listener = new ListenerSet(on, e.localPort, {
           address: e.localAddr ? this.native(e.localAddr) : null,
           backlog: n,
           ...this.tcpOptions(e),
@@ -178,7 +187,7 @@ export class BsdSockets {
       }
     }
     e.backlog = n;
-    e.listener.onconnection = (c) => this.enqueueAccepted(e, c);
+    e.listener.onconnection = (c, stack) => this.enqueueAccepted(e, c, stack);
     return 0;
   }
 
@@ -241,10 +250,15 @@ export class BsdSockets {
     if (e.domain === K.AF_INET6 && e.v6only && isV4Mapped(ip)) return this.fail(K.ENETUNREACH);
     const remote = this.native(ip);
     if (isUnspecified(remote)) return this.fail(K.ECONNREFUSED);
+    // The network whose routes cover the destination (a bound address: its own network), as Linux answers
+    // ENETUNREACH at once rather than sending a SYN nowhere (route-choice.ts).
+    const owner = e.localAddr ? chooseLocal(this.stacks(), this.native(e.localAddr)) : null;
+    const ref = chooseRoute(owner && owner !== 'all' ? [owner] : this.stacks(), remote);
+    if (!ref) return this.fail(K.ENETUNREACH);
     this.syncTime();
     let c: TcpConnection;
     try {
-      c = this.binding.tcp.connect(remote, port, {
+      c = ref.tcp.connect(remote, port, {
         ...(e.localAddr ? { localAddress: this.native(e.localAddr) } : {}),
         ...(e.localPort ? { localPort: e.localPort } : {}),
         ...this.tcpOptions(e),
@@ -255,6 +269,7 @@ export class BsdSockets {
     }
     this.binding.kick();
     e.conn = c;
+    e.connStack = ref.stack;
     e.connClosed = false;
     e.error = 0;
     e.eof = false;
@@ -594,6 +609,27 @@ export class BsdSockets {
     for (const fd of [...this.fds.keys()]) this.close(fd);
   }
 
+  /**
+   * A network was left (`node.bsd` over several networks): its connections fail with ENETDOWN (blocked calls
+   * return it), listeners and datagram sockets stop using it and keep the other networks.
+   */
+  dropStack(stack: Stack): void {
+    for (const e of [...this.fds.values()]) {
+      e.listener?.drop(stack);
+      if (e.udp instanceof MultiUdp) e.udp.dropStack(stack);
+      if (e.connStack === stack && e.conn && !e.connClosed) {
+        const c = e.conn;
+        c.onconnect = c.onreadable = c.ondrain = c.onend = c.onclose = null;
+        c.onerror = null;
+        c.abort();
+        e.error = K.ENETDOWN;
+        e.connClosed = true;
+      }
+      this.wake(e);
+    }
+    this.binding.kick();
+  }
+
   /** Open descriptors (introspection). */
   get openCount(): number {
     return this.fds.size;
@@ -650,14 +686,21 @@ export class BsdSockets {
     for (const w of [...e.waiters]) w();
   }
 
+  /** The stacks this layer spans (one, or every joined network). */
+  private stacks(): readonly TcpStackRef[] {
+    return stacksOf<TcpStackRef>(this.binding);
+  }
+
   private syncTime(): void {
     const now = this.binding.now();
-    this.binding.stack.setTime(now);
-    if (now > this.binding.tcp.now) this.binding.tcp.poll(now);
+    for (const r of this.stacks()) {
+      r.stack.setTime(now);
+      if (now > r.tcp.now) r.tcp.poll(now);
+    }
   }
 
   private openUdp(e: Entry): void {
-    const u = this.binding.stack.udp.open(e.domain === K.AF_INET ? 4 : 6);
+    const u = openUdp(this.binding, e.domain === K.AF_INET ? 4 : 6);
     e.udp = u;
     u.onMessage = (data, info) => {
       // Linux drops datagrams beyond SO_RCVBUF (counted as receive-buffer errors).
@@ -733,7 +776,7 @@ export class BsdSockets {
   }
 
   /** A listener's new connection: family-checked, then queued for `accept` (or left to the stack's queue when full). */
-  private enqueueAccepted(e: Entry, c: TcpConnection): void {
+  private enqueueAccepted(e: Entry, c: TcpConnection, stack: Stack): void {
     const v4peer = c.remoteAddress.length === 4;
     if ((e.domain === K.AF_INET && !v4peer) || (e.domain === K.AF_INET6 && e.v6only && v4peer)) {
       c.abort();
@@ -755,6 +798,7 @@ export class BsdSockets {
     ] as const)
       (n as unknown as Record<string, unknown>)[k] = e[k];
     n.conn = c;
+    n.connStack = stack;
     n.connected = true;
     n.localAddr = this.toFamily(n, c.localAddress);
     n.localPort = c.localPort;
@@ -770,11 +814,11 @@ export class BsdSockets {
     const l = e.listener;
     if (!l) return;
     while (e.acceptQueue.length < e.backlog) {
-      const c = l.accept();
-      if (!c) break;
-      this.enqueueAccepted(e, c);
+      const a = l.accept();
+      if (!a) break;
+      this.enqueueAccepted(e, a.c, a.stack);
     }
-    if (e.acceptQueue.length < e.backlog) l.onconnection = (c) => this.enqueueAccepted(e, c);
+    if (e.acceptQueue.length < e.backlog) l.onconnection = (c, stack) => this.enqueueAccepted(e, c, stack);
   }
 
   private closeListener(e: Entry): void {
@@ -848,7 +892,7 @@ export class BsdSockets {
   }
 
   private isLocal(ip: Uint8Array): boolean {
-    if (this.binding.stack.ip.isLocal(ip)) return true;
+    if (this.stacks().some((r) => r.stack.ip.isLocal(ip))) return true;
     if (ip.length === 4) return ip[0] === 127;
     return ip.every((b, i) => b === (i === 15 ? 1 : 0));
   }

@@ -1,5 +1,6 @@
 /**
- * `dgram` over a ZeroTier network (or any {@link Stack}): the same API as `node:dgram`, bound to one stack.
+ * `dgram` over a ZeroTier network (or any {@link Stack}): the same API as `node:dgram`, bound to one stack, or to
+ * every joined network of a node (a {@link StackSetBinding}: each socket then chooses the network by route).
  *
  * ```ts
  * import { createDgram } from './index.ts';
@@ -15,10 +16,10 @@
  * @module
  */
 
-import type { DgramStackBinding } from './binding.ts';
+import type { DgramBinding } from './binding.ts';
 import { type RemoteInfo, Socket, type SocketOptions, type SocketType } from './socket.ts';
 
-export type { DgramStackBinding } from './binding.ts';
+export type { DgramBinding, DgramStackBinding, SocketHost, StackSetBinding } from './binding.ts';
 export type { DgramSystemError } from './errors.ts';
 export type { AddressInfo, BindOptions, RemoteInfo, SocketOptions, SocketType } from './socket.ts';
 export { Socket } from './socket.ts';
@@ -32,7 +33,7 @@ export interface DgramModule {
 }
 
 /** Builds the `dgram` module of one stack (`node.dgram` in the public API). */
-export function createDgram(binding: DgramStackBinding): DgramModule {
+export function createDgram(binding: DgramBinding): DgramModule {
   return {
     createSocket: (type, listener) => new Socket(binding, type, listener),
     Socket,

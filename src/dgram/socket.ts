@@ -17,18 +17,21 @@
 
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
-import type { UdpRemoteInfo, UdpSocket } from '../stack/udp.ts';
+import type { UdpRemoteInfo } from '../stack/udp.ts';
 import { udpErrno } from '../stack/udp.ts';
 import {
   formatIp,
+  fromV4Mapped,
   ipEqual,
   isMulticast,
   isUnspecified,
+  isV4Mapped,
   parseIp,
   toV4Mapped,
 } from '../stack/wire/ip-address.ts';
-import type { DgramStackBinding } from './binding.ts';
+import { type DgramBinding, type SocketHost, stacksOf, syncStacks } from './binding.ts';
 import { badPort, codeError, type DgramSystemError, invalidArgType, systemError } from './errors.ts';
+import { MultiUdp, openUdp, type UdpEndpoint } from './udp-endpoint.ts';
 
 /** `'udp4'` or `'udp6'`. */
 export type SocketType = 'udp4' | 'udp6';
@@ -45,7 +48,7 @@ export interface SocketOptions {
   recvBufferSize?: number;
   sendBufferSize?: number;
   /** Resolves host names (`dns.lookup` shape); defaults to the binding's `lookup`. */
-  lookup?: DgramStackBinding['lookup'];
+  lookup?: SocketHost['lookup'];
   /** Closes the socket when aborted. */
   signal?: AbortSignal;
 }
@@ -90,10 +93,10 @@ const DEFAULT_BUFFER = 212_992;
 
 /** A UDP socket bound to one stack; create it with `createSocket` of {@link createDgram}. */
 export class Socket extends EventEmitter {
-  /** @internal */ readonly handle: UdpSocket;
+  /** @internal */ readonly handle: UdpEndpoint;
   /** 'udp4' or 'udp6'. */
   readonly type: SocketType;
-  private readonly binding: DgramStackBinding;
+  private readonly binding: DgramBinding;
   private readonly lookupFn: SocketOptions['lookup'];
   private bindState = BIND_UNBOUND;
   private connectState = CONNECT_DISCONNECTED;
@@ -110,7 +113,7 @@ export class Socket extends EventEmitter {
 
   /** Prefer `createSocket`; `listener` is added for `'message'`. */
   constructor(
-    binding: DgramStackBinding,
+    binding: DgramBinding,
     type: SocketType | SocketOptions,
     listener?: (msg: Buffer, rinfo: RemoteInfo) => void,
   ) {
@@ -120,7 +123,7 @@ export class Socket extends EventEmitter {
     this.type = opts.type;
     this.binding = binding;
     this.lookupFn = opts.lookup ?? binding.lookup?.bind(binding);
-    this.handle = binding.stack.udp.open(this.type === 'udp4' ? 4 : 6);
+    this.handle = openUdp(binding, this.type === 'udp4' ? 4 : 6);
     if (opts.ipv6Only && this.type === 'udp6') this.handle.ipv6Only = true;
     this.recvBufferSize = opts.recvBufferSize ? opts.recvBufferSize * 2 : DEFAULT_BUFFER;
     this.sendBufferSize = opts.sendBufferSize ? opts.sendBufferSize * 2 : DEFAULT_BUFFER;
@@ -370,7 +373,7 @@ export class Socket extends EventEmitter {
     callback: SendCallback | undefined,
   ): void {
     if (this.closed) return;
-    this.binding.stack.setTime(this.binding.now());
+    syncStacks(this.binding);
     const r = ip ? this.handle.send(data, ip, port) : this.handle.send(data);
     this.binding.kick();
     if (!callback) return;
@@ -472,6 +475,9 @@ export class Socket extends EventEmitter {
     if (!ip || ip.length !== (this.type === 'udp4' ? 4 : 16))
       throw systemError('EINVAL', 'setMulticastInterface');
     if (!isUnspecified(ip) && !this.isOurs(ip)) throw systemError('EADDRNOTAVAIL', 'setMulticastInterface');
+    // Several networks: multicast leaves through the one that has this address (the first when any).
+    if (this.handle instanceof MultiUdp)
+      this.handle.multicastInterface = isUnspecified(ip) ? null : isV4Mapped(ip) ? fromV4Mapped(ip) : ip;
   }
 
   /** Joins `multicastAddress` (IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP); `interfaceAddress` must be ours. */
@@ -649,10 +655,12 @@ export class Socket extends EventEmitter {
   }
 
   private isOurs(ip: Uint8Array): boolean {
-    return this.binding.stack.addresses().some((a) => {
-      const x = parseIp(a.address);
-      return x !== null && ipEqual(x, ip);
-    });
+    return stacksOf(this.binding).some((r) =>
+      r.stack.addresses().some((a) => {
+        const x = parseIp(a.address);
+        return x !== null && ipEqual(x, ip);
+      }),
+    );
   }
 
   /** Parses an address for this socket's family; a udp6 socket takes IPv4 as v4-mapped. */

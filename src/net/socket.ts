@@ -27,6 +27,7 @@ import type { TcpErrorCode } from '../stack/tcp/options.ts';
 import { formatIp, parseIp } from '../stack/wire/ip-address.ts';
 import type { NetStackBinding } from './binding.ts';
 import { codeError, netError } from './errors.ts';
+import { chooseRoute } from './route-choice.ts';
 
 /** Static slot of a per-binding Socket subclass (see `createNet`). */
 export const kBinding: unique symbol = Symbol('zt.netBinding');
@@ -194,9 +195,9 @@ export class StackSocket extends Socket {
     const b = this._zt;
     b.stack.setTime(b.now());
     let conn: TcpConnection;
-    // The TCP layer would send the SYN into the void and time out after 75 s: answer as Linux does.
-    const table = b.stack.iface.table;
-    if (!b.stack.ip.isLocal(r.ip) && !(r.ip.length === 4 && r.ip[0] === 127) && !table.nextHop(r.ip)) {
+    // The TCP layer would send the SYN into the void and time out after 75 s: answer as Linux does
+    // (the one route rule of node.net, dgram and bsd: route-choice.ts).
+    if (!chooseRoute([b], r.ip)) {
       const err = netError('ENETUNREACH', 'connect', r.address, port);
       process.nextTick(() => this.destroy(err));
       return;
