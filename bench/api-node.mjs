@@ -13,25 +13,47 @@
  * - `udprtt { port, n }` → sorted 1-byte plain node:dgram round trips (ms);
  * - `bulk { ip, port, bytes, zt }` → `{ secs, bytes }` of a bulk TCP write acknowledged by the sink;
  * - `cpu` → `process.cpuUsage()`; `mem` → memory after a pause and a full GC;
+ * - `snapshot { path }` → writes a V8 heap snapshot (to find what the idle node holds);
  * - `stop` → stops the node and exits.
  */
 
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import v8 from 'node:v8';
 
 const [distUrl, planetHex, nwid] = process.argv.slice(2);
 const stages = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * RSS split into anonymous memory (heaps, buffers: the process's own) and file-backed pages (mostly
+ * the node binary's code and data, shared with every other node process); Linux only, else zeros.
+ */
+function rssSplit() {
+  try {
+    const s = readFileSync('/proc/self/status', 'utf8');
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? 0) * 1024;
+    return { rssAnon: kb('RssAnon'), rssFile: kb('RssFile') };
+  } catch {
+    return { rssAnon: 0, rssFile: 0 };
+  }
+}
 
 /** Memory after a full GC (run with --expose-gc), in bytes. */
 async function mem(stage) {
   await sleep(50);
   globalThis.gc?.();
   const m = process.memoryUsage();
+  const space = (name) =>
+    v8.getHeapSpaceStatistics().find((x) => x.space_name === name)?.physical_space_size ?? 0;
   return {
     stage,
+    ...rssSplit(),
+    newSpace: space('new_space'),
+    oldSpace: space('old_space'),
     rss: m.rss,
     heapUsed: m.heapUsed,
     heapTotal: m.heapTotal,
@@ -160,6 +182,7 @@ const commands = {
   bulk: ({ ip, port, bytes, zt }) => bulk(zt ? node.net.connect(port, ip) : net.connect(port, ip), bytes),
   cpu: () => process.cpuUsage(),
   mem: ({ label }) => mem(label),
+  snapshot: ({ path }) => v8.writeHeapSnapshot(path),
   stop: async () => {
     udpEcho.close();
     await node.stop();

@@ -16,11 +16,12 @@
  *   with the CPU time each process spent during the transfer (`process.cpuUsage`): a process near
  *   100% of the wall time is CPU-bound on its one JS thread;
  * - B's memory (rss, heapUsed, external, arrayBuffers) at each stage: bare process, package imported,
- *   node started, network joined, after the warm-up and after the whole run (each after a full GC).
- *   The issue-6 figure is "idle node with one network after warm-up".
+ *   node started, network joined, after the warm-up, after the whole run, and after BENCH_IDLE_S
+ *   seconds of idleness (each after a full GC). The issue-6 figure ("an idle node with one network")
+ *   is the last one: warm, then idle.
  *
  * `npm run bench api` (BENCH_MB sets the bulk size, default 256; BENCH_PINGS the measured pings,
- * default 1000).
+ * default 1000; BENCH_IDLE_S the idle time before the idle RSS, default 12; BENCH_SNAPSHOT=<file> writes a heap snapshot of B at the end).
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -37,12 +38,19 @@ const PINGS = Number(process.env.BENCH_PINGS ?? 1000);
 const WARM_PINGS = 2000;
 const WARM_RTTS = 500;
 const WARM_BULK = 8 * 1024 * 1024;
+const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 12);
 const ZT_SINK = 5001;
 const ZT_ECHO = 5002;
 
 interface Memory {
   stage: string;
   rss: number;
+  /** Anonymous (the process's own) and file-backed (node binary, shared) parts of rss; 0 off Linux. */
+  rssAnon: number;
+  rssFile: number;
+  /** Resident V8 young generation (grows with the allocation rate and stays) and old generation. */
+  newSpace: number;
+  oldSpace: number;
   heapUsed: number;
   heapTotal: number;
   external: number;
@@ -109,11 +117,14 @@ const MB = (n: number) => (n / 1024 / 1024).toFixed(1).padStart(6);
 
 function printMemory(label: string, stages: Memory[]): void {
   console.log(`\n${label} (MB, each after a full GC)`);
-  console.log(`  ${'stage'.padEnd(34)}    rss heapUsed external arrayBuffers`);
+  console.log(
+    `  ${'stage'.padEnd(34)}    rss (anon   file) heapUsed newSpace oldSpace external arrayBuffers`,
+  );
   for (const m of stages)
     console.log(
-      `  ${m.stage.padEnd(34)} ${MB(m.rss)} ${MB(m.heapUsed)}   ${MB(m.external)}       ${MB(m.arrayBuffers)}`,
+      `  ${m.stage.padEnd(34)} ${MB(m.rss)} ${MB(m.rssAnon)} ${MB(m.rssFile)}   ${MB(m.heapUsed)}   ${MB(m.newSpace)}   ${MB(m.oldSpace)}   ${MB(m.external)}       ${MB(m.arrayBuffers)}`,
     );
+  console.log('  (external includes WebAssembly memories, which are reserved, not all resident)');
 }
 
 async function main(): Promise<void> {
@@ -171,9 +182,15 @@ async function main(): Promise<void> {
       `    CPU / wall during the transfer: A ${pct(cpu0[0], cpu1[0])}, B ${pct(cpu0[1], cpu1[1])}, root ${(((root1.user + root1.system) / 1e6 / r.secs) * 100).toFixed(0)}%`,
     );
   }
-  report('RSS of idle node B, 1 network, after warm-up', warm.rss / 1024 / 1024, 'MB', '<= 60 MB');
   const end = await b.call<Memory>('mem', { label: 'after the whole run' });
-  printMemory('Node B memory', [...rb.stages, warm, end]);
+  // V8 shrinks its young generation again only once the allocation rate has stayed low for a while
+  // (a full GC right after traffic keeps it at its grown size), so "idle" means idle for IDLE_S.
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  const idle = await b.call<Memory>('mem', { label: `idle ${IDLE_S} s after the run` });
+  report('RSS of node B, 1 network, right after warm-up', warm.rss / 1024 / 1024, 'MB');
+  report(`RSS of idle node B, 1 network (idle ${IDLE_S} s)`, idle.rss / 1024 / 1024, 'MB', '<= 60 MB');
+  if (process.env.BENCH_SNAPSHOT) await b.call('snapshot', { path: process.env.BENCH_SNAPSHOT });
+  printMemory('Node B memory', [...rb.stages, warm, end, idle]);
 
   await Promise.all([a.stop(), b.stop()]);
   await world.stop();
