@@ -11,15 +11,9 @@
  * @module
  */
 
-import {
-  addressFromMac,
-  BROADCAST_MAC,
-  isZeroTierMac,
-  type MulticastGroup,
-  macForAddress,
-  macFromBytes,
-} from '../../protocol/address.ts';
+import { BROADCAST_MAC, type MulticastGroup, macForAddress, macFromBytes } from '../../protocol/address.ts';
 import { isMulticastMac, outgoingMulticastGroup } from './frame-classify.ts';
+import { NetworkMacs } from './network-macs.ts';
 
 /** Netconf flag 0x2: enable broadcast (§8.2). */
 const FLAG_ENABLE_BROADCAST = 0x2;
@@ -65,16 +59,21 @@ export type OutgoingFrameClass =
  * the network enables broadcast). A destination with this network's ZeroTier first octet is a
  * member (its address from the MAC), anything else is bridged. Run NDP emulation
  * (`emulateNeighborAdvertisement`) before sending a multicast.
+ *
+ * `macs` (the network's precomputed MAC arithmetic, §1.3) spares the per-frame BigInt math; it
+ * must be for `config.networkId`.
  */
-export function classifyOutgoingFrame(config: AddressingConfig, frame: Uint8Array): OutgoingFrameClass {
+export function classifyOutgoingFrame(
+  config: AddressingConfig,
+  frame: Uint8Array,
+  macs: NetworkMacs = new NetworkMacs(config.networkId),
+): OutgoingFrameClass {
   if (frame.length < ETH_HEADER) return { kind: 'drop', reason: 'runt' };
-  const nwid = config.networkId;
   const me = config.issuedTo;
   const dstMac = macFromBytes(frame, 0);
   const srcMac = macFromBytes(frame, 6);
   const etherType = (frame[12] << 8) | frame[13];
-  if (srcMac !== macForAddress(me, nwid) && !isBridge(config, me))
-    return { kind: 'drop', reason: 'not-a-bridge' };
+  if (srcMac !== macs.macOf(me) && !isBridge(config, me)) return { kind: 'drop', reason: 'not-a-bridge' };
   if (isMulticastMac(dstMac)) {
     const group = outgoingMulticastGroup(dstMac, etherType, frame.subarray(ETH_HEADER));
     if (group === null) return { kind: 'drop', reason: 'bad-destination' };
@@ -83,8 +82,8 @@ export function classifyOutgoingFrame(config: AddressingConfig, frame: Uint8Arra
     return { kind: 'multicast', group, etherType, srcMac };
   }
   if (dstMac === 0) return { kind: 'drop', reason: 'bad-destination' };
-  if (isZeroTierMac(dstMac, nwid)) {
-    const to = addressFromMac(dstMac, nwid);
+  if (macs.isMemberMac(dstMac)) {
+    const to = macs.addressOf(dstMac);
     if (to === me) return { kind: 'drop', reason: 'to-self' };
     return { kind: 'unicast', to, etherType, srcMac, dstMac };
   }

@@ -64,8 +64,16 @@ export class Membership {
   lastCredentialsReceived = NEVER;
   /** Last time it passed the gate (sent us something we accepted). */
   lastSeen = NEVER;
+  /** Last time we told VL1 this member passed the gate (at most once a second, not per frame). */
+  lastTrustMarked = NEVER;
   private cached: PeerCredentials | null = null;
   private cachedFor: NetworkConfig | null = null;
+  // The gate runs for every frame; COM agreement (hashing the member's identity, comparing
+  // qualifiers) depends only on these three objects, so its answer is kept until one changes.
+  private gateMine: CertificateOfMembership | null = null;
+  private gateTheirs: CertificateOfMembership | null = null;
+  private gateIdentity: Identity | null = null;
+  private gateAnswer = false;
 
   constructor(
     /** The member's address. */
@@ -83,7 +91,13 @@ export class Membership {
     const theirs = this.com;
     if (!mine || !theirs || !identity) return false;
     if (theirs.timestamp <= this.comRevocationThreshold) return false;
-    return mine.agreesWith(theirs, identity);
+    if (this.gateMine === mine && this.gateTheirs === theirs && this.gateIdentity === identity)
+      return this.gateAnswer;
+    this.gateAnswer = mine.agreesWith(theirs, identity);
+    this.gateMine = mine;
+    this.gateTheirs = theirs;
+    this.gateIdentity = identity;
+    return this.gateAnswer;
   }
 
   /**

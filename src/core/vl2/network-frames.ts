@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type MulticastGroup, macForAddress, macToBytes } from '../../protocol/address.ts';
+import type { MulticastGroup } from '../../protocol/address.ts';
 import type { CertificateOfMembership } from '../../protocol/credentials/index.ts';
 import { SpecialistFlag, specialistsWith } from '../../protocol/netconf.ts';
 import {
@@ -17,7 +17,6 @@ import {
   EXT_FRAME_FLAG_ACK,
   encodeError,
   encodeExtFrame,
-  encodeFrame,
   encodeMulticastFrame,
   encodeMulticastGather,
   encodeOk,
@@ -38,20 +37,14 @@ import type { Network } from './network.ts';
 import { type ExtFrameOrder, filterIncoming, filterOutgoing } from './rules-filter.ts';
 
 const ETH = 14;
+/** FRAME payload header: nwid[8] || etherType[2] (§6.7). */
+const FRAME_HEADER = 10;
+/** §9.8: how often a member that keeps passing the gate is re-reported to VL1 as trusted. */
+const TRUST_MARK_PERIOD = 1_000;
 /** §9.10: at most this many active bridges get a bridged frame. */
 const MAX_BRIDGE_SPRAY = 32;
 /** §9.7: at most this many anchors/replicators get a gather. */
 const MAX_GATHER_SPECIALISTS = 16;
-
-function ethernet(dst: number, src: number, etherType: number, payload: Uint8Array): Uint8Array {
-  const f = new Uint8Array(ETH + payload.length);
-  macToBytes(dst, f, 0);
-  macToBytes(src, f, 6);
-  f[12] = etherType >> 8;
-  f[13] = etherType & 0xff;
-  f.set(payload, ETH);
-  return f;
-}
 
 function sendExtFrame(
   net: Network,
@@ -106,9 +99,8 @@ export function sendFrameFromPort(net: Network, frame: Uint8Array): boolean {
     net.ctx.defer(() => net.port.deliver(answer));
     return true;
   }
-  const k = classifyOutgoingFrame(c, frame);
+  const k = classifyOutgoingFrame(c, frame, net.macs);
   const payload = frame.subarray(ETH);
-  const random = () => net.ctx.random32();
   switch (k.kind) {
     case 'drop':
       net.drop(`tx-${k.reason}`);
@@ -126,18 +118,23 @@ export function sendFrameFromPort(net: Network, frame: Uint8Array): boolean {
           etherType: k.etherType,
           frame: payload,
         },
-        { random },
+        net.filterOptions,
       );
-      sendOrders(net, d.extFrames, k.dstMac, k.srcMac, k.etherType, payload);
+      if (d.extFrames.length > 0) sendOrders(net, d.extFrames, k.dstMac, k.srcMac, k.etherType, payload);
       if (d.accept === 0) {
         if (d.extFrames.length === 0) net.drop('tx-rules');
         return d.extFrames.length > 0;
       }
       net.pushCredentials(k.to);
       if (k.srcMac === net.mac) {
-        const w = new Writer(10 + payload.length);
-        encodeFrame(w, { nwid: net.id, etherType: k.etherType, data: payload });
-        net.ctx.send(k.to, Verb.FRAME, w.finish());
+        // §6.7 FRAME: nwid[8] || etherType[2] || payload, written straight into one exact buffer
+        // (the per-frame path: no Writer growth and no copy in finish()).
+        const out = new Uint8Array(FRAME_HEADER + payload.length);
+        out.set(net.idBytes, 0);
+        out[8] = k.etherType >>> 8;
+        out[9] = k.etherType & 0xff;
+        out.set(payload, FRAME_HEADER);
+        net.ctx.send(k.to, Verb.FRAME, out);
       } else sendExtFrame(net, k.to, 0, k.dstMac, k.srcMac, k.etherType, payload);
       return true;
     }
@@ -153,7 +150,7 @@ export function sendFrameFromPort(net: Network, frame: Uint8Array): boolean {
           etherType: k.etherType,
           frame: payload,
         },
-        { random },
+        net.filterOptions,
       );
       sendOrders(net, d.extFrames, k.group.mac, k.srcMac, k.etherType, payload);
       if (d.accept === 0) {
@@ -187,7 +184,7 @@ export function sendFrameFromPort(net: Network, frame: Uint8Array): boolean {
             etherType: k.etherType,
             frame: payload,
           },
-          { random },
+          net.filterOptions,
         );
         if (d.accept === 0) continue;
         net.pushCredentials(b);
@@ -231,7 +228,7 @@ function multicastTo(
       etherType,
       frame: payload,
     },
-    { random: () => net.ctx.random32(), noTee: true },
+    net.filterOptionsNoTee,
   );
   if (d.accept === 0) return false;
   net.pushCredentials(to);
@@ -393,8 +390,12 @@ function admit(net: Network, from: number, verb: number, packetId: bigint): bool
     return false;
   }
   const m = net.member(from);
-  m.lastSeen = net.ctx.now();
-  net.ctx.trustEstablished(from);
+  const now = net.ctx.now();
+  m.lastSeen = now;
+  if (now - m.lastTrustMarked >= TRUST_MARK_PERIOD || now < m.lastTrustMarked) {
+    m.lastTrustMarked = now;
+    net.ctx.trustEstablished(from);
+  }
   net.announceToMember(from);
   return true;
 }
@@ -412,7 +413,7 @@ export function receiveFrame(
   if (ext?.com) net.offerCom(from, ext.com);
   if (!admit(net, from, verb, packetId)) return;
   const c = net.config!;
-  const srcMac = ext ? ext.srcMac : macForAddress(from, net.id);
+  const srcMac = ext ? ext.srcMac : net.macs.macOf(from);
   const dstMac = ext ? ext.dstMac : net.mac;
   const m = net.member(from);
   const d = filterIncoming(
@@ -426,9 +427,9 @@ export function receiveFrame(
       etherType,
       frame: payload,
     },
-    { random: () => net.ctx.random32() },
+    net.filterOptions,
   );
-  sendOrders(net, d.extFrames, dstMac, srcMac, etherType, payload);
+  if (d.extFrames.length > 0) sendOrders(net, d.extFrames, dstMac, srcMac, etherType, payload);
   if (d.accept === 0) {
     net.drop('rx-rules');
     return;
@@ -442,7 +443,7 @@ export function receiveFrame(
       }
     }
     // §9.10: a foreign source MAC from an accepted EXT_FRAME lives behind that bridge.
-    if (srcMac !== macForAddress(from, net.id)) net.learnBridgeRoute(srcMac, from);
+    if (srcMac !== net.macs.macOf(from)) net.learnBridgeRoute(srcMac, from);
     if ((ext.flags & EXT_FRAME_FLAG_ACK) !== 0) {
       const w = new Writer(17);
       encodeOk(w, {
@@ -454,7 +455,8 @@ export function receiveFrame(
       net.ctx.send(from, Verb.OK, w.finish());
     }
   }
-  net.port.deliver(ethernet(dstMac, srcMac, etherType, payload));
+  // The port assembles the Ethernet header and payload in its reused buffer (valid during the call).
+  net.port.deliverParts(dstMac, srcMac, etherType, payload);
 }
 
 /** Inbound MULTICAST_FRAME (§6.15). */
@@ -474,13 +476,13 @@ export function receiveMulticastFrame(
   if (f.com) net.offerCom(from, f.com);
   if (!admit(net, from, Verb.MULTICAST_FRAME, packetId)) return;
   const c = net.config!;
-  const srcMac = f.srcMac ?? macForAddress(from, net.id);
+  const srcMac = f.srcMac ?? net.macs.macOf(from);
   const v = checkMulticastFrameAddressing(c, from, srcMac, f.group.mac);
   if (v !== null) {
     net.drop(`rx-${v}`);
     return;
   }
-  if (srcMac !== macForAddress(from, net.id)) net.learnBridgeRoute(srcMac, from);
+  if (srcMac !== net.macs.macOf(from)) net.learnBridgeRoute(srcMac, from);
   const m = net.member(from);
   const d = filterIncoming(
     c,
@@ -493,14 +495,14 @@ export function receiveMulticastFrame(
       etherType: f.etherType,
       frame: f.data,
     },
-    { random: () => net.ctx.random32() },
+    net.filterOptions,
   );
   sendOrders(net, d.extFrames, f.group.mac, srcMac, f.etherType, f.data);
   if (d.accept === 0) {
     net.drop('rx-rules');
   } else {
     // §1.4: an ARP broadcast arrives as an ordinary Ethernet broadcast.
-    net.port.deliver(ethernet(f.group.mac, srcMac, f.etherType, f.data));
+    net.port.deliverParts(f.group.mac, srcMac, f.etherType, f.data);
   }
   if (f.gatherLimit !== undefined && f.gatherLimit > 0) {
     const g = gatherAnswer(net, from, f.group, f.gatherLimit);

@@ -53,6 +53,8 @@ import {
 import { Membership } from './membership.ts';
 import { configGroups, MULTICAST_ANNOUNCE_PERIOD, MulticastTable, mergeGroups } from './multicast.ts';
 import { sendFrameFromPort } from './network-frames.ts';
+import { NetworkMacs } from './network-macs.ts';
+import type { FilterOptions } from './rules-filter.ts';
 
 /** What a network needs from its surroundings (the {@link Vl2} manager implements it over a Node). */
 export interface Vl2Context {
@@ -191,6 +193,18 @@ export class Network {
   readonly port: EthernetPort;
   /** Our MAC on it (§1.3). */
   readonly mac: number;
+  /** @internal Member MACs of this network without BigInt math (§1.3), for the frame path. */
+  readonly macs: NetworkMacs;
+  /** @internal The id as two u32 halves (matching a FRAME's nwid without a BigInt) and as 8 bytes. */
+  readonly idHi: number;
+  /** @internal See {@link Network.idHi}. */
+  readonly idLo: number;
+  /** @internal See {@link Network.idHi}: big-endian, the first 8 bytes of a FRAME payload (§6.7). */
+  readonly idBytes: Uint8Array;
+  /** @internal Options of the rules filters, made once rather than per frame. */
+  readonly filterOptions: FilterOptions;
+  /** @internal As {@link Network.filterOptions}, without TEE/WATCH copies (per-recipient multicast pass). */
+  readonly filterOptionsNoTee: FilterOptions;
   /** Drops by reason (never thrown). */
   readonly drops: Record<string, number> = {};
   /** Members we know, by address. */
@@ -220,6 +234,15 @@ export class Network {
     this.id = id;
     this.controller = networkController(id);
     this.mac = macForAddress(ctx.address, id);
+    this.macs = new NetworkMacs(id);
+    const u = BigInt.asUintN(64, id);
+    this.idHi = Number(u >> 32n);
+    this.idLo = Number(u & 0xffffffffn);
+    this.idBytes = new Uint8Array(8);
+    new DataView(this.idBytes.buffer).setBigUint64(0, u);
+    const random = () => ctx.random32();
+    this.filterOptions = { random };
+    this.filterOptionsNoTee = { random, noTee: true };
     this.assembler = new ConfigAssembler(id);
     this.port = new EthernetPort({ networkId: id, mac: this.mac, send: (f) => sendFrameFromPort(this, f) });
     this.port.on('multicast', (ch) => {

@@ -20,7 +20,6 @@ import {
   decodeConfigChunk,
   decodeError,
   decodeExtFrame,
-  decodeFrame,
   decodeMulticastFrame,
   decodeMulticastGather,
   decodeMulticastLike,
@@ -30,6 +29,7 @@ import {
   encodeError,
   encodeNetworkCredentials,
   encodeOk,
+  frameView,
   type GatherResults,
   type NetworkCredentials,
   Verb,
@@ -47,6 +47,7 @@ import { gatherAnswer, gatherResults, receiveFrame, receiveMulticastFrame } from
 export const CREDENTIALS_RATE_LIMIT = 1_000;
 /** How long NETWORK_CREDENTIALS waiting for the signer's identity are kept (§6.11 "retried later"). */
 const CREDENTIALS_RETRY_WINDOW = 5_000;
+const NO_BYTES: Uint8Array = new Uint8Array(0);
 const PENDING_CREDENTIALS_LIMIT = 64;
 
 /** Options of a {@link Vl2}. */
@@ -89,6 +90,8 @@ export class Vl2 {
   private pendingCreds: { from: number; creds: NetworkCredentials; until: number }[] = [];
   private lastNow: number;
   private readonly ctx: Vl2Context;
+  /** Reused by the FRAME fast path ({@link frameView}). */
+  private readonly frame = { nwidHi: 0, nwidLo: 0, etherType: 0, data: NO_BYTES };
 
   constructor(
     /** The VL1 node. */
@@ -189,6 +192,16 @@ export class Vl2 {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1;
   }
 
+  /** {@link Vl2.joined} for a nwid given as its two u32 halves (FRAME fast path). */
+  private joinedByHalves(hi: number, lo: number): Network | undefined {
+    if (this.nets.size <= 8) {
+      for (const n of this.nets.values()) if (n.idLo === lo && n.idHi === hi) return n;
+      this.drop('not-joined');
+      return undefined;
+    }
+    return this.joined((BigInt(hi) << 32n) | BigInt(lo));
+  }
+
   private joined(nwid: bigint | undefined): Network | undefined {
     if (nwid === undefined) return undefined;
     const n = this.nets.get(nwid);
@@ -210,13 +223,15 @@ export class Vl2 {
   private dispatch(p: Vl2Packet): void {
     switch (p.verb) {
       case Verb.FRAME: {
-        const d = decodeFrame(p.payload);
-        if (!d.ok) {
-          this.drop(d.reason);
+        // The per-frame path (§6.7): read in place, the nwid as two u32 halves (no BigInt).
+        const f = this.frame;
+        if (!frameView(p.payload, f)) {
+          this.drop('frame-truncated');
           return;
         }
-        const n = this.joined(d.value.nwid);
-        if (n) receiveFrame(n, p.peer, p.verb, p.packetId, d.value.etherType, d.value.data);
+        const n = this.joinedByHalves(f.nwidHi, f.nwidLo);
+        if (n) receiveFrame(n, p.peer, p.verb, p.packetId, f.etherType, f.data);
+        f.data = NO_BYTES; // do not keep the packet alive
         return;
       }
       case Verb.EXT_FRAME: {
