@@ -1,6 +1,16 @@
 /**
  * The runtime on real loopback sockets: `npm run bench runtime`.
  *
+ * - THE PER-PACKET FLOOR (issue 6): the CPU cost, per 2800-byte VL2 frame, of the steps no
+ *   implementation can skip — AES-GMAC-SIV armor of the ~2840-byte packet (§4.4), node:dgram send
+ *   of the datagram(s), node:dgram receive, dearmor — in ONE process over 127.0.0.1, measured with
+ *   `process.cpuUsage` (user + system: it includes the kernel's loopback delivery and libuv's poll)
+ *   and divided by the frames delivered. Nothing else runs: no VL2, no TCP, no node core. Shown
+ *   for one datagram per frame (path MTU 10324, what loopback paths use) and two (path MTU 1432:
+ *   head + fragment sent with a 16-byte header in a two-buffer send, reassembled by one copy).
+ *   The implied ceiling: `2800 × 8 / µs-per-frame` bits/s if one core did both ends; two
+ *   processes split it (sender ≈ armor + send, receiver ≈ receive + dearmor), so the two-process
+ *   ceiling is set by the busier side. BENCH_FLOOR_ONLY=1 runs just this part.
  * - DgramUdpStack: cost of one `send` of a 1432-byte datagram (path MTU, §3.1), and datagrams/s
  *   received in bursts (what the OS + node:dgram + our adapter deliver to a handler);
  * - NodeRunner end to end: USER_MESSAGEs/s from one leaf to another over a direct loopback path
@@ -8,7 +18,9 @@
  *
  * Real time and real sockets: numbers depend on the machine and its load (shared machine).
  */
+import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import { armor, dearmor, SymmetricKey } from '../src/protocol/armor.ts';
 import { Identity } from '../src/protocol/identity.ts';
 import { parseInetAddress } from '../src/protocol/inet-address.ts';
 import { World, WorldType } from '../src/protocol/world.ts';
@@ -121,5 +133,204 @@ async function runnerBench(): Promise<void> {
   for (const r of [root, a, b]) await r.stop();
 }
 
-await udpBench();
-await runnerBench();
+// ---- the per-packet floor ----------------------------------------------------------------------
+
+/** FRAME packet for a 2800-byte Ethernet payload: header 28 + nwid 8 + ethertype 2 + 2800 (§6.7). */
+const FLOOR_FRAME = 2800;
+const FLOOR_PACKET = 28 + 8 + 2 + FLOOR_FRAME;
+
+// A synchronous lookup for IP literals (as runtime/udp.ts has): the datagram leaves inside send(),
+// so the sender-side time below really contains the send.
+function syncLookup(address: string, _o: unknown, cb: (e: Error | null, a: string, f: number) => void): void {
+  cb(null, address, 4);
+}
+
+function floorSocket(): Promise<dgram.Socket> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket({ type: 'udp4', lookup: syncLookup as never });
+    s.bind(0, '127.0.0.1', () => {
+      s.setRecvBufferSize(1 << 22);
+      s.setSendBufferSize(1 << 22);
+      resolve(s);
+    });
+  });
+}
+
+interface FloorResult {
+  /** CPU (user + system) per frame, µs. */
+  cpu: number;
+  /** CPU per frame spent in the sender's synchronous loop (armor + send calls + kernel delivery), µs. */
+  send: number;
+}
+
+const cpuNow = (): number => {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+};
+
+/**
+ * Sends `frames` frames in windows of `window` in flight, each through `sendFrame`, and waits for
+ * the receive side to count them; returns CPU per frame, and the part spent sending. CPU time
+ * (not wall time) so that other processes on the shared machine do not inflate it.
+ */
+async function floorRun(
+  sendFrame: () => void,
+  delivered: () => number,
+  frames: number,
+  window: number,
+): Promise<FloorResult> {
+  const d0 = delivered();
+  let sendCpu = 0;
+  const c0 = cpuNow();
+  for (let i = 0; i < frames; i += window) {
+    const s0 = cpuNow();
+    for (let j = 0; j < window; j++) sendFrame();
+    sendCpu += cpuNow() - s0;
+    const target = d0 + i + window;
+    const w0 = performance.now();
+    while (delivered() < target && performance.now() - w0 < 500) await new Promise((r) => setImmediate(r));
+  }
+  const cpu = cpuNow() - c0;
+  const n = delivered() - d0;
+  if (n < frames * 0.99) throw new Error(`floor: only ${n}/${frames} frames delivered`);
+  return { cpu: cpu / n, send: sendCpu / n };
+}
+
+async function floorBench(): Promise<void> {
+  const key = new SymmetricKey(Uint8Array.from({ length: 48 }, (_, i) => (i * 29 + 3) & 0xff));
+  const template = new Uint8Array(FLOOR_PACKET).map((_, i) => (i * 7) & 0xff);
+  template[18] = 0; // flags: set by armor (cipher 3)
+  const pkt = Buffer.alloc(FLOOR_PACKET);
+  const a = await floorSocket();
+  const b = await floorSocket();
+  const port = b.address().port;
+  const ip = '127.0.0.1';
+
+  // Crypto alone (§4.4), same packet.
+  const armorUs = timePerCall(
+    () => {
+      pkt.set(template);
+      armor(pkt, key, 3);
+    },
+    { ms: 500, batch: 10 },
+  );
+  const armored = Buffer.from(pkt);
+  const work = Buffer.alloc(FLOOR_PACKET);
+  const dearmorUs = timePerCall(
+    () => {
+      work.set(armored);
+      if (!dearmor(work, key)) throw new Error('floor: dearmor failed');
+    },
+    { ms: 500, batch: 10 },
+  );
+
+  // Receive side: counts frames; `crypto` decides whether the handler dearmors.
+  let crypto = false;
+  let fragmented = false;
+  let got = 0;
+  const assembly = Buffer.alloc(FLOOR_PACKET);
+  const HEAD = 1432;
+  b.on('message', (m: Buffer) => {
+    if (!fragmented) {
+      if (crypto && !dearmor(m, key)) throw new Error('floor: dearmor failed');
+      got++;
+    } else if (m[13] !== 0xff) {
+      assembly.set(m, 0); // head
+    } else {
+      assembly.set(m.subarray(16), HEAD); // fragment 1 of 2 (same-host UDP keeps order)
+      if (crypto && !dearmor(assembly, key)) throw new Error('floor: dearmor failed');
+      got++;
+    }
+  });
+  const fragHeader = Buffer.alloc(16);
+  const tail = pkt.subarray(HEAD);
+  const sendOne = () => {
+    if (crypto) {
+      pkt.set(template);
+      armor(pkt, key, 3);
+    }
+    a.send(pkt, port, ip);
+  };
+  const sendTwo = () => {
+    if (crypto) {
+      pkt.set(template);
+      pkt[18] = 0x40; // fragmented, set before armor (§3.3)
+      armor(pkt, key, 3);
+    }
+    for (let i = 0; i < 13; i++) fragHeader[i] = pkt[i];
+    fragHeader[13] = 0xff;
+    fragHeader[14] = 0x21; // 2 fragments, this is no. 1
+    a.send(pkt.subarray(0, HEAD), port, ip);
+    a.send([fragHeader, tail], port, ip);
+  };
+  if (!crypto) {
+    // The receive handler must see armored bytes once crypto is on: prime pkt.
+    pkt.set(template);
+  }
+  const FRAMES = Number(process.env.BENCH_FLOOR_FRAMES ?? 20000);
+  const WINDOW = 32;
+  const best = async (fn: () => void): Promise<FloorResult> => {
+    await floorRun(fn, () => got, 4000, WINDOW); // warm-up (JIT)
+    let r: FloorResult | undefined;
+    for (let k = 0; k < 3; k++) {
+      const x = await floorRun(fn, () => got, FRAMES, WINDOW);
+      if (!r || x.cpu < r.cpu) r = x;
+    }
+    return r!;
+  };
+  const rows: [string, FloorResult][] = [];
+  // node:dgram call shapes, udp only, one 2838-byte datagram per frame.
+  {
+    const connected = await floorSocket();
+    await new Promise<void>((r) => connected.connect(port, ip, () => r()));
+    const noop = () => {};
+    const shapes: [string, () => void][] = [
+      ['send(buf, port, ip, callback)', () => a.send(pkt, port, ip, noop)],
+      ['send(buf, port, ip)', () => a.send(pkt, port, ip)],
+      ['connected socket send(buf)', () => connected.send(pkt)],
+    ];
+    for (const [name, fn] of shapes) {
+      const r = await best(fn);
+      report(`dgram shape ${name}, CPU/datagram`, r.cpu, 'µs');
+      report('  of which in the send call', r.send, 'µs');
+    }
+    connected.close();
+  }
+  for (const [c, f] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
+    crypto = c;
+    fragmented = f;
+    const r = await best(f ? sendTwo : sendOne);
+    const what = `${c ? 'armor+udp+dearmor' : 'udp only'}, ${f ? '2 datagrams (MTU 1432)' : '1 datagram (MTU 10324)'}`;
+    rows.push([what, r]);
+  }
+  report(`floor: armor c3 ${FLOOR_PACKET} B (µs/frame)`, armorUs, 'µs');
+  report(`floor: dearmor c3 ${FLOOR_PACKET} B (µs/frame)`, dearmorUs, 'µs');
+  for (const [what, r] of rows) {
+    report(`floor: ${what}, CPU/frame`, r.cpu, 'µs');
+    report('  of which sending (armor + send calls, kernel delivery)', r.send, 'µs');
+    report('  of which receiving (poll, recvmsg, Buffer, copy + dearmor)', r.cpu - r.send, 'µs');
+  }
+  for (const [what, r] of rows.slice(2)) {
+    const oneCore = (FLOOR_FRAME * 8) / r.cpu / 1000;
+    // Two processes: the sender pays armor + send (its syscalls include the kernel's loopback
+    // delivery); the receiver the rest (libuv poll, recvmsg, Buffer, handler).
+    const sender = r.send;
+    const receiver = r.cpu - r.send;
+    const twoProc = (FLOOR_FRAME * 8) / Math.max(sender, receiver) / 1000;
+    report(`ceiling, one core both ends: ${what}`, oneCore, 'Gbit/s', '1.4');
+    report(`ceiling, two processes (busier side): ${what}`, twoProc, 'Gbit/s', '1.4');
+  }
+  a.close();
+  b.close();
+}
+
+await floorBench();
+if (!process.env.BENCH_FLOOR_ONLY) {
+  await udpBench();
+  await runnerBench();
+}

@@ -96,7 +96,7 @@ b.setVl2Handler(() => {
 });
 const keyAB = new SymmetricKey(A.agree(B) as Uint8Array);
 const fromA = addr(EP.a);
-function packet(verb: number, size: number): Uint8Array {
+function packet(verb: number, size: number, mtu?: number): Uint8Array {
   return assemblePacket(
     {
       packetId: rng.bytes(8),
@@ -104,6 +104,7 @@ function packet(verb: number, size: number): Uint8Array {
       source: A.address,
       verb,
       payload: new Uint8Array(size).fill(7),
+      mtu,
     },
     keyAB,
     3,
@@ -129,6 +130,57 @@ if (frames === 0 || b.counters.totalDrops > dropsBefore)
     b.receive(0, fromA, buf, now);
   });
   report('receive USER_MESSAGE 100 B, AES', 1e6 / us, 'pkt/s');
+}
+
+// ---- 1b. the per-frame VL1 cost of a 2800-byte VL2 frame, send and receive ----------------------
+// FRAME payload = nwid 8 + ethertype 2 + 2800 bytes (§6.7). `a` sends to `b` over its direct path
+// (20.0.2.10: path MTU 1432, so two datagrams) and, separately, as if over loopback (MTU 10324:
+// one datagram); the receive rows feed `b` the datagrams `a` produced.
+{
+  const payload = new Uint8Array(8 + 2 + 2800).fill(9);
+  const peerB = a.peer(B.address);
+  if (!peerB?.direct) throw new Error('bench: a has no direct path to b');
+  let captured: Uint8Array[] = [];
+  let capture = false;
+  const sentBy = a.io.send;
+  (a.io as { send: NodeIo['send'] }).send = (s, to, data, ttl) => {
+    if (capture) captured.push(data.slice());
+    sentBy(s, to, data, ttl);
+  };
+  const sendUs = timePerCall(() => a.sendToPeer(B.address, Verb.FRAME, payload, now), { batch: 20 });
+  report('send FRAME 2810 B → 2 datagrams (MTU 1432), µs/frame', sendUs, 'µs');
+  capture = true;
+  a.sendToPeer(B.address, Verb.FRAME, payload, now);
+  capture = false;
+  const twoDatagrams = captured;
+  captured = [];
+  if (twoDatagrams.length !== 2) throw new Error(`bench: expected 2 datagrams, got ${twoDatagrams.length}`);
+  const bufs = twoDatagrams.map((d) => new Uint8Array(d.length));
+  const before = frames;
+  const recvUs = timePerCall(
+    () => {
+      for (let i = 0; i < bufs.length; i++) {
+        bufs[i].set(twoDatagrams[i]);
+        b.receive(0, fromA, bufs[i], now);
+      }
+    },
+    { batch: 20 },
+  );
+  if (frames === before) throw new Error('bench: 2-datagram frames not delivered');
+  report('receive FRAME 2810 B ← 2 datagrams (reassembly), µs/frame', recvUs, 'µs');
+  // One datagram: what a loopback path (MTU 10324) produces; `b` accepts it whatever the path.
+  const one = packet(Verb.FRAME, payload.length, 10324);
+  const buf1 = new Uint8Array(one.length);
+  const before1 = frames;
+  const recv1Us = timePerCall(
+    () => {
+      buf1.set(one);
+      b.receive(0, fromA, buf1, now);
+    },
+    { batch: 20 },
+  );
+  if (frames === before1) throw new Error('bench: 1-datagram frames not delivered');
+  report('receive FRAME 2810 B ← 1 datagram, µs/frame', recv1Us, 'µs');
 }
 
 // ---- 2. a root relaying between two leaves -------------------------------------------------------

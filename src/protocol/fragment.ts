@@ -110,16 +110,25 @@ export function needsFragmentation(length: number, mtu: number = DEFAULT_PHYS_MT
   return length > mtu;
 }
 
+function newBytes(n: number): Uint8Array {
+  return new Uint8Array(n);
+}
+
 /**
  * Splits an already armored packet into datagrams per §3.3: the head is bytes
- * `[0, min(len, mtu))`, the rest goes into fragments of at most `mtu − 16` data bytes
- * each. Sets **no** flags: the caller must have set the 0x40 flag before armoring (see
- * {@link needsFragmentation}). Returns `[packet]` (same array) when it fits.
+ * `[0, min(len, mtu))` (a view of the packet), the rest goes into fragments of at most
+ * `mtu − 16` data bytes each, allocated with `alloc` (default `new Uint8Array`; the node passes
+ * its slab allocator). Sets **no** flags: the caller must have set the 0x40 flag before
+ * armoring (see {@link needsFragmentation}). Returns `[packet]` (same array) when it fits.
  * Throws `RangeError` if the packet would need more than 15 fragments (field width) or
  * the MTU is too small to carry a fragment header. Receivers drop packets of more than 7
  * datagrams: see {@link maxPacketLengthForMtu}.
  */
-export function fragmentPacket(armoredPacket: Uint8Array, mtu: number = DEFAULT_PHYS_MTU): Uint8Array[] {
+export function fragmentPacket(
+  armoredPacket: Uint8Array,
+  mtu: number = DEFAULT_PHYS_MTU,
+  alloc: (n: number) => Uint8Array = newBytes,
+): Uint8Array[] {
   if (!Number.isInteger(mtu) || mtu <= FRAG_HEADER_LENGTH || mtu < MIN_PACKET_LENGTH)
     throw new RangeError('fragmentPacket: mtu too small');
   if (armoredPacket.length < MIN_PACKET_LENGTH) throw new RangeError('fragmentPacket: not a packet');
@@ -131,8 +140,8 @@ export function fragmentPacket(armoredPacket: Uint8Array, mtu: number = DEFAULT_
   let at = mtu;
   for (let no = 1; no < total; no++) {
     const n = Math.min(piece, armoredPacket.length - at);
-    const f = new Uint8Array(FRAG_HEADER_LENGTH + n);
-    f.set(armoredPacket.subarray(0, FRAG_INDICATOR), 0); // packet ID + destination
+    const f = alloc(FRAG_HEADER_LENGTH + n);
+    for (let i = 0; i < FRAG_INDICATOR; i++) f[i] = armoredPacket[i]; // packet ID + destination
     f[FRAG_INDICATOR] = FRAG_INDICATOR_VALUE;
     f[FRAG_NUMBERS] = (total << 4) | no;
     f[FRAG_HOPS] = 0;
