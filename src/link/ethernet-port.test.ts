@@ -104,6 +104,25 @@ describe('EthernetPort: frames and counters', () => {
     assert.equal(got[2], '022d1d3acfb002112233aabb0800');
   });
 
+  it('deliverParts reuses its buffer, except for a delivery nested in a receiver (outer frame intact)', () => {
+    const p = new EthernetPort({ networkId: NWID, mac: 1 });
+    const seen: Uint8Array[] = [];
+    const outer: string[] = [];
+    p.attach((f) => {
+      seen.push(f);
+      if (f[14] === 1) {
+        // The receiver answers and, synchronously, a frame comes back in (an in-process peer).
+        p.deliverParts(0x022d1d3acfb0, 0x02112233aabb, 0x0800, Uint8Array.from([2, 2, 2]));
+        outer.push(Buffer.from(f).toString('hex'));
+      }
+    });
+    p.deliverParts(0x022d1d3acfb0, 0x02112233aabb, 0x0800, Uint8Array.from([1, 1, 1]));
+    assert.deepEqual(outer, ['022d1d3acfb002112233aabb0800010101']);
+    assert.notEqual(seen[0].buffer, seen[1].buffer, 'the nested frame must not share the outer buffer');
+    p.deliverParts(0x022d1d3acfb0, 0x02112233aabb, 0x0800, Uint8Array.from([3, 3, 3]));
+    assert.equal(seen[2].buffer, seen[0].buffer, 'later top-level deliveries reuse the buffer');
+  });
+
   it('close drops everything and says so once', () => {
     const p = new EthernetPort({ networkId: NWID, mac: 1, send: () => true });
     const ev: string[] = [];

@@ -199,6 +199,8 @@ export class EthernetPort extends EventEmitter<EthernetPortEvents> {
   private sender: FrameSender | null;
   private receiver: FrameReceiver | null = null;
   private scratch = new Uint8Array(1514);
+  /** True while a frame assembled in `scratch` is being delivered (a nested delivery must not reuse it). */
+  private scratchBusy = false;
 
   constructor(opts: EthernetPortOptions) {
     super();
@@ -331,17 +333,29 @@ export class EthernetPort extends EventEmitter<EthernetPortEvents> {
    * Delivers a frame given as its parts — what FRAME / EXT_FRAME / MULTICAST_FRAME carry (§6.7,
    * §6.8, §6.15) — assembled in a buffer the port reuses (so receivers must not keep it, as for
    * {@link deliver}). MACs are 48-bit numbers.
+   *
+   * This is VL2's per-frame receive path: no allocation per frame. A delivery that re-enters the
+   * port (the receiver sends, and an in-process peer answers synchronously) gets a fresh buffer, so
+   * the frame the outer receiver is still reading is never overwritten.
    */
   deliverParts(dstMac: number, srcMac: number, etherType: number, payload: Uint8Array): boolean {
     const len = ETHERNET_HEADER_LENGTH + payload.length;
-    if (this.scratch.length < len) this.scratch = new Uint8Array(Math.max(len, 2 * this.scratch.length));
-    const f = this.scratch.subarray(0, len);
+    const nested = this.scratchBusy;
+    if (!nested && this.scratch.length < len)
+      this.scratch = new Uint8Array(Math.max(len, 2 * this.scratch.length));
+    const f = nested ? new Uint8Array(len) : this.scratch.subarray(0, len);
     macToBytes(dstMac, f, 0);
     macToBytes(srcMac, f, 6);
     f[12] = (etherType >>> 8) & 0xff;
     f[13] = etherType & 0xff;
     f.set(payload, ETHERNET_HEADER_LENGTH);
-    return this.deliver(f);
+    if (nested) return this.deliver(f);
+    this.scratchBusy = true;
+    try {
+      return this.deliver(f);
+    } finally {
+      this.scratchBusy = false;
+    }
   }
 
   /** Changes state; emits one event per property that actually changed. */
