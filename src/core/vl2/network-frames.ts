@@ -127,14 +127,18 @@ export function sendFrameFromPort(net: Network, frame: Uint8Array): boolean {
       }
       net.pushCredentials(k.to);
       if (k.srcMac === net.mac) {
-        // §6.7 FRAME: nwid[8] || etherType[2] || payload, written straight into one exact buffer
-        // (the per-frame path: no Writer growth and no copy in finish()).
-        const out = new Uint8Array(FRAME_HEADER + payload.length);
-        out.set(net.idBytes, 0);
+        // §6.7 FRAME: nwid[8] || etherType[2] || payload, written into the network's reused
+        // buffer (the per-frame path: no allocation; `ctx.send` copies it into the packet).
+        const len = FRAME_HEADER + payload.length;
+        if (net.txFrame.length < len) {
+          net.txFrame = new Uint8Array(len);
+          net.txFrame.set(net.idBytes, 0);
+        }
+        const out = net.txFrame;
         out[8] = k.etherType >>> 8;
         out[9] = k.etherType & 0xff;
         out.set(payload, FRAME_HEADER);
-        net.ctx.send(k.to, Verb.FRAME, out);
+        net.ctx.send(k.to, Verb.FRAME, out.subarray(0, len));
       } else sendExtFrame(net, k.to, 0, k.dstMac, k.srcMac, k.etherType, payload);
       return true;
     }

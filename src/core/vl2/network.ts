@@ -64,7 +64,10 @@ export interface Vl2Context {
   readonly isRoot: boolean;
   /** Current time (ms): the last `now` the host gave, or its injected clock. */
   now(): number;
-  /** Sends one VL2 packet through the node. */
+  /**
+   * Sends one VL2 packet through the node. A FRAME's `payload` is a view of a buffer the network
+   * reuses for the next frame: it is valid only during the call (VL1 copies it into the packet).
+   */
   send(to: number, verb: number, payload: Uint8Array, opts?: SendOptions): boolean;
   /** Identity of a known peer. */
   identityOf(address: number): Identity | undefined;
@@ -205,6 +208,11 @@ export class Network {
   readonly filterOptions: FilterOptions;
   /** @internal As {@link Network.filterOptions}, without TEE/WATCH copies (per-recipient multicast pass). */
   readonly filterOptionsNoTee: FilterOptions;
+  /**
+   * @internal The buffer outgoing FRAME payloads are written in (one per network, reused: `ctx.send`
+   * does not keep the payload), so a frame costs no allocation. Starts with the nwid (§6.7).
+   */
+  txFrame: Uint8Array;
   /** Drops by reason (never thrown). */
   readonly drops: Record<string, number> = {};
   /** Members we know, by address. */
@@ -240,6 +248,8 @@ export class Network {
     this.idLo = Number(u & 0xffffffffn);
     this.idBytes = new Uint8Array(8);
     new DataView(this.idBytes.buffer).setBigUint64(0, u);
+    this.txFrame = new Uint8Array(10 + 2800 + 14);
+    this.txFrame.set(this.idBytes, 0);
     const random = () => ctx.random32();
     this.filterOptions = { random };
     this.filterOptionsNoTee = { random, noTee: true };
