@@ -65,6 +65,10 @@ export function maybePushDirectPaths(
   if (now - peer.trustEstablished >= TRUST_EXPIRATION) return;
   const interval = hops > 0 ? DIRECT_PATH_PUSH_INTERVAL : DIRECT_PATH_PUSH_INTERVAL_HAVEPATH;
   if (now - peer.lastDirectPathPush < interval) return;
+  // Runs for every authenticated packet from a trust-established peer: with nothing to push (no
+  // interface address given, no surface learned — e.g. loopback-only nodes) return before
+  // allocating anything.
+  if (n.interfaceAddresses.length === 0 && n.surface.size === 0) return;
   const seen = new Set<string>();
   const paths: PushedPath[] = [];
   const add = (a: InetAddress) => {

@@ -134,6 +134,27 @@ describe('DgramUdpStack on loopback', () => {
     assert.equal((a as import('./udp.ts').DgramBinding).sendErrors, 1);
   });
 
+  it('sends to the right socket when the destination object is reused, then changes', async () => {
+    const a = await bind({ address: '127.0.0.1' });
+    const b = await bind({ address: '127.0.0.1' });
+    const c = await bind({ address: '127.0.0.1' });
+    const got: string[] = [];
+    b.onMessage = (d) => got.push(`b${d[0]}`);
+    c.onMessage = (d) => got.push(`c${d[0]}`);
+    const toB = { ip: '127.0.0.1', port: b.localAddress.port };
+    const toC = { ip: '::ffff:127.0.0.1', port: c.localAddress.port };
+    for (let i = 0; i < 3; i++) a.send(Uint8Array.of(i), toB); // validated once, then cached
+    a.send(Uint8Array.of(3), toC);
+    a.send(Uint8Array.of(4), toB);
+    const bad = { ip: '127.0.0.1', port: b.localAddress.port };
+    a.send(Uint8Array.of(5), bad);
+    (bad as { port: number }).port = 0; // a mutated object is validated again
+    assert.throws(() => a.send(Uint8Array.of(6), bad), RangeError);
+    for (let i = 0; i < 100 && got.length < 6; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(got.sort(), ['b0', 'b1', 'b2', 'b4', 'b5', 'c3']);
+    assert.equal((a as import('./udp.ts').DgramBinding).sendErrors, 0);
+  });
+
   it('frees the port on close', async () => {
     const a = await stack.bind({ address: '127.0.0.1' });
     const port = a.localAddress.port;
