@@ -21,7 +21,9 @@
  *   is the last one: warm, then idle.
  *
  * `npm run bench api` (BENCH_MB sets the bulk size, default 256; BENCH_PINGS the measured pings,
- * default 1000; BENCH_IDLE_S the idle time before the idle RSS, default 12; BENCH_SNAPSHOT=<file> writes a heap snapshot of B at the end).
+ * default 1000; BENCH_IDLE_S the idle time before the idle RSS, default 12; BENCH_SNAPSHOT=<file> writes a heap snapshot of B at the end;
+ * BENCH_CHILD_FLAGS adds node flags to both children, e.g.
+ * `BENCH_CHILD_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/me/prof"` for a CPU profile of each node).
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -73,12 +75,18 @@ class Child {
 
   constructor(distUrl: string, planetHex: string) {
     const script = fileURLToPath(new URL('./api-node.mjs', import.meta.url));
-    this.proc = spawn(process.execPath, ['--expose-gc', script, distUrl, planetHex, NWID], {
+    const flags = (process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter((x) => x !== '');
+    this.proc = spawn(process.execPath, ['--expose-gc', ...flags, script, distUrl, planetHex, NWID], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: this.proc.stdout! });
     this.ready = new Promise((resolve, reject) => {
-      this.proc.once('exit', (code) => reject(new Error(`child exited (${code}) before it was ready`)));
+      this.proc.once('exit', (code) => {
+        reject(new Error(`child exited (${code}) before it was ready`));
+        // A crashed child must fail the bench, not leave it waiting forever.
+        for (const w of this.waiting.values()) w.fail(new Error(`child exited (${code})`));
+        this.waiting.clear();
+      });
       lines.on('line', (l) => {
         let m: { ready?: boolean; id?: number; ok?: boolean; value?: unknown; error?: string };
         try {
