@@ -18,15 +18,19 @@
  *
  * Real time and real sockets: numbers depend on the machine and its load (shared machine).
  */
+import { randomFillSync } from 'node:crypto';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import { Node, type NodeIo } from '../src/core/node.ts';
 import { armor, dearmor, SymmetricKey } from '../src/protocol/armor.ts';
 import { Identity } from '../src/protocol/identity.ts';
-import { parseInetAddress } from '../src/protocol/inet-address.ts';
+import { type InetAddress, ipToString, parseInetAddress } from '../src/protocol/inet-address.ts';
+import { Verb } from '../src/protocol/verbs/verb.ts';
 import { World, WorldType } from '../src/protocol/world.ts';
 import { NodeRunner } from '../src/runtime/node-runner.ts';
 import { MemoryStore } from '../src/runtime/store.ts';
 import { DgramUdpStack } from '../src/runtime/udp.ts';
+import type { UdpAddress, UdpBinding } from '../src/runtime/udp-binding.ts';
 import { report, timePerCall } from './measure.ts';
 
 const IDS: string[] = JSON.parse(
@@ -329,7 +333,84 @@ async function floorBench(): Promise<void> {
   b.close();
 }
 
+/**
+ * The same frames through OUR VL1 on real sockets, to compare with the floor: node A's
+ * `sendToPeer(FRAME)` (route, packet ID, assemble, armor, fragment at the path MTU) →
+ * DgramBinding → loopback → DgramBinding → node B's `receive` (reassembly, dearmor, dispatch) →
+ * a counting VL2 handler. No NodeRunner (its timer and event plumbing are measured in
+ * runnerBench), no VL2/TCP. The difference to the floor rows is VL1's own overhead.
+ */
+async function vl1UdpBench(): Promise<void> {
+  const [rootId, aId, bId] = [id(0), id(1), id(2)];
+  const planet = World.create({
+    type: WorldType.PLANET,
+    id: 7n,
+    timestamp: 1,
+    roots: [{ identity: rootId.publicOnly(), stableEndpoints: [parseInetAddress('198.51.100.1/9993')!] }],
+    signingKey: { publicKey: rootId.publicKey, privateKey: rootId.privateKey as Uint8Array },
+  });
+  const stack = new DgramUdpStack();
+  const sa = await stack.bind({ address: '127.0.0.1' });
+  const sb = await stack.bind({ address: '127.0.0.1' });
+  const addrA = parseInetAddress(`127.0.0.1/${sa.localAddress.port}`)!;
+  const addrB = parseInetAddress(`127.0.0.1/${sb.localAddress.port}`)!;
+  const random = (n: number) => randomFillSync(new Uint8Array(n));
+  const toUdp = new Map<InetAddress, UdpAddress>();
+  const io = (b: UdpBinding): NodeIo => ({
+    send: (_s, to, data) => {
+      let u = toUdp.get(to);
+      if (!u) toUdp.set(to, (u = { ip: ipToString(to), port: to.port }));
+      b.send(data, u);
+    },
+    event: () => {},
+  });
+  const now = Date.now();
+  const nodeA = new Node({ identity: aId, planet, random, now }, io(sa));
+  const nodeB = new Node({ identity: bId, planet, random, now }, io(sb));
+  nodeA.addLocalSocket(0, parseInetAddress('127.0.0.1/0')!);
+  nodeB.addLocalSocket(0, parseInetAddress('127.0.0.1/0')!);
+  const pB = nodeA.addPeer(bId.publicOnly())!;
+  const pA = nodeB.addPeer(aId.publicOnly())!;
+  pB.setVersion(12, 1, 14, 1); // AES-GMAC-SIV both ways (§4.5)
+  pA.setVersion(12, 1, 14, 1);
+  pB.learnPath(0, addrB, now);
+  pA.learnPath(0, addrA, now);
+  sb.onMessage = (data) => nodeB.receive(0, addrA, data, Date.now());
+  let got = 0;
+  nodeB.setVl2Handler(() => {
+    got++;
+  });
+  const payload = new Uint8Array(8 + 2 + FLOOR_FRAME).fill(0x42);
+  const send = () => {
+    nodeA.sendToPeer(bId.address, Verb.FRAME, payload, Date.now());
+  };
+  await floorRun(send, () => got, 4000, 32);
+  let r: FloorResult | undefined;
+  for (let k = 0; k < 3; k++) {
+    const x = await floorRun(send, () => got, Number(process.env.BENCH_FLOOR_FRAMES ?? 20000), 32);
+    if (!r || x.cpu < r.cpu) r = x;
+  }
+  const dgrams = nodeA.counters.datagramsSent / Math.max(1, nodeA.counters.sent.FRAME ?? 1);
+  report(
+    `VL1 over UDP (node core + DgramBinding), ${dgrams.toFixed(0)} datagram/frame, CPU/frame`,
+    r!.cpu,
+    'µs',
+  );
+  report('  of which sending (sendToPeer → sendto)', r!.send, 'µs');
+  report('  of which receiving (recvmsg → receive → VL2 handler)', r!.cpu - r!.send, 'µs');
+  report(
+    'ceiling, two processes (busier side): VL1 over UDP',
+    (FLOOR_FRAME * 8) / Math.max(r!.send, r!.cpu - r!.send) / 1000,
+    'Gbit/s',
+    '1.4',
+  );
+  if (nodeB.counters.totalDrops > 0) console.log('(drops at B:', JSON.stringify(nodeB.counters.drops), ')');
+  sa.close();
+  sb.close();
+}
+
 await floorBench();
+await vl1UdpBench();
 if (!process.env.BENCH_FLOOR_ONLY) {
   await udpBench();
   await runnerBench();

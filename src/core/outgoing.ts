@@ -17,13 +17,13 @@ import { Writer } from '../util/result.ts';
 import { PROTOCOL_VERSION, SOFTWARE_VERSION } from './constants.ts';
 
 /**
- * Outgoing packets are carved from 32 KiB slabs instead of one `new Uint8Array` each: an
- * ArrayBuffer of a few KiB costs ~0.7 µs to allocate and zero (plus external-memory GC pressure),
- * a view into a slab ~0.1 µs. A slab region is never handed out twice, so a packet stays valid as
+ * Outgoing packets are carved from 64 KiB slabs instead of one `new Uint8Array` each: in steady
+ * state (GC included) a 2838-byte `new Uint8Array` plus the payload copy costs ~3.1-3.5 µs, a
+ * view into a slab ~0.8 µs (measured with process.cpuUsage over 200k packets). A slab region is never handed out twice, so a packet stays valid as
  * long as someone holds it (a datagram queued by the OS socket layer, a test's capture); the slab
  * is freed by GC when no view into it remains.
  */
-const SLAB_BYTES = 32 * 1024;
+const SLAB_BYTES = 64 * 1024;
 let slab = new Uint8Array(SLAB_BYTES);
 let slabAt = 0;
 
