@@ -359,7 +359,10 @@ async function vl1UdpBench(): Promise<void> {
   const io = (b: UdpBinding): NodeIo => ({
     send: (_s, to, data) => {
       let u = toUdp.get(to);
-      if (!u) toUdp.set(to, (u = { ip: ipToString(to), port: to.port }));
+      if (!u) {
+        u = { ip: ipToString(to), port: to.port };
+        toUdp.set(to, u);
+      }
       b.send(data, u);
     },
     event: () => {},
