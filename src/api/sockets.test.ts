@@ -278,3 +278,198 @@ describe('node.net / http / fetch / dgram / bsd between two nodes', () => {
     assert.equal(server.listening, false);
   });
 });
+
+describe('node.dgram / node.bsd / node.net on a node with two networks choose the network by route', () => {
+  const NET1 = ADHOC_V4; // 10.0.0.0/8
+  const NET2 = 'ff0b000000000001'; // 11.0.0.0/8
+  /** Per test: a lost datagram or connection fails the test instead of hanging the run. */
+  const T = 20_000;
+  let world: TestWorld;
+  let a: ZeroTierNode;
+  let b: ZeroTierNode;
+  /** IPv4 of a and b on each network: [net1, net2]. */
+  const aIp: string[] = [];
+  const bIp: string[] = [];
+  const v4 = (addrs: string[]) => addrs.find((x) => !x.includes(':'))!.split('/')[0];
+  /** UDP datagrams each of a's networks sent so far. */
+  const udpOut = () => [NET1, NET2].map((id) => a.network(id)!.stack.counters().udp.out);
+
+  before(async () => {
+    world = await createTestWorld();
+    a = await world.startNode();
+    b = await world.startNode();
+    for (const n of [a, b]) if (!n.online) await new Promise<void>((r) => n.once('online', () => r()));
+    for (const id of [NET1, NET2]) {
+      const [na, nb] = await Promise.all([a.join(id), b.join(id)]);
+      aIp.push(v4(na.addresses));
+      bIp.push(v4(nb.addresses));
+    }
+    assert.ok(aIp[0].startsWith('10.') && aIp[1].startsWith('11.'), `a: ${aIp}`);
+    for (const ip of bIp) {
+      let ok = false;
+      for (let i = 0; i < 10 && !ok; i++)
+        ok = await a.ping(ip, { timeout: 1000 }).then(
+          () => true,
+          () => false,
+        );
+      assert.ok(ok, `b reachable at ${ip}`);
+    }
+  });
+
+  after(async () => {
+    await a?.stop();
+    await b?.stop();
+    await world?.stop();
+  });
+
+  it('dgram: a wildcard socket receives on both networks; sends leave through the routing one', {
+    timeout: T,
+  }, async () => {
+    const sb = b.dgram.createSocket('udp4');
+    await new Promise<void>((r) => sb.bind(5454, () => r()));
+    const got: Array<[string, string]> = [];
+    sb.on('message', (msg, rinfo) => {
+      got.push([msg.toString(), rinfo.address]);
+      sb.send(msg, rinfo.port, rinfo.address);
+    });
+    const sa = a.dgram.createSocket('udp4');
+    await new Promise<void>((r) => sa.bind(0, () => r()));
+    for (const [i, ip] of bIp.entries()) {
+      const before = udpOut();
+      const echo = new Promise<string>((r) => sa.once('message', (m, ri) => r(`${m} ${ri.address}`)));
+      sa.send(`to net${i + 1}`, 5454, ip);
+      assert.equal(await echo, `to net${i + 1} ${ip}`);
+      const after = udpOut();
+      assert.equal(after[i] - before[i], 1, `one datagram out on net${i + 1}`);
+      assert.equal(after[1 - i] - before[1 - i], 0, `nothing on net${2 - i}`);
+    }
+    // The source address is the sending network's: b saw a's address on each network.
+    assert.deepEqual(got, [
+      ['to net1', aIp[0]],
+      ['to net2', aIp[1]],
+    ]);
+    sa.close();
+    sb.close();
+  });
+
+  it('dgram: a socket bound to an address uses that network only; no route is ENETUNREACH', {
+    timeout: T,
+  }, async () => {
+    const sb = b.dgram.createSocket('udp4');
+    await new Promise<void>((r) => sb.bind(5455, bIp[1], () => r()));
+    assert.equal(sb.address().address, bIp[1]);
+    const got: string[] = [];
+    sb.on('message', (msg) => got.push(msg.toString()));
+    const sent = (s: typeof sb, ip: string, text: string) =>
+      new Promise<string | null>((r) =>
+        s.send(text, 5455, ip, (err) => r(err ? String((err as ZtError).code) : null)),
+      );
+    const wild = a.dgram.createSocket('udp4');
+    assert.equal(await sent(wild, bIp[0], 'not here'), null, 'sent on net1, where b has no such socket');
+    assert.equal(await sent(wild, bIp[1], 'here'), null);
+    const deadline = Date.now() + 3000;
+    while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(got, ['here']);
+    assert.equal(await sent(wild, '192.0.2.1', 'nowhere'), 'ENETUNREACH');
+    // a socket bound to a's net2 address sends on net2 only (its address would be foreign on net1).
+    const sa = a.dgram.createSocket('udp4');
+    await new Promise<void>((r) => sa.bind(0, aIp[1], () => r()));
+    assert.equal(await sent(sa, bIp[1], 'bound'), null);
+    assert.equal(await sent(sa, bIp[0], 'other network'), 'ENETUNREACH');
+    while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(got, ['here', 'bound']);
+    await assert.rejects(
+      new Promise<void>((ok, fail) => {
+        const s = a.dgram.createSocket('udp4');
+        s.once('error', (e) => {
+          s.close();
+          fail(e);
+        });
+        s.bind(0, '10.250.250.250', () => {
+          s.close();
+          ok();
+        });
+      }),
+      (e: Error & { code?: string }) => e.code === 'EADDRNOTAVAIL',
+    );
+    for (const s of [sa, sb, wild]) s.close();
+  });
+
+  it('bsd: a wildcard listener accepts on both networks; connect goes by route; ENETUNREACH otherwise', {
+    timeout: T,
+  }, async () => {
+    const A = a.bsd;
+    const B = b.bsd;
+    const lfd = B.socket(K.AF_INET, K.SOCK_STREAM);
+    assert.equal(B.bind(lfd, '0.0.0.0', 7171), 0);
+    assert.equal(B.listen(lfd, 4), 0);
+    for (const [i, ip] of bIp.entries()) {
+      const cfd = A.socket(K.AF_INET, K.SOCK_STREAM);
+      const accepted = B.accept(lfd, sockaddr());
+      assert.equal(await A.connect(cfd, ip, 7171), 0, `connect ${ip}`);
+      const sfd = await accepted;
+      assert.ok(sfd >= 0);
+      const peer = sockaddr();
+      assert.equal(B.getpeername(sfd, peer), 0);
+      assert.equal(peer.address, aIp[i], `accepted from a's net${i + 1} address`);
+      const local = sockaddr();
+      assert.equal(A.getsockname(cfd, local), 0);
+      assert.equal(local.address, aIp[i]);
+      assert.equal(await A.send(cfd, new TextEncoder().encode(`hi ${i}`)), 4);
+      const buf = new Uint8Array(16);
+      const n = await B.recv(sfd, buf);
+      assert.equal(new TextDecoder().decode(buf.subarray(0, n)), `hi ${i}`);
+      A.close(cfd);
+      B.close(sfd);
+    }
+    B.close(lfd);
+    // A listener bound to b's net2 address does not listen on net1.
+    const l2 = B.socket(K.AF_INET, K.SOCK_STREAM);
+    assert.equal(B.bind(l2, bIp[1], 7172), 0);
+    assert.equal(B.listen(l2, 4), 0);
+    const c1 = A.socket(K.AF_INET, K.SOCK_STREAM);
+    assert.equal(await A.connect(c1, bIp[0], 7172), -K.ECONNREFUSED);
+    A.close(c1);
+    B.close(l2);
+    const c2 = A.socket(K.AF_INET, K.SOCK_STREAM);
+    assert.equal(await A.connect(c2, '192.0.2.1', 80), -K.ENETUNREACH);
+    A.close(c2);
+    // Datagrams: sendto picks the network; a wildcard receiver hears both.
+    const ub = B.socket(K.AF_INET, K.SOCK_DGRAM);
+    assert.equal(B.bind(ub, '', 5456), 0);
+    const ua = A.socket(K.AF_INET, K.SOCK_DGRAM);
+    for (const [i, ip] of bIp.entries()) {
+      assert.equal(await A.sendto(ua, new TextEncoder().encode(`d${i}`), 0, ip, 5456), 2);
+      const from = sockaddr();
+      const buf = new Uint8Array(8);
+      B.setsockopt(ub, K.SOL_SOCKET, K.SO_RCVTIMEO, 3000);
+      const n = await B.recvfrom(ub, buf, 0, from);
+      assert.equal(new TextDecoder().decode(buf.subarray(0, n)), `d${i}`);
+      assert.equal(from.address, aIp[i]);
+    }
+    assert.equal(await A.sendto(ua, new Uint8Array(1), 0, '192.0.2.1', 9), -K.ENETUNREACH);
+    A.close(ua);
+    B.close(ub);
+  });
+
+  it('net: connect by route, ENETUNREACH for an address no network routes', { timeout: T }, async () => {
+    const err = await new Promise<Error & { code?: string }>((resolve) => {
+      const c = a.net.connect({ port: 80, host: '192.0.2.1' });
+      c.on('error', resolve);
+    });
+    assert.equal(err.code, 'ENETUNREACH');
+  });
+
+  it('leaving a network: a wildcard dgram socket keeps the other one', { timeout: T }, async () => {
+    const sb = b.dgram.createSocket('udp4');
+    await new Promise<void>((r) => sb.bind(5457, () => r()));
+    sb.on('message', (msg, rinfo) => sb.send(msg, rinfo.port, rinfo.address));
+    assert.equal(b.leave(NET2), true);
+    const sa = a.dgram.createSocket('udp4');
+    const echo = new Promise<string>((r) => sa.once('message', (m) => r(m.toString())));
+    sa.send('still', 5457, bIp[0]);
+    assert.equal(await echo, 'still');
+    sa.close();
+    sb.close();
+  });
+});
