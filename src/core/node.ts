@@ -93,7 +93,12 @@ export class Node {
   readonly counters = new Counters();
   /** @internal */ readonly io: NodeIo;
   /** @internal */ readonly topology: Topology;
-  /** @internal */ readonly reassembler = new Reassembler();
+  /**
+   * @internal Fragment reassembly (§3.3). It keeps references to the datagrams given to
+   * {@link Node.receive} instead of copying each piece: the node owns what it is given (it also
+   * parks packets by reference), and node:dgram gives every message its own Buffer.
+   */
+  readonly reassembler = new Reassembler({ retainDatagrams: true, alloc: allocOutgoing });
   /** @internal */ readonly expecting = new ExpectingReplies();
   /** @internal */ readonly identityGate = new SourceRateGate();
   /** @internal Global cap on identity proof-of-work checks (see rate-limit.ts). */
@@ -239,7 +244,9 @@ export class Node {
 
   /**
    * Feeds one received datagram. Never throws: bad input is dropped and counted in
-   * {@link Node.counters} (an unexpected exception is counted as `internal-error`).
+   * {@link Node.counters} (an unexpected exception is counted as `internal-error`). The node takes
+   * ownership of `datagram`: it may keep it (a fragment waiting for the rest, a packet parked
+   * while its sender is WHOIS'd) and decrypts it in place, so the caller must not reuse it.
    */
   receive(socket: number, from: InetAddress, datagram: Uint8Array, now: number): void {
     this.lastNow = now;

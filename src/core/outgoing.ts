@@ -27,7 +27,7 @@ const SLAB_BYTES = 64 * 1024;
 let slab = new Uint8Array(SLAB_BYTES);
 let slabAt = 0;
 
-/** A fresh `len`-byte region for an outgoing packet or fragment (see the slab note above). */
+/** A fresh `len`-byte region for an outgoing packet or fragment, or an assembled incoming packet (see the slab note above). */
 export function allocOutgoing(len: number): Uint8Array {
   if (len > SLAB_BYTES >>> 2) return new Uint8Array(len);
   if (slabAt + len > SLAB_BYTES) {

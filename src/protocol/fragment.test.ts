@@ -100,6 +100,36 @@ test('reassembly in order, out of order, head last, head first', () => {
   }
 });
 
+test('retainDatagrams keeps the pieces by reference; alloc supplies the assembled packet', () => {
+  const p = packet(3000);
+  const parts = fragmentPacket(p, 1432).map((d) => d.slice());
+  const allocated: number[] = [];
+  const r = new Reassembler({
+    retainDatagrams: true,
+    alloc: (n) => {
+      allocated.push(n);
+      return new Uint8Array(n);
+    },
+  });
+  assert.equal(r.receive(parts[2], 0).kind, 'pending');
+  assert.equal(r.receive(parts[0], 0).kind, 'pending');
+  parts[2][FRAG_HEADER_LENGTH] ^= 0xff; // retained, not copied: the change shows in the result
+  const res = r.receive(parts[1], 0);
+  assert.equal(res.kind, 'complete');
+  assert.deepEqual(allocated, [3000]);
+  const got = (res as { packet: Uint8Array }).packet;
+  assert.equal(got.length, 3000);
+  assert.deepEqual(got.subarray(0, 2848), p.subarray(0, 2848));
+  assert.equal(got[2848], p[2848] ^ 0xff);
+  // The default copies: the same edit after receive does not change the result.
+  const c = new Reassembler();
+  const parts2 = fragmentPacket(p, 1432).map((d) => d.slice());
+  c.receive(parts2[2], 0);
+  c.receive(parts2[0], 0);
+  parts2[2][FRAG_HEADER_LENGTH] ^= 0xff;
+  assert.deepEqual((c.receive(parts2[1], 0) as { packet: Uint8Array }).packet, p);
+});
+
 test('unfragmented heads pass straight through; short datagrams are dropped', () => {
   const r = new Reassembler();
   const p = packet(200);

@@ -169,6 +169,9 @@ export type ReassemblyResult =
   | { readonly kind: 'dropped'; readonly reason: ReassemblyDrop };
 
 interface Entry {
+  /** Packet ID (the reassembly key, §3.3) as two 32-bit halves: no BigInt per datagram. */
+  idHi: number;
+  idLo: number;
   created: number;
   head: Uint8Array | null;
   /** Total fragments including the head; 0 until a fragment told us. */
@@ -184,19 +187,32 @@ export interface ReassemblerOptions {
   slots?: number;
   /** Entry lifetime from its first piece, ms (default 5000). */
   timeoutMs?: number;
+  /**
+   * Keep references to the datagrams given instead of copying each piece (default false): for
+   * callers that hand over ownership of every datagram (the node: node:dgram gives each message
+   * its own Buffer). Saves one allocation and copy per piece; the assembled packet is still new.
+   */
+  retainDatagrams?: boolean;
+  /** Allocator for assembled packets (default `new Uint8Array`). */
+  alloc?: (n: number) => Uint8Array;
 }
 
 const PENDING: ReassemblyResult = { kind: 'pending' };
 
+function readU32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
 /**
  * Sans-I/O fragment reassembly (§3.3). Feed every received datagram with the current
- * time; it returns a complete packet (a copy for assembled packets, the datagram itself
+ * time; it returns a complete packet (a new array for assembled packets, the datagram itself
  * for unfragmented heads), `pending`, or `dropped` with a reason that is also counted in
  * {@link Reassembler.drops}. Fragments may arrive before or after their head.
  *
  * Memory is bounded: at most `slots` packets of at most 10024 bytes each; when all slots
  * are busy the oldest entry is evicted (counted as `evicted`). Expired entries are
- * removed on every call and by {@link Reassembler.expire}.
+ * removed on every call and by {@link Reassembler.expire}. Entries live in a small array in
+ * creation order (32 slots: a linear scan of two integer compares beats hashing a BigInt key).
  */
 export class Reassembler {
   /** Drop counters by reason. */
@@ -209,25 +225,30 @@ export class Reassembler {
     timeout: 0,
     evicted: 0,
   };
-  private readonly entries = new Map<bigint, Entry>();
+  /** Pending entries, oldest first. */
+  private readonly entries: Entry[] = [];
   private readonly slots: number;
   private readonly timeoutMs: number;
+  private readonly retain: boolean;
+  private readonly alloc: (n: number) => Uint8Array;
 
   constructor(opts: ReassemblerOptions = {}) {
     this.slots = opts.slots ?? FRAGMENT_SLOTS;
     this.timeoutMs = opts.timeoutMs ?? FRAGMENT_TIMEOUT_MS;
+    this.retain = opts.retainDatagrams ?? false;
+    this.alloc = opts.alloc ?? newBytes;
     if (!(this.slots >= 1)) throw new RangeError('Reassembler: slots must be ≥ 1');
   }
 
   /** Packets currently being assembled. */
   get pending(): number {
-    return this.entries.size;
+    return this.entries.length;
   }
 
   /** Earliest time at which an entry expires, or `undefined` if none is pending. */
   nextDeadline(): number | undefined {
     let t: number | undefined;
-    for (const e of this.entries.values()) {
+    for (const e of this.entries) {
       const d = e.created + this.timeoutMs;
       if (t === undefined || d < t) t = d;
     }
@@ -236,64 +257,80 @@ export class Reassembler {
 
   /** Drops entries older than the timeout (each counted as `timeout`). */
   expire(now: number): void {
-    for (const [id, e] of this.entries) {
-      if (now - e.created >= this.timeoutMs) {
-        this.entries.delete(id);
-        this.drops.timeout++;
-      }
+    const es = this.entries;
+    let keep = 0;
+    for (let i = 0; i < es.length; i++) {
+      if (now - es[i].created >= this.timeoutMs) this.drops.timeout++;
+      else es[keep++] = es[i];
     }
+    es.length = keep;
   }
 
   /** Feeds one datagram (head or fragment). */
   receive(datagram: Uint8Array, now: number): ReassemblyResult {
-    this.expire(now);
+    if (this.entries.length > 0) this.expire(now);
     if (isFragment(datagram)) return this.fragment(datagram, now);
     if (datagram.length < MIN_PACKET_LENGTH) return this.drop('too-short');
     if ((datagram[PKT_FLAGS] & FLAG_FRAGMENTED) === 0) return { kind: 'complete', packet: datagram };
-    const id = readU64(datagram, FRAG_PACKET_ID);
-    let e = this.entries.get(id);
+    const hi = readU32(datagram, FRAG_PACKET_ID);
+    const lo = readU32(datagram, FRAG_PACKET_ID + 4);
+    let e = this.find(hi, lo);
     if (e?.head) return this.drop('duplicate');
-    if (!e) e = this.create(id, now);
-    e.head = datagram.slice();
+    if (!e) e = this.create(hi, lo, now);
+    e.head = this.retain ? datagram : datagram.slice();
     e.bytes += datagram.length;
-    return this.tryComplete(id, e);
+    return this.tryComplete(e);
   }
 
   private fragment(datagram: Uint8Array, now: number): ReassemblyResult {
-    const d = decodeFragment(datagram);
-    if (!d.ok) return this.drop('bad-fragment');
-    const f = d.value;
-    let e = this.entries.get(f.packetId);
-    if (e && e.total !== 0 && e.total !== f.total) return this.drop('inconsistent-total');
-    if (e?.pieces[f.fragmentNo]) return this.drop('duplicate');
-    if (!e) e = this.create(f.packetId, now);
-    e.total = f.total;
-    e.pieces[f.fragmentNo] = f.data.slice();
+    // §3.3 acceptance rules, as decodeFragment, without building a Fragment object.
+    const nb = datagram[FRAG_NUMBERS];
+    const total = nb >> 4;
+    const no = nb & 0x0f;
+    if (total <= 1 || total > MAX_PACKET_FRAGMENTS || no < 1 || no >= total) return this.drop('bad-fragment');
+    const hi = readU32(datagram, FRAG_PACKET_ID);
+    const lo = readU32(datagram, FRAG_PACKET_ID + 4);
+    let e = this.find(hi, lo);
+    if (e && e.total !== 0 && e.total !== total) return this.drop('inconsistent-total');
+    if (e?.pieces[no]) return this.drop('duplicate');
+    if (!e) e = this.create(hi, lo, now);
+    e.total = total;
+    const data = datagram.subarray(FRAG_HEADER_LENGTH);
+    e.pieces[no] = this.retain ? data : data.slice();
     e.have++;
-    e.bytes += f.data.length;
-    return this.tryComplete(f.packetId, e);
+    e.bytes += data.length;
+    return this.tryComplete(e);
   }
 
-  private create(id: bigint, now: number): Entry {
-    if (this.entries.size >= this.slots) {
-      // Map iteration order is insertion order: the first entry is the oldest.
-      const oldest = this.entries.keys().next().value as bigint;
-      this.entries.delete(oldest);
+  private find(hi: number, lo: number): Entry | undefined {
+    const es = this.entries;
+    for (let i = 0; i < es.length; i++) if (es[i].idLo === lo && es[i].idHi === hi) return es[i];
+    return undefined;
+  }
+
+  private create(idHi: number, idLo: number, now: number): Entry {
+    if (this.entries.length >= this.slots) {
+      this.entries.shift(); // the oldest
       this.drops.evicted++;
     }
-    const e: Entry = { created: now, head: null, total: 0, pieces: [], have: 0, bytes: 0 };
-    this.entries.set(id, e);
+    const e: Entry = { idHi, idLo, created: now, head: null, total: 0, pieces: [], have: 0, bytes: 0 };
+    this.entries.push(e);
     return e;
   }
 
-  private tryComplete(id: bigint, e: Entry): ReassemblyResult {
+  private remove(e: Entry): void {
+    const i = this.entries.indexOf(e);
+    if (i >= 0) this.entries.splice(i, 1);
+  }
+
+  private tryComplete(e: Entry): ReassemblyResult {
     if (e.bytes > MAX_PACKET_LENGTH) {
-      this.entries.delete(id);
+      this.remove(e);
       return this.drop('too-large');
     }
     if (!e.head || e.total === 0 || e.have !== e.total - 1) return PENDING;
-    this.entries.delete(id);
-    const packet = new Uint8Array(e.bytes);
+    this.remove(e);
+    const packet = this.alloc(e.bytes);
     packet.set(e.head, 0);
     let at = e.head.length;
     for (let i = 1; i < e.total; i++) {
