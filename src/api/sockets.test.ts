@@ -58,6 +58,36 @@ function selfSigned(): { key: string; cert: string } | null {
   }
 }
 
+/** The first address of a family in `addrs` (`ip/prefix` strings), without its prefix. */
+const addrOf = (addrs: string[], v6: boolean) => addrs.find((x) => x.includes(':') === v6)!.split('/')[0];
+
+/** Two nodes on a fresh world, online and joined to each of `networks` (per network: a's and b's addresses). */
+async function twoNodes(networks: string[]) {
+  const world = await createTestWorld();
+  const a = await world.startNode();
+  const b = await world.startNode();
+  for (const n of [a, b]) if (!n.online) await new Promise<void>((r) => n.once('online', () => r()));
+  const joined: Array<{ a: string[]; b: string[] }> = [];
+  for (const id of networks) {
+    const [na, nb] = await Promise.all([a.join(id), b.join(id)]);
+    joined.push({ a: na.addresses, b: nb.addresses });
+  }
+  return { world, a, b, joined };
+}
+
+/** First contact (WHOIS, ARP/NDP) before the socket tests: a ping from `from` to each of `ips` that gets through. */
+async function reach(from: ZeroTierNode, ips: string[]): Promise<void> {
+  for (const ip of ips) {
+    let ok = false;
+    for (let i = 0; i < 10 && !ok; i++)
+      ok = await from.ping(ip, { timeout: 1000 }).then(
+        () => true,
+        () => false,
+      );
+    assert.ok(ok, `reachable at ${ip}`);
+  }
+}
+
 describe('node.net / http / fetch / dgram / bsd between two nodes', () => {
   let world: TestWorld;
   let a: ZeroTierNode;
@@ -67,24 +97,12 @@ describe('node.net / http / fetch / dgram / bsd between two nodes', () => {
   let aV4 = '';
 
   before(async () => {
-    world = await createTestWorld();
-    a = await world.startNode();
-    b = await world.startNode();
-    for (const n of [a, b]) if (!n.online) await new Promise<void>((r) => n.once('online', () => r()));
-    const [na, nb] = await Promise.all([a.join(ADHOC_V4), b.join(ADHOC_V4)]);
-    aV4 = na.addresses.find((x) => !x.includes(':'))!.split('/')[0];
-    bV4 = nb.addresses.find((x) => !x.includes(':'))!.split('/')[0];
-    bV6 = nb.addresses.find((x) => x.includes(':'))!.split('/')[0];
-    // First contact (WHOIS, ARP/NDP) before the socket tests: a ping that gets through.
-    for (const ip of [bV4, bV6]) {
-      let ok = false;
-      for (let i = 0; i < 10 && !ok; i++)
-        ok = await a.ping(ip, { timeout: 1000 }).then(
-          () => true,
-          () => false,
-        );
-      assert.ok(ok, `b reachable at ${ip}`);
-    }
+    let joined: Array<{ a: string[]; b: string[] }>;
+    ({ world, a, b, joined } = await twoNodes([ADHOC_V4]));
+    aV4 = addrOf(joined[0].a, false);
+    bV4 = addrOf(joined[0].b, false);
+    bV6 = addrOf(joined[0].b, true);
+    await reach(a, [bV4, bV6]);
   });
 
   after(async () => {
@@ -290,30 +308,18 @@ describe('node.dgram / node.bsd / node.net on a node with two networks choose th
   /** IPv4 of a and b on each network: [net1, net2]. */
   const aIp: string[] = [];
   const bIp: string[] = [];
-  const v4 = (addrs: string[]) => addrs.find((x) => !x.includes(':'))!.split('/')[0];
   /** UDP datagrams each of a's networks sent so far. */
   const udpOut = () => [NET1, NET2].map((id) => a.network(id)!.stack.counters().udp.out);
 
   before(async () => {
-    world = await createTestWorld();
-    a = await world.startNode();
-    b = await world.startNode();
-    for (const n of [a, b]) if (!n.online) await new Promise<void>((r) => n.once('online', () => r()));
-    for (const id of [NET1, NET2]) {
-      const [na, nb] = await Promise.all([a.join(id), b.join(id)]);
-      aIp.push(v4(na.addresses));
-      bIp.push(v4(nb.addresses));
+    let joined: Array<{ a: string[]; b: string[] }>;
+    ({ world, a, b, joined } = await twoNodes([NET1, NET2]));
+    for (const j of joined) {
+      aIp.push(addrOf(j.a, false));
+      bIp.push(addrOf(j.b, false));
     }
     assert.ok(aIp[0].startsWith('10.') && aIp[1].startsWith('11.'), `a: ${aIp}`);
-    for (const ip of bIp) {
-      let ok = false;
-      for (let i = 0; i < 10 && !ok; i++)
-        ok = await a.ping(ip, { timeout: 1000 }).then(
-          () => true,
-          () => false,
-        );
-      assert.ok(ok, `b reachable at ${ip}`);
-    }
+    await reach(a, bIp);
   });
 
   after(async () => {

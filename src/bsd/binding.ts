@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { DgramStackBinding, StackSetBinding } from '../dgram/binding.ts';
+import type { StackSetBinding } from '../dgram/binding.ts';
+import type { NetStackBinding } from '../net/binding.ts';
 import type { StackRef } from '../net/route-choice.ts';
 import type { TcpLayer } from '../stack/tcp/index.ts';
 
@@ -17,8 +18,8 @@ export interface TcpStackRef extends StackRef {
   readonly tcp: TcpLayer;
 }
 
-/** The stack side of the BSD layer. */
-export interface SocketStackBinding extends DgramStackBinding, TcpStackRef {}
+/** The stack side of the BSD layer: the `net` module's binding (one object serves `net`, `dgram` and `bsd`). */
+export type SocketStackBinding = NetStackBinding;
 
 /** What {@link BsdSockets} takes: one stack, or the stacks of every joined network. */
 export type BsdBinding = SocketStackBinding | StackSetBinding<TcpStackRef>;

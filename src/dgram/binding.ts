@@ -18,9 +18,15 @@ export interface SocketHost {
   now(): number;
   /** Called after every socket call that may emit frames or move `stack.nextDeadline()`. */
   kick(): void;
-  /** Keeps the process alive until the returned function is called (a ref'd socket). Optional. */
+  /**
+   * Keeps the process alive while the returned function has not been called (a ref'd socket or server, like a
+   * libuv handle). Optional: without it, sockets never hold the event loop.
+   */
   hold?(): () => void;
-  /** Resolves host names that are not IP literals (`dns.lookup` shape). Optional: IP literals and `localhost` only. */
+  /**
+   * Resolves host names that are not IP literals (Node's `dns.lookup` shape). Optional: without it, only IP
+   * literals and `localhost` can be used (others fail with ENOTFOUND).
+   */
   lookup?(
     hostname: string,
     options: { family?: number },

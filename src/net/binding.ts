@@ -10,31 +10,15 @@
  * @module
  */
 
-import type { Stack } from '../stack/stack.ts';
+import type { DgramStackBinding } from '../dgram/binding.ts';
 import type { TcpLayer } from '../stack/tcp/index.ts';
 
-/** The stack side of a `net` module (see the module comment). */
-export interface NetStackBinding {
-  /** The stack whose addresses the sockets use. */
-  readonly stack: Stack;
+/**
+ * The stack side of a `net` module (see the module comment): the `dgram` binding (stack, clock, `kick`,
+ * optional `hold` and `lookup`, src/dgram/binding.ts) plus the TCP layer, so one object serves `net`, `dgram`
+ * and `bsd`.
+ */
+export interface NetStackBinding extends DgramStackBinding {
   /** Its TCP layer (registered with `stack.registerTransport(6, tcp)`). */
   readonly tcp: TcpLayer;
-  /** The driver's clock (ms, monotonic): the `now` it passes to `receiveFrame`/`poll`. */
-  now(): number;
-  /** Called after every socket API call: re-arm the timer if `stack.nextDeadline()` moved earlier. */
-  kick(): void;
-  /**
-   * Keeps the process alive while the returned function has not been called (a ref'd socket or
-   * server, like a libuv handle). Optional: without it, sockets never hold the event loop.
-   */
-  hold?(): () => void;
-  /**
-   * Resolves host names that are not IP literals (Node's `dns.lookup` shape). Optional: without it,
-   * only IP literals and `localhost` can be used (others fail with ENOTFOUND).
-   */
-  lookup?(
-    hostname: string,
-    options: { family?: number },
-    callback: (err: Error | null, address: string, family: number) => void,
-  ): void;
 }
