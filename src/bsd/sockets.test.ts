@@ -29,6 +29,22 @@ function listener(bsd: BsdSockets, domain: number, address: string, port: number
   return fd;
 }
 
+/** An established IPv4 connection on port `port`: b's listener `srv`, a's socket `c`, b's accepted `fd`. */
+async function connected(
+  p: TestPair,
+  a: BsdSockets,
+  b: BsdSockets,
+  port: number,
+): Promise<{ srv: number; c: number; fd: number }> {
+  const srv = listener(b, K.AF_INET, '0.0.0.0', port);
+  const acc = b.accept(srv);
+  const c = a.socket(K.AF_INET, K.SOCK_STREAM, 0);
+  assert.equal(await a.connect(c, p.b.v4, port), 0);
+  const fd = await acc;
+  assert.ok(fd >= 0);
+  return { srv, c, fd };
+}
+
 async function recvAll(bsd: BsdSockets, fd: number, n: number): Promise<Uint8Array> {
   const buf = new Uint8Array(n);
   const r = await bsd.recv(fd, buf, K.MSG_WAITALL);
@@ -303,11 +319,7 @@ test('shutdown: SHUT_WR sends EOF while the other direction keeps working; EPIPE
 
 test('SO_LINGER {1, 0} resets: the peer reads ECONNRESET, then EOF; EPIPE on send', async () => {
   await withPair(async (p, a, b) => {
-    const srv = listener(b, K.AF_INET, '0.0.0.0', 8040);
-    const acc = b.accept(srv);
-    const c = a.socket(K.AF_INET, K.SOCK_STREAM, 0);
-    await a.connect(c, p.b.v4, 8040);
-    const fd = await acc;
+    const { c, fd } = await connected(p, a, b, 8040);
     assert.equal(a.setsockopt(c, K.SOL_SOCKET, K.SO_LINGER, { l_onoff: 1, l_linger: 0 }), 0);
     assert.deepEqual(a.getsockopt(c, K.SOL_SOCKET, K.SO_LINGER), { l_onoff: 1, l_linger: 0 });
     a.close(c);
@@ -320,11 +332,7 @@ test('SO_LINGER {1, 0} resets: the peer reads ECONNRESET, then EOF; EPIPE on sen
 
 test('MSG_PEEK leaves data for the next recv; MSG_WAITALL waits for the whole buffer; close wakes a blocked recv (EBADF)', async () => {
   await withPair(async (p, a, b) => {
-    const srv = listener(b, K.AF_INET, '0.0.0.0', 8050);
-    const acc = b.accept(srv);
-    const c = a.socket(K.AF_INET, K.SOCK_STREAM, 0);
-    await a.connect(c, p.b.v4, 8050);
-    const fd = await acc;
+    const { c, fd } = await connected(p, a, b, 8050);
     await a.send(c, enc('abcdef'));
     const peek = new Uint8Array(3);
     while ((await b.recv(fd, peek, K.MSG_PEEK | K.MSG_DONTWAIT)) < 3) await sleep(5);
@@ -512,11 +520,7 @@ test('options round-trip: SO_RCVBUF doubled, keepalive, TCP_KEEPIDLE, SO_REUSEAD
 
 test('ioctl FIONREAD/FIONBIO and select', async () => {
   await withPair(async (p, a, b) => {
-    const srv = listener(b, K.AF_INET, '0.0.0.0', 8080);
-    const acc = b.accept(srv);
-    const c = a.socket(K.AF_INET, K.SOCK_STREAM, 0);
-    await a.connect(c, p.b.v4, 8080);
-    const fd = await acc;
+    const { srv, c, fd } = await connected(p, a, b, 8080);
     assert.equal(b.ioctl(fd, K.FIONREAD), 0);
     const rs = new Set([fd]);
     const ws = new Set([fd]);
@@ -596,11 +600,7 @@ test('non-blocking send: partial writes, EAGAIN when full, POLLOUT when room aga
 
 test('closeAll closes every descriptor and wakes blocked calls with EBADF', async () => {
   await withPair(async (p, a, b) => {
-    const srv = listener(b, K.AF_INET, '0.0.0.0', 8095);
-    const acc = b.accept(srv);
-    const c = a.socket(K.AF_INET, K.SOCK_STREAM, 0);
-    await a.connect(c, p.b.v4, 8095);
-    const fd = await acc;
+    const { srv, c, fd } = await connected(p, a, b, 8095);
     const u = b.socket(K.AF_INET6, K.SOCK_DGRAM, 0);
     b.bind(u, '::', 8096);
     const blocked = [b.recv(fd, new Uint8Array(4)), b.recvfrom(u, new Uint8Array(4)), b.accept(srv)];

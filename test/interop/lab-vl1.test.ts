@@ -20,38 +20,34 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Identity } from '../../src/protocol/identity.ts';
 import { parseInetAddress } from '../../src/protocol/inet-address.ts';
 import { World, WorldType } from '../../src/protocol/world.ts';
+import {
+  hostSkip,
+  LAB_SH,
+  type LabProcess,
+  type Line,
+  lab,
+  labAcquire,
+  labSkip as labSkipFor,
+  sleep,
+  watchLines,
+  ZT1,
+} from './fixtures/lab-harness.ts';
 import { scratch } from './fixtures/scratch.ts';
 
-const ZT1 = process.env.ZT1;
-const LAB_SH = process.env.LAB_SH ?? '/work/shared/lab/lab.sh';
 const bin = fileURLToPath(new URL('../../bin/ztsdk.js', import.meta.url));
 
-function hasIp(): boolean {
-  return spawnSync('ip', ['-V'], { encoding: 'utf8' }).status === 0;
-}
-
-const baseSkip: string | false = !ZT1
-  ? 'ZT1 is not set (path of a zerotier-one binary): lab runs skipped'
-  : !existsSync(ZT1)
-    ? `ZT1=${ZT1} does not exist: lab runs skipped`
-    : process.getuid?.() !== 0
-      ? 'not root: network namespaces need root; lab runs skipped'
-      : !hasIp()
-        ? "no 'ip' command: lab runs skipped"
-        : false;
-const labSkip = baseSkip || (!existsSync(LAB_SH) ? `no lab script at ${LAB_SH} (set LAB_SH)` : false);
+const baseSkip = hostSkip();
+const labSkip = labSkipFor(false);
 const CLI = ZT1 ? join(dirname(ZT1), 'zerotier-cli') : '';
 
 const { work, children, cleanups } = scratch('ztsdk-lab-');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` every 500 ms until it returns a value (not undefined), or throws after `ms`. */
 async function poll<T>(what: string, probe: () => T | undefined, ms = 60000): Promise<T> {
@@ -70,46 +66,20 @@ async function poll<T>(what: string, probe: () => T | undefined, ms = 60000): Pr
   }
 }
 
-/** A spawned `ztsdk` whose stdout is JSON lines. */
-class Proc {
-  readonly lines: Record<string, unknown>[] = [];
-  stderr = '';
-  readonly exited: Promise<number | null>;
-  constructor(readonly child: ChildProcess) {
-    children.push(child);
-    createInterface({ input: child.stdout! }).on('line', (l) => {
-      try {
-        this.lines.push(JSON.parse(l));
-      } catch {
-        // not JSON
-      }
-    });
-    child.stderr!.on('data', (d) => {
-      this.stderr += d;
-    });
-    this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
-  }
-  async waitFor(pred: (l: Record<string, unknown>) => boolean, what: string, ms = 60000) {
-    const t0 = Date.now();
-    for (;;) {
-      const hit = this.lines.find(pred);
-      if (hit) return hit;
-      if (this.child.exitCode !== null) {
-        await sleep(200); // the last lines may still be in the pipe
-        const late = this.lines.find(pred);
-        if (late) return late;
-        throw new Error(`${what}: process exited ${this.child.exitCode}: ${this.stderr}`);
-      }
-      if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-      await sleep(200);
-    }
-  }
-  async stop(): Promise<Record<string, unknown> | undefined> {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM');
-    const code = await this.exited;
-    assert.equal(code, 0, `clean exit on SIGTERM (stderr: ${this.stderr})`);
-    return this.lines.at(-1);
-  }
+/** A spawned `ztsdk` whose stdout is JSON lines (fixtures/lab-harness.ts), killed after the file. */
+function proc(child: ChildProcess): LabProcess & { stop(): Promise<Line | undefined> } {
+  children.push(child);
+  const p = watchLines(child, 'proc', false);
+  return {
+    ...p,
+    /** SIGTERM; asserts a clean exit and returns the last line. */
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = await p.exited;
+      assert.equal(code, 0, `clean exit on SIGTERM (stderr: ${p.stderr()})`);
+      return p.lines.at(-1);
+    },
+  };
 }
 
 interface RefPeer {
@@ -122,29 +92,18 @@ interface RefPeer {
 
 // ---------------------------------------------------------------------------------------------
 describe('lab (a): our node in host b comes ONLINE via the reference root', { skip: labSkip }, () => {
-  const lab = (...args: string[]) =>
-    execFileSync(LAB_SH, args, { encoding: 'utf8', env: { ...process.env, ZT1 }, timeout: 180000 });
-
   let env: Record<string, string> = {};
-  before(() => {
-    const wasUp = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.includes('ztlab-root');
-    if (!wasUp) {
-      cleanups.push(() => lab('down'));
-      lab('up');
-    }
-    env = Object.fromEntries(
-      lab('env')
-        .split(/\s+/)
-        .filter((kv) => kv.includes('='))
-        .map((kv) => kv.split('=') as [string, string]),
-    );
+  before(async () => {
+    const theLab = await labAcquire(false);
+    cleanups.push(() => theLab.release());
+    env = theLab.env;
   });
 
   it('is ONLINE, and the reference root lists it as a peer with a direct path', async () => {
     const planet = env.LAB_PLANET;
     const rootAddress = env.LAB_ROOT.slice(0, 10);
     const state = join(work, 'b-state');
-    const node = new Proc(
+    const node = proc(
       spawn(
         LAB_SH,
         ['exec', 'b', process.execPath, bin, 'node', '--state', state, '--planet', planet, '--json'],
@@ -189,7 +148,7 @@ describe('lab (a): our node in host b comes ONLINE via the reference root', { sk
   it('two of our nodes (hosts b and c) exchange USER_MESSAGEs through the reference root, then directly', async () => {
     const planet = env.LAB_PLANET;
     const rootAddress = env.LAB_ROOT.slice(0, 10);
-    const receiver = new Proc(
+    const receiver = proc(
       spawn(
         LAB_SH,
         [
@@ -230,7 +189,7 @@ describe('lab (a): our node in host b comes ONLINE via the reference root', { sk
       out({ event: 'done', peers: r.peers(), received: c.received, sent: c.sent, drops: c.drops });
       await r.stop();
     `;
-    const sender = new Proc(
+    const sender = proc(
       spawn(LAB_SH, ['exec', 'b', process.execPath, '--import', 'tsx', '--input-type=module', '-e', code], {
         cwd: repo,
         env: { ...process.env, STATE: join(work, 'b2-state'), PLANET: planet, TO: to },
@@ -251,7 +210,7 @@ describe('lab (a): our node in host b comes ONLINE via the reference root', { sk
       sent: Record<string, number>;
       drops: Record<string, number>;
     };
-    assert.equal(await sender.exited, 0, sender.stderr);
+    assert.equal(await sender.exited, 0, sender.stderr());
     const got = receiver.lines.filter((l) => l.event === 'user-message' && l.from === from).length;
     const peerC = done.peers.find((p) => p.address === to);
     console.log(
@@ -295,7 +254,7 @@ describe('lab (a): our node in host b comes ONLINE via the reference root', { sk
     });
     const moonHex = moon.id.toString(16).padStart(16, '0');
     writeFileSync(join(work, 'our.moon'), moon.toBytes());
-    const node = new Proc(
+    const node = proc(
       spawn(
         LAB_SH,
         [
@@ -406,7 +365,7 @@ describe('lab (b): reference members come ONLINE via our root', { skip: baseSkip
       }),
     );
     ztsdk('mkworld', '--config', 'world.json', '--out', 'planet');
-    const root = new Proc(
+    const root = proc(
       spawn(
         'ip',
         [

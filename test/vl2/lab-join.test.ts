@@ -10,59 +10,29 @@
  * Needs root, `ip`, and ZT1 = a zerotier-one binary; skips, saying why, otherwise.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { lab, labAcquire, labRun, labSkip, labSpawn, sleep } from '../interop/fixtures/lab-harness.ts';
 import { scratch } from '../interop/fixtures/scratch.ts';
 
-const ZT1 = process.env.ZT1;
-const LAB_SH = process.env.LAB_SH ?? '/work/shared/lab/lab.sh';
 const bin = fileURLToPath(new URL('../../bin/ztsdk.js', import.meta.url));
-const skip = !ZT1
-  ? 'ZT1 is not set (path of a zerotier-one binary): lab run skipped'
-  : !existsSync(ZT1)
-    ? `ZT1=${ZT1} does not exist: lab run skipped`
-    : process.getuid?.() !== 0
-      ? 'not root: network namespaces need root; lab run skipped'
-      : spawnSync('ip', ['-V']).status !== 0
-        ? "no 'ip' command: lab run skipped"
-        : !existsSync(LAB_SH)
-          ? `no lab script at ${LAB_SH}`
-          : false;
-
+const skip = labSkip(false);
 const { work, children, cleanups } = scratch('ztsdk-vl2-lab-');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('lab: our node joins the reference controller’s network and hears an ARP', { skip }, () => {
-  const lab = (...args: string[]) =>
-    execFileSync(LAB_SH, args, { encoding: 'utf8', env: { ...process.env, ZT1 }, timeout: 180_000 });
   let env: Record<string, string> = {};
-  before(() => {
-    const wasUp = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.includes('ztlab-root');
-    if (!wasUp) {
-      cleanups.push(() => lab('down'));
-      lab('up');
-    }
-    env = Object.fromEntries(
-      lab('env')
-        .split(/\s+/)
-        .filter((kv) => kv.includes('='))
-        .map((kv) => kv.split('=') as [string, string]),
-    );
+  before(async () => {
+    const theLab = await labAcquire(false);
+    cleanups.push(() => theLab.release());
+    env = theLab.env;
   });
 
   /** Starts `ztsdk node` in host b with extra args; lines are JSON events. */
   function startNode(extra: string[]) {
-    const lines: Record<string, unknown>[] = [];
-    let stderr = '';
-    const child = spawn(
-      LAB_SH,
+    const p = labSpawn(
+      'b',
       [
-        'exec',
-        'b',
         process.execPath,
         bin,
         'node',
@@ -79,35 +49,10 @@ describe('lab: our node joins the reference controller’s network and hears an 
         '9993',
         ...extra,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      'b',
     );
-    children.push(child);
-    createInterface({ input: child.stdout! }).on('line', (l) => {
-      process.stdout.write(`  [b] ${l}\n`);
-      try {
-        lines.push(JSON.parse(l));
-      } catch {
-        // not JSON
-      }
-    });
-    child.stderr!.on('data', (d) => {
-      stderr += d;
-    });
-    const waitFor = async (pred: (l: Record<string, unknown>) => boolean, what: string, ms = 60_000) => {
-      const t0 = Date.now();
-      for (;;) {
-        const hit = lines.find(pred);
-        if (hit) return hit;
-        if (child.exitCode !== null) throw new Error(`${what}: exited ${child.exitCode}: ${stderr}`);
-        if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what} (stderr: ${stderr})`);
-        await sleep(200);
-      }
-    };
-    const stop = async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      if (child.exitCode === null) await new Promise((r) => child.on('exit', r));
-    };
-    return { waitFor, stop, lines };
+    children.push(p.child); // killed after the file even when a step fails
+    return { waitFor: p.waitFor, stop: p.kill, lines: p.lines };
   }
   type NetLine = { addresses: string[]; name: string; routes: { target: string }[] };
   const isOk = (l: Record<string, unknown>) =>
@@ -137,7 +82,7 @@ describe('lab: our node joins the reference controller’s network and hears an 
 
     // Give the MULTICAST_LIKE for our ARP group a moment to reach the root, then ping from a.
     await sleep(2_000);
-    spawnSync(LAB_SH, ['exec', 'a', 'ping', '-c3', '-w8', env.LAB_B_ZTIP], { env: { ...process.env, ZT1 } });
+    labRun('a', ['ping', '-c3', '-w8', env.LAB_B_ZTIP]);
     const arp = await node.waitFor(
       (l) =>
         l.event === 'frame' &&
@@ -158,11 +103,8 @@ describe('lab: our node joins the reference controller’s network and hears an 
     // Our LIKEs (sent again once a path exists) reach the root; a forgets the failed ARP of the
     // first run (its kernel would otherwise answer "unreachable" at once for a while).
     await sleep(6_000);
-    spawnSync(LAB_SH, ['exec', 'a', 'ip', 'neigh', 'flush', 'all'], { env: { ...process.env, ZT1 } });
-    const r = spawnSync(LAB_SH, ['exec', 'a', 'ping', '-c3', '-w10', env.LAB_B_ZTIP], {
-      encoding: 'utf8',
-      env: { ...process.env, ZT1 },
-    });
+    labRun('a', ['ip', 'neigh', 'flush', 'all']);
+    const r = labRun('a', ['ping', '-c3', '-w10', env.LAB_B_ZTIP]);
     process.stdout.write(r.stdout);
     assert.match(r.stdout, /3 packets transmitted, 3 received/);
     await node.waitFor(
@@ -173,10 +115,7 @@ describe('lab: our node joins the reference controller’s network and hears an 
     // a through NDP emulation (§9.11).
     const ok = (await node.waitFor(isOk, 'OK')) as NetLine;
     const rfc = ok.addresses.find((x) => x.startsWith('fd'))!.split('/')[0];
-    const r6 = spawnSync(LAB_SH, ['exec', 'a', 'ping', '-6', '-c3', '-w10', rfc], {
-      encoding: 'utf8',
-      env: { ...process.env, ZT1 },
-    });
+    const r6 = labRun('a', ['ping', '-6', '-c3', '-w10', rfc]);
     process.stdout.write(r6.stdout);
     assert.match(r6.stdout, /3 packets transmitted, 3 received/);
     await node.stop();
