@@ -73,6 +73,28 @@ for (const family of ['IPv4', 'IPv6'] as const) {
   });
 }
 
+/**
+ * Writes `size` bytes of {@link pattern} in 64 KiB writes, waiting for 'drain' whenever write() returns false
+ * (`onFalse` is told each time), then ends the socket.
+ */
+function writePattern(s: StackSocket, size: number, onFalse?: () => void): void {
+  let sent = 0;
+  const pump = () => {
+    while (sent < size) {
+      const n = Math.min(65536, size - sent);
+      const ok = s.write(pattern(sent, n));
+      sent += n;
+      if (!ok) {
+        onFalse?.();
+        s.once('drain', pump);
+        return;
+      }
+    }
+    s.end();
+  };
+  pump();
+}
+
 test('20 MB each way byte-exact with backpressure (write() false + drain, slow reader)', async () => {
   const { pair, A, B } = world();
   const size = 20 << 20;
@@ -90,20 +112,7 @@ test('20 MB each way byte-exact with backpressure (write() false + drain, slow r
       serverGot += d.length;
     });
     // Send 20 MB back with manual backpressure handling.
-    let sent = 0;
-    const pump = () => {
-      while (sent < size) {
-        const n = Math.min(65536, size - sent);
-        const ok = s.write(pattern(sent, n));
-        sent += n;
-        if (!ok) {
-          s.once('drain', pump);
-          return;
-        }
-      }
-      s.end();
-    };
-    pump();
+    writePattern(s, size);
   });
   const port = await listening(server);
   const c = A.connect({ port, host: pair.b.v4, allowHalfOpen: true });
@@ -113,21 +122,11 @@ test('20 MB each way byte-exact with backpressure (write() false + drain, slow r
     if (!pattern(clientGot, d.length).equals(d)) clientBad++;
     clientGot += d.length;
   });
-  let sent = 0;
-  const pump = () => {
-    while (sent < size) {
-      const n = Math.min(65536, size - sent);
-      const ok = c.write(pattern(sent, n));
-      sent += n;
-      if (!ok) {
-        sawFalse = true;
-        c.once('drain', pump);
-        return;
-      }
-    }
-    c.end();
-  };
-  c.once('connect', pump);
+  c.once('connect', () =>
+    writePattern(c, size, () => {
+      sawFalse = true;
+    }),
+  );
   await once(c, 'close');
   assert.equal(clientGot, size);
   assert.equal(clientBad, 0);
