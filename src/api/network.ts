@@ -1,8 +1,13 @@
 /**
  * One joined network as the public API shows it: the VL2 {@link Network} (status, config), its
  * {@link EthernetPort}, and the user-space {@link Stack} bound to that port with TCP registered
- * (architecture.md layers: core/vl2 → link → stack → sockets). The node's {@link Driver} polls the
- * stack; every socket call and every inbound frame kicks it.
+ * (architecture.md layers: core/vl2 → link → stack → sockets). The node's one timer (its
+ * {@link PollableHost}, the runner) polls the stack.
+ *
+ * Per I/O batch, not per packet: an inbound frame only defers one piece of work to the end of the
+ * batch (`host.defer`), which flushes TCP — one stretch ACK per connection for all the segments the
+ * batch carried, and the next burst of senders held at the burst limit (tcp `deferAcks`,
+ * `burstLimit`) — and re-arms the timer once.
  *
  * Per-network socket modules (`net`, `dgram`, `bsd`) are created on first use and bound to this
  * network's stack only; `node.net` & co. choose among networks by route.
@@ -16,11 +21,11 @@ import type { EthernetPort, PortAddress } from '../link/ethernet-port.ts';
 import { type BindableStack, bindStack } from '../link/stack-binding.ts';
 import { createNet, type NetModule } from '../net/index.ts';
 import { macToBytes } from '../protocol/address.ts';
+import type { PollableHost } from '../runtime/node-runner.ts';
 import { Stack } from '../stack/stack.ts';
 import { TcpLayer } from '../stack/tcp/index.ts';
 import type { IpAddress } from '../stack/types.ts';
 import { ipFromString } from '../stack/wire/ip-address.ts';
-import type { Driver } from './driver.ts';
 
 /** A snapshot of a joined network (what {@link ZeroTierNode.join} resolves to, and `node.networks` lists). */
 export interface NetworkSnapshot {
@@ -38,6 +43,13 @@ export interface NetworkSnapshot {
   /** Managed routes (§8.2 `RT`). */
   routes: RouteInfo[];
 }
+
+/**
+ * TCP batching on a joined network (measured with two processes over loopback UDP, see BENCHMARKS.md):
+ * ACKs coalesced per I/O batch, at most 16 segments per connection per call (the rest after the
+ * batch), and slow start counting every segment a stretch ACK covers (RFC 3465 L = 16).
+ */
+export const TCP_BATCHING = { deferAcks: true, burstLimit: 16, abcLimit: 16 } as const;
 
 /** The binding object the socket modules take (structurally net's, dgram's and bsd's). */
 interface SocketBinding {
@@ -66,7 +78,7 @@ export class ZeroTierNetwork {
   constructor(
     /** The VL2 network. */
     readonly network: Network,
-    private readonly driver: Driver,
+    private readonly host: PollableHost,
     now: () => number,
     random: (n: number) => Uint8Array,
   ) {
@@ -80,17 +92,28 @@ export class ZeroTierNetwork {
     });
     // Frames on a ZeroTier network are authenticated end to end (Poly1305 / AES-GMAC-SIV, §4), so a
     // corrupted segment cannot arrive: verifying TCP checksums again is pure cost (tcp/README.md).
-    this.tcp = new TcpLayer(this.stack.ip, { random, verifyChecksum: false });
-    this.stack.registerTransport(6, this.tcp);
+    // Once per I/O batch (not per frame): TCP's deferred ACKs and bursts; the host re-arms the timer
+    // afterwards (a batch can move the stack's deadline: delayed ACKs, retransmission timers).
+    // One function for the network's life: no closure per packet.
+    const afterBatch = (): void => {
+      this.tcp.flush(now());
+    };
+    const tcp = new TcpLayer(this.stack.ip, {
+      random,
+      verifyChecksum: false,
+      ...TCP_BATCHING,
+      onflush: () => host.defer(afterBatch),
+    });
+    this.tcp = tcp;
+    this.stack.registerTransport(6, tcp);
     this.stack.setTime(now());
-    this.tcp.poll(now());
+    tcp.poll(now());
     const stack = this.stack;
-    // bindStack drives a structural stack: this one kicks the driver after every inbound frame
-    // (a frame can move the stack's deadline: delayed ACKs, retransmission timers).
+    // bindStack drives a structural stack: this one defers the batch work after every inbound frame.
     const kicking: BindableStack = {
       receiveFrame: (frame, t) => {
         stack.receiveFrame(frame, t);
-        driver.kick();
+        host.defer(afterBatch);
       },
       addAddress: (a, p) => stack.addAddress(a, p),
       removeAddress: (a) => stack.removeAddress(a),
@@ -106,8 +129,8 @@ export class ZeroTierNetwork {
       },
     };
     this.unbind = bindStack(port, kicking, now);
-    this.binding = { stack, tcp: this.tcp, now, kick: () => driver.kick() };
-    driver.add(this.stack, now);
+    this.binding = { stack, tcp, now, kick: () => host.kick() };
+    host.addPollable(this.stack, now);
   }
 
   /** Network id, 16 hex digits. */
@@ -188,14 +211,14 @@ export class ZeroTierNetwork {
     return best;
   }
 
-  /** @internal Detaches the stack from the port and the driver (leave/stop). */
+  /** @internal Detaches the stack from the port and the runner's timer (leave/stop). */
   detach(): void {
     // BSD descriptors are closed too: a blocked call (accept, recv…) would otherwise wait forever
     // on a stack that no longer runs, and keep the process alive.
     this.bsdModule?.closeAll();
     this.unbind?.();
     this.unbind = null;
-    this.driver.delete(this.stack);
+    this.host.deletePollable(this.stack);
   }
 }
 

@@ -54,3 +54,51 @@ describe('ZeroTierNode options', () => {
     await assert.rejects(resolvePlanet(5 as never), TypeError);
   });
 });
+
+describe('ZeroTierNode.start physicalMtu', () => {
+  it('reaches the node (longest prefix wins, loopback default overridable); a bad CIDR is a TypeError', async () => {
+    const { ZeroTierNode } = await import('./zerotier-node.ts');
+    const key = random(64);
+    const planet = World.create({
+      type: WorldType.PLANET,
+      id: 78n,
+      timestamp: 1,
+      roots: [
+        {
+          identity: Identity.generate(random).publicOnly(),
+          stableEndpoints: [parseInetAddress('127.0.0.1/9')!],
+        },
+      ],
+      signingKey: { publicKey: c25519Public(key), privateKey: key },
+    });
+    // One identity for both starts (generating identities is the slow part).
+    const secret = new TextEncoder().encode(Identity.generate(random).toString(true));
+    const store = () => new MemoryStore([['identity.secret', secret]]);
+    const base = {
+      storage: store(),
+      planet,
+      port: 0,
+      secondaryPort: false as const,
+      bindAddress: '127.0.0.1',
+      advertiseInterfaces: false,
+    };
+    const node = await ZeroTierNode.start({
+      ...base,
+      physicalMtu: { '10.0.0.0/8': 9000, '10.1.0.0/16': 1500, '127.0.0.0/8': 1432 },
+    });
+    try {
+      const pm = node.runner.node!.physicalMtu;
+      const at = (ip: string) => pm.mtuFor({ ...parseInetAddress(`${ip}/9993`)! });
+      assert.equal(at('10.2.3.4'), 9000);
+      assert.equal(at('10.1.3.4'), 1500, 'the longer prefix wins');
+      assert.equal(at('127.0.0.1'), 1432, 'the loopback default (10324) is overridden');
+      assert.equal(at('192.0.2.1'), 1432, 'elsewhere the reference default');
+    } finally {
+      await node.stop();
+    }
+    await assert.rejects(
+      ZeroTierNode.start({ ...base, storage: store(), physicalMtu: { 'not-a-cidr': 1500 } }),
+      TypeError,
+    );
+  });
+});

@@ -7,6 +7,7 @@
  */
 
 import { readFile } from 'node:fs/promises';
+import type { PhysicalMtuConfig } from '../core/phys-mtu.ts';
 import { World } from '../protocol/world.ts';
 import type { RunnerClock } from '../runtime/node-runner.ts';
 import { FileStore, type StateStore } from '../runtime/store.ts';
@@ -32,6 +33,18 @@ export interface ZeroTierNodeOptions {
   advertiseInterfaces?: boolean;
   /** Peer activity timeout in ms (default 30000, §9.1). */
   activityTimeoutMs?: number;
+  /**
+   * Physical (UDP) MTU per destination, like the reference's local.conf `physical` block: keys are
+   * CIDRs (`'10.0.0.0/8'`, `'fd00::/8'`) or bare addresses, values the largest datagram in bytes
+   * before a packet is split into ZeroTier fragments (§3.3), clamped to 1400..10324; the longest
+   * matching prefix wins. Defaults: 10324 on loopback (a 2800-byte frame is one datagram), 1432
+   * elsewhere (the reference's default). A larger MTU halves the datagrams per frame on paths
+   * known to carry them (jumbo-frame LANs); a smaller one avoids IP fragmentation on tunnels.
+   *
+   * @example `{ physicalMtu: { '192.168.1.0/24': 9000, '10.8.0.1': 1400 } }`
+   * @throws TypeError (from start) for a key that is not a CIDR or a value that is not a number.
+   */
+  physicalMtu?: PhysicalMtuConfig;
   /**
    * Join again, at start, every network whose config is saved in the storage (`networks.d/`, kept
    * by `stop()` and deleted by `leave()`), as the reference service does. Default false: networks

@@ -2,8 +2,8 @@
  * `ZeroTierNode`: a ZeroTier node in three lines (issue 6). It composes the layers below it:
  * a {@link NodeRunner} (VL1 on real UDP, the state store, one timer), the VL2 manager
  * ({@link Vl2}: join/leave, configs, membership, multicast), and per joined network an
- * {@link EthernetPort} bound to a user-space {@link Stack} with TCP — polled by ONE more timer
- * ({@link Driver}) — then opens them as Node-style sockets (`node.net`, `node.dgram`, `node.http`,
+ * {@link EthernetPort} bound to a user-space {@link Stack} with TCP — polled on the runner's one
+ * timer (architecture.md: one timer per node) — then opens them as Node-style sockets (`node.net`, `node.dgram`, `node.http`,
  * `node.fetch`, `node.dispatcher`, `node.bsd`).
  *
  * ```ts
@@ -25,7 +25,6 @@ import type { PortAddress } from '../link/ethernet-port.ts';
 import { formatNetworkId, parseNetworkId } from '../protocol/address.ts';
 import { NodeRunner, type RunnerClock, realClock, type StartInfo } from '../runtime/node-runner.ts';
 import type { StateStore } from '../runtime/store.ts';
-import { Driver } from './driver.ts';
 import { type NetworkSnapshot, ZeroTierNetwork } from './network.ts';
 import { resolvePlanet, resolveStorage, type ZeroTierNodeOptions } from './options.ts';
 import { Pinger, type PingOptions } from './ping.ts';
@@ -108,7 +107,6 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
   /** The stacks' clock (and ping's): monotonic sub-ms on the real clock, else the test clock. */
   private readonly rttClock: () => number;
   private readonly store: StateStore;
-  private readonly driver: Driver;
   private readonly joined = new Map<bigint, Joined>();
   private readonly writes = new Set<Promise<void>>();
   private readonly sockets: NodeSockets;
@@ -130,9 +128,6 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
     this.random = random;
     // Round trips in sub-millisecond resolution on the real clock; a test clock measures itself.
     this.rttClock = o.clock ? () => this.clock.now() : () => performance.now();
-    this.driver = new Driver(this.clock, (e) =>
-      runner.emit('warning', `poll failed: ${(e as Error).message}`),
-    );
     const node = runner.node!;
     this.vl2 = new Vl2(node, {
       random: this.random,
@@ -141,7 +136,7 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
       event: (e) => this.onVl2Event(e),
       activityTimeoutMs: o.activityTimeoutMs,
     });
-    this.driver.add(this.vl2);
+    runner.addPollable(this.vl2);
     runner.on('online', () => this.emit('online'));
     runner.on('offline', () => this.emit('offline'));
     runner.on('peer', (e) => this.emit('peer', e));
@@ -173,6 +168,7 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
       bindAddress: options.bindAddress,
       advertiseInterfaces: options.advertiseInterfaces,
       activityTimeoutMs: options.activityTimeoutMs,
+      physicalMtu: options.physicalMtu,
       udp: options.udp,
       clock: options.clock,
       random,
@@ -291,7 +287,7 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
     this.onAddresses(j, []); // its addresses go with it
     this.vl2.leave(id, this.clock.now());
     for (const w of [...j.waiters]) w();
-    this.driver.kick();
+    this.runner.kick();
     return true;
   }
 
@@ -387,7 +383,7 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
       for (const w of [...j.waiters]) w();
     }
     this.joined.clear();
-    this.driver.stop();
+    this.runner.deletePollable(this.vl2);
     await this.runner.stop();
     while (this.writes.size > 0) await Promise.all([...this.writes]);
     this.runner.removeAllListeners();
@@ -439,8 +435,8 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
     // The network is created inside vl2.join and may report its status at once (ad-hoc configs
     // are synthesized in the constructor): the entry must exist before the first event lands.
     const network = this.vl2.join(id, this.clock.now(), saved);
-    const net = new ZeroTierNetwork(network, this.driver, this.rttClock, this.random);
-    const pinger = new Pinger(net.stack, this.clock, this.random, () => this.driver.kick(), this.rttClock);
+    const net = new ZeroTierNetwork(network, this.runner, this.rttClock, this.random);
+    const pinger = new Pinger(net.stack, this.clock, this.random, () => this.runner.kick(), this.rttClock);
     const j: Joined = { net, pinger, waiters: new Set(), addresses: [] };
     this.joined.set(id, j);
     const onAddresses = (next: readonly PortAddress[]) => this.onAddresses(j, next);
@@ -448,7 +444,7 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
     onAddresses(network.port.addresses);
     // The status event of the constructor went by before the entry existed: report it now.
     this.emit('network', net.snapshot());
-    this.driver.kick();
+    this.runner.kick();
     return j;
   }
 
@@ -488,7 +484,7 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
     if (!j) return; // during attach: reported once the entry exists
     this.emit('network', j.net.snapshot());
     for (const w of [...j.waiters]) w();
-    this.driver.kick();
+    this.runner.kick();
   }
 }
 

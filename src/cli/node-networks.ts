@@ -11,22 +11,20 @@
  * node answers ARP, neighbour discovery and ping on its assigned addresses.
  *
  * Configs are persisted as `networks.d/<nwid>.conf` in the state directory and reused at the next
- * start. I/O lives here (the core is sans-I/O): a 250 ms interval polls the manager with the real clock.
+ * start. The manager and the stacks are polled on the runner's one timer (architecture.md: one timer
+ * per node); an inbound frame kicks it, since it can move a stack's deadline.
  * @module
  */
 import { randomFillSync } from 'node:crypto';
 import type { NetworkInfo, Vl2Event } from '../core/vl2/network.ts';
 import { Vl2 } from '../core/vl2/vl2.ts';
 import type { EthernetPort } from '../link/ethernet-port.ts';
-import { bindStack } from '../link/stack-binding.ts';
+import { type BindableStack, bindStack } from '../link/stack-binding.ts';
 import { formatNetworkId, parseNetworkId } from '../protocol/address.ts';
 import type { NodeRunner } from '../runtime/node-runner.ts';
 import type { StateStore } from '../runtime/store.ts';
 import { Stack } from '../stack/stack.ts';
 import { summarizeFrame } from './inspect/frame-summary.ts';
-
-/** How often the VL2 timers are checked (their deadlines are ≥ 5 s apart; this keeps it simple). */
-const POLL_INTERVAL = 250;
 
 /** Parses `--join` values; throws Error with a user-facing message. */
 export function parseJoinIds(values: readonly string[]): bigint[] {
@@ -70,7 +68,7 @@ export interface JoinedNetworks {
   readonly vl2: Vl2;
   /** The stacks attached with `--stack`, one per joined network (in `--join` order). */
   readonly stacks: readonly Stack[];
-  /** Stops the poll timer and waits for pending config writes. */
+  /** Takes the manager and stacks off the runner's timer and waits for pending config writes. */
   stop(): Promise<void>;
 }
 
@@ -125,21 +123,41 @@ export async function joinNetworks(
     if (o.stack) {
       const port = net.port;
       const stack = new Stack({ mac: port.mac, mtu: port.mtu, random, onFrame: (f) => port.send(f) });
-      bindStack(port, stack, () => Date.now());
+      bindStack(port, kickingStack(stack, runner), () => Date.now());
       stacks.push(stack);
+      runner.addPollable(stack);
     }
   }
-  const timer = setInterval(() => {
-    const now = Date.now();
-    vl2.poll(now);
-    for (const s of stacks) s.poll(now);
-  }, POLL_INTERVAL);
+  runner.addPollable(vl2);
   return {
     vl2,
     stacks,
     async stop() {
-      clearInterval(timer);
+      runner.deletePollable(vl2);
+      for (const s of stacks) runner.deletePollable(s);
       while (writes.size > 0) await Promise.all([...writes]);
+    },
+  };
+}
+
+/** `stack` as bindStack drives it, kicking the runner's timer after each inbound frame. */
+function kickingStack(stack: Stack, runner: NodeRunner): BindableStack {
+  return {
+    receiveFrame: (frame, t) => {
+      stack.receiveFrame(frame, t);
+      runner.kick();
+    },
+    addAddress: (a, p) => stack.addAddress(a, p),
+    removeAddress: (a) => stack.removeAddress(a),
+    addRoute: (p, l, via) => stack.addRoute(p, l, via),
+    removeRoute: (p, l) => stack.removeRoute(p, l),
+    iface: stack.iface,
+    multicastSubscriptions: () => stack.multicastSubscriptions(),
+    get onMulticastChange() {
+      return stack.onMulticastChange;
+    },
+    set onMulticastChange(h) {
+      stack.onMulticastChange = h;
     },
   };
 }

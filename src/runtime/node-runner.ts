@@ -20,6 +20,7 @@ import { EventEmitter } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import type { Counters } from '../core/counters.ts';
 import { Node, type NodeEvent, type PeerInfo } from '../core/node.ts';
+import type { PhysicalMtuConfig } from '../core/phys-mtu.ts';
 import { Vl2 } from '../core/vl2/vl2.ts';
 import { parseAddress } from '../protocol/address.ts';
 import type { Identity } from '../protocol/identity.ts';
@@ -48,6 +49,11 @@ const SECONDARY_ATTEMPTS = 8;
 const MAX_TIMER_DELAY = 60_000;
 /** How often local interface addresses are re-read for PUSH_DIRECT_PATHS (§9.4 step 3). */
 const INTERFACE_REFRESH = 60_000;
+/**
+ * Longest sleep while pollables are registered: their deadlines move on paths that kick the runner,
+ * and this cap bounds how late a deadline moved by a path that forgot to kick can fire.
+ */
+export const POLLABLE_MAX_DELAY = 1_000;
 /** Bound of the datagram source-address cache (parsing text per datagram is the slow part). */
 const ADDRESS_CACHE_LIMIT = 4096;
 
@@ -69,6 +75,8 @@ export interface NodeRunnerOptions {
   activityTimeoutMs?: number;
   /** Accept loopback paths (default true: several nodes on one machine). */
   allowLoopbackPaths?: boolean;
+  /** Physical (UDP) MTU per destination CIDR, passed to the node (§3.3; see `PhysicalMtuConfig`). */
+  physicalMtu?: PhysicalMtuConfig;
   /** Advertise local interface addresses in PUSH_DIRECT_PATHS (default true). */
   advertiseInterfaces?: boolean;
   /** UDP implementation (default: the OS via node:dgram; tests pass a simulated host). */
@@ -90,6 +98,11 @@ export interface RunnerClock {
   schedule(atMs: number, fn: () => void): unknown;
   /** Cancels a scheduled call. */
   cancel(id: never): unknown;
+  /**
+   * Calls `fn` once the current batch of I/O callbacks is done (`setImmediate`: after every datagram
+   * read in this poll phase). Optional: without it the runner uses `schedule(now(), fn)`.
+   */
+  immediate?(fn: () => void): void;
 }
 
 /** The real clock: `Date.now` and `setTimeout` (delays capped at 60 s; an early wake-up is harmless). */
@@ -97,7 +110,36 @@ export const realClock: RunnerClock = {
   now: () => Date.now(),
   schedule: (atMs, fn) => setTimeout(fn, Math.min(Math.max(0, atMs - Date.now()), MAX_TIMER_DELAY)),
   cancel: (id: NodeJS.Timeout) => clearTimeout(id),
+  immediate: (fn) => {
+    setImmediate(fn);
+  },
 };
+
+/** Something with deadlines that the runner polls on its one timer (a VL2 manager, a stack). */
+export interface Pollable {
+  /** Runs whatever is due at `now` (in the pollable's own timebase). */
+  poll(now: number): void;
+  /** The earliest time `poll` must run, or Infinity (same timebase). */
+  nextDeadline(): number;
+}
+
+/**
+ * What a runner offers the layers above VL1 (architecture.md: "runtime/ owns one timer per node"):
+ * a set of pollables on its one timer, and work deferred to the end of the current I/O batch.
+ */
+export interface PollableHost {
+  /** Adds `p`; `now` is its timebase (default: the runner's clock). */
+  addPollable(p: Pollable, now?: () => number): void;
+  /** Removes `p`. */
+  deletePollable(p: Pollable): void;
+  /** A deadline may have moved earlier: re-arms the timer if so (cheap when it did not). */
+  kick(): void;
+  /**
+   * Runs `fn` once after the current batch of I/O callbacks (the same `fn` deferred twice in one
+   * batch runs once), then re-arms the timer. How a layer coalesces per batch (TCP's `flush`).
+   */
+  defer(fn: () => void): void;
+}
 
 /** What {@link NodeRunner.start} found and did. */
 export interface StartInfo {
@@ -146,7 +188,7 @@ function wildcardOrParse(ip: string, port: number): InetAddress {
 }
 
 /** Runs a {@link Node} on real sockets and time. See the module documentation. */
-export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
+export class NodeRunner extends EventEmitter<NodeRunnerEvents> implements PollableHost {
   /** The options given. */
   readonly options: Readonly<NodeRunnerOptions>;
   private readonly udp: UdpStack;
@@ -165,6 +207,12 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
   private depth = 0;
   private writes = new Set<Promise<void>>();
   private lastInterfaceRefresh = Number.NEGATIVE_INFINITY;
+  /** Pollables on the one timer, with the clock their deadlines are in (undefined: the runner's). */
+  private readonly pollables = new Map<Pollable, (() => number) | undefined>();
+  private polling = false;
+  /** Work for the end of the current I/O batch (see `defer`), and whether its callback is armed. */
+  private deferred = new Set<() => void>();
+  private deferArmed: unknown;
   private readonly fromCache = new Map<string, InetAddress>();
   private readonly toCache = new WeakMap<InetAddress, UdpAddress>();
 
@@ -296,6 +344,7 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
         peerCache: peers.blobs,
         activityTimeoutMs: opts.activityTimeoutMs,
         allowLoopbackPaths: opts.allowLoopbackPaths,
+        physicalMtu: opts.physicalMtu,
       },
       {
         send: (socket, to, data, ttl) => this.send(socket, to, data, ttl),
@@ -343,6 +392,10 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
     if (this.running) {
       this.running = false;
       this.clearTimer();
+      this.deferred.clear();
+      if (this.deferArmed !== undefined && this.deferArmed !== true)
+        this.clock.cancel(this.deferArmed as never);
+      this.deferArmed = undefined;
       const node = this.nodeRef!;
       this.call(() => {
         this.bindings.forEach((_, id) => {
@@ -403,6 +456,69 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
     });
     return ok;
   }
+
+  // ---------------------------------------------------------------- pollables (PollableHost)
+
+  /** See {@link PollableHost.addPollable}. Polled on this runner's one timer while it runs. */
+  addPollable(p: Pollable, now?: () => number): void {
+    this.pollables.set(p, now);
+    this.kick();
+  }
+
+  /** See {@link PollableHost.deletePollable}. */
+  deletePollable(p: Pollable): void {
+    this.pollables.delete(p);
+  }
+
+  /** Number of pollables (introspection). */
+  get pollableCount(): number {
+    return this.pollables.size;
+  }
+
+  /** True while the runner's timer is armed (tests: exactly one timer per node, none after stop). */
+  get timerArmed(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** See {@link PollableHost.kick}. */
+  kick(): void {
+    if (this.depth === 0 && !this.polling) this.arm();
+  }
+
+  /** See {@link PollableHost.defer}. */
+  defer(fn: () => void): void {
+    if (!this.running) return;
+    this.deferred.add(fn);
+    if (this.deferArmed !== undefined) return;
+    const clock = this.clock;
+    if (clock.immediate) {
+      this.deferArmed = true;
+      clock.immediate(this.runDeferred);
+    } else this.deferArmed = clock.schedule(clock.now(), this.runDeferred);
+  }
+
+  private readonly runDeferred = (): void => {
+    this.deferArmed = undefined;
+    if (!this.running) return;
+    const list = this.deferred;
+    this.deferred = new Set();
+    this.depth++;
+    try {
+      for (const fn of list) {
+        try {
+          fn();
+        } catch (e) {
+          this.emit('warning', `deferred work failed: ${(e as Error).message}`);
+        }
+      }
+    } finally {
+      this.depth--;
+      if (this.depth === 0) {
+        this.flushEvents();
+        this.arm();
+      }
+    }
+  };
 
   /** Runs `fn` against the node, then delivers the events it raised and re-arms the timer. */
   private call(fn: () => void): void {
@@ -487,6 +603,16 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
     let due = node.nextDeadline();
     if (this.rootVl2) due = Math.min(due, this.rootVl2.nextDeadline());
     const now = this.clock.now();
+    if (this.pollables.size > 0) {
+      due = Math.min(due, now + POLLABLE_MAX_DELAY);
+      // Each pollable's deadline, converted from its timebase to the runner's clock.
+      for (const [p, pnow] of this.pollables) {
+        const d = p.nextDeadline();
+        if (d === Number.POSITIVE_INFINITY) continue;
+        const at = pnow ? now + (d - pnow()) : d;
+        if (at < due) due = at;
+      }
+    }
     if (!Number.isFinite(due)) due = now + MAX_TIMER_DELAY;
     // A timer due earlier than needed is harmless (poll is idempotent): keep it rather than re-arm.
     if (this.timer !== undefined && this.timerDue <= due) return;
@@ -507,8 +633,27 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> {
       if (now - this.lastInterfaceRefresh >= INTERFACE_REFRESH) this.refreshInterfaces(now);
       node.poll(now);
       this.rootVl2?.poll(now);
+      this.pollAll();
     });
   };
+
+  /** Polls every pollable that is due; one that throws is reported and the others still run. */
+  private pollAll(): void {
+    if (this.pollables.size === 0) return;
+    this.polling = true;
+    try {
+      for (const [p, pnow] of this.pollables) {
+        try {
+          const t = pnow ? pnow() : this.clock.now();
+          if (p.nextDeadline() <= t) p.poll(t);
+        } catch (e) {
+          this.emit('warning', `poll failed: ${(e as Error).message}`);
+        }
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
 
   private clearTimer(): void {
     if (this.timer !== undefined) this.clock.cancel(this.timer as never);

@@ -42,6 +42,11 @@ export interface IpSender {
   maxPayload(dst: IpAddress): number;
   /** True when `addr` is one of this interface's own unicast addresses. */
   isLocal(addr: IpAddress): boolean;
+  /**
+   * True when unicast `dst` has a route (ours, loopback, on-link or via a gateway). Optional: an
+   * IP layer without routes omits it and every destination counts as routable.
+   */
+  hasRoute?(dst: IpAddress): boolean;
 }
 
 /** ICMP errors, already mapped to what a transport cares about (RFC 1122 §4.2.3.9, RFC 4443). */

@@ -311,6 +311,11 @@ export class Interface implements IpSender {
     return this.pathMtu(dst) - (dst.length === 4 ? IPV4_HEADER_LEN : IPV6_HEADER_LEN);
   }
 
+  /** See `IpSender.hasRoute`. */
+  hasRoute(dst: IpAddress): boolean {
+    return this.isLocal(dst) || this.table.nextHop(dst) !== null;
+  }
+
   /** See `IpSender.isLocal`. */
   isLocal(addr: IpAddress): boolean {
     return this.table.isLocalKey(ipKey(addr)) || isLoopbackAddress(addr);

@@ -57,6 +57,8 @@ export interface TcpHost {
   notify(c: TcpConnection): void;
   /** Forgets the connection (its 4-tuple becomes free). */
   release(c: TcpConnection): void;
+  /** True when an ACK of `c` may wait for the host's flush (deferAcks), which then sends it. */
+  deferAck(c: TcpConnection): boolean;
 }
 
 /** A listening endpoint, as seen by its child connections. */
@@ -101,6 +103,8 @@ export class TcpConnection implements DeadlineEntry {
 
   /** @internal */ pendingEvents = 0;
   /** @internal */ inNotifyList = false;
+  /** @internal waits in the layer's flush list (deferred ACK or burst remainder) */ inFlushList = false;
+  /** @internal ABC limit L (segments) given to each congestion controller (RFC 3465) */ abcLimit = 2;
   /** @internal */ closeEmitted = false;
   /** @internal listener of a passive open, until accepted */
   listener: TcpListenerRef | null = null;
@@ -150,6 +154,8 @@ export class TcpConnection implements DeadlineEntry {
   /** @internal RCV.NXT we last sent in an ACK */ lastAckSent = 0;
   /** @internal segments received but not yet acknowledged */ ackPending = 0;
   /** @internal send an ACK at the next output */ ackNow = false;
+  /** @internal a window update waits for the host's flush (deferAcks) */ windowUpdateDeferred = false;
+  /** @internal stopped at the burst limit: no more segments before the host's flush */ burstHeld = false;
 
   // --- Negotiated options ---
   /** @internal window scaling negotiated (RFC 7323 §2.2) */ wsOk = false;
@@ -239,6 +245,7 @@ export class TcpConnection implements DeadlineEntry {
   setMss(mss: number, ccName: 'cubic' | 'newreno'): void {
     this.mss = Math.max(64, mss);
     this.cc = ccName === 'newreno' ? new NewReno(this.mss) : new Cubic(this.mss);
+    this.cc.abcLimit = this.abcLimit;
   }
 
   /** @internal RCV.NXT as an offset. */
@@ -353,6 +360,14 @@ export class TcpConnection implements DeadlineEntry {
     const edge = this.rcvNxt + Math.min(this.recvBuf.space, 0xffff * 2 ** this.rcvWscale);
     const threshold = Math.min(this.recvBuf.capacity >> 1, 2 * this.advMss);
     if (edge - this.rcvAdvEdge >= threshold && !this.finReceived) {
+      // While the peer may still send at least half the new window (Linux's tcp_cleanup_rbuf
+      // measure), the update is no hurry: with deferAcks it rides the batch's flush ACK, so a
+      // prompt reader does not undo ACK coalescing with an update per two segments read.
+      const remaining = this.rcvAdvEdge - this.rcvNxt;
+      if (2 * remaining >= edge - this.rcvNxt && this.host.deferAck(this)) {
+        this.windowUpdateDeferred = true;
+        return;
+      }
       this.ackNow = true;
       this.host.output(this);
     }

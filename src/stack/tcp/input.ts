@@ -45,6 +45,11 @@ export interface RxContext extends TxContext {
   sendBareReset(c: TcpConnection, seq: number): void;
   /** Congestion controller name for this layer's new connections. */
   readonly ccName: 'cubic' | 'newreno';
+  /**
+   * The "every second segment" ACK of `c` may wait for the host's flush (TcpLayerOptions.deferAcks):
+   * returns true when it will be sent from there, false when it must go now.
+   */
+  deferAck(c: TcpConnection): boolean;
 }
 
 const SACK_OUT = { newlySacked: 0, rackXmit: -1, rackEnd: 0 };
@@ -596,8 +601,9 @@ function receiveData(ctx: RxContext, c: TcpConnection, seg: SegmentIn, seqOff: n
     c.ackNow = true;
   } else {
     c.ackPending++;
-    // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: ACK at least every second segment.
-    if (c.ackPending >= 2) c.ackNow = true;
+    // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: ACK at least every second segment — or, with deferAcks, once
+    // for the whole I/O batch at the host's flush (a stretch ACK; the delayed-ACK timer still bounds it).
+    if (c.ackPending >= 2 && !ctx.deferAck(c)) c.ackNow = true;
   }
   if (adv > 0) c.emit(EV_DATA);
 }

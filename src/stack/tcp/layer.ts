@@ -88,6 +88,13 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
   private challengeWindow = 0;
   private challengeCount = 0;
   private notifyList: TcpConnection[] = [];
+  /** Connections with deferred work (ACK held by deferAcks, segments held by the burst limit). */
+  private flushList: TcpConnection[] = [];
+  private flushSpare: TcpConnection[] = [];
+  private readonly deferAcks: boolean;
+  private readonly onflush: (() => void) | null;
+  private readonly abcLimit: number;
+  /** @internal */ readonly burstLimit: number;
   private dispatching = false;
   /** Inside receive/poll: events wait for the dispatch at the end. */
   private busy = false;
@@ -114,6 +121,14 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
     this.verify = o.verifyChecksum;
     this.challengeLimit = o.challengeAckLimit;
     this.ephemeral = o.ephemeralPorts;
+    this.onflush = o.onflush ?? null;
+    if ((o.deferAcks || o.burstLimit !== Number.POSITIVE_INFINITY) && !this.onflush)
+      throw new TypeError('TcpLayer: deferAcks and burstLimit need options.onflush');
+    if (!(o.burstLimit >= 1)) throw new RangeError(`TcpLayer: bad burstLimit ${o.burstLimit}`);
+    if (!(o.abcLimit >= 1)) throw new RangeError(`TcpLayer: bad abcLimit ${o.abcLimit}`);
+    this.deferAcks = o.deferAcks;
+    this.burstLimit = o.burstLimit;
+    this.abcLimit = o.abcLimit;
     this.connDefaults = {
       noDelay: o.noDelay,
       sendBufferSize: o.sendBufferSize,
@@ -185,7 +200,10 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
   ): TcpConnection {
     if (!Number.isInteger(remotePort) || remotePort < 1 || remotePort > 65535)
       throw new RangeError(`connect: bad port ${remotePort}`);
-    const local = opts.localAddress ?? this.sender.sourceFor(remote);
+    // RFC 1122 §3.3.1.3: no route means no connection. Fail now (as Linux's connect() does)
+    // instead of sending a SYN that nothing carries and timing out after connectTimeout.
+    const routed = this.sender.hasRoute ? this.sender.hasRoute(remote) : true;
+    const local = routed ? (opts.localAddress ?? this.sender.sourceFor(remote)) : null;
     if (!local) {
       const e = new Error('connect: no route to host') as Error & { code: string };
       e.code = 'EHOSTUNREACH';
@@ -343,6 +361,44 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
   }
 
   /**
+   * Sends the work deferred by `deferAcks` and `burstLimit`: the held ACKs (one per connection,
+   * covering every segment received since) and the next burst of each connection that stopped at
+   * the limit. The host calls it once after `onflush`, when the current batch of input is done.
+   * Connections that stop at the limit again ask for another flush.
+   */
+  flush(now: number = this.now): void {
+    this.now = now;
+    const list = this.flushList;
+    if (list.length === 0) return;
+    this.flushList = this.flushSpare;
+    this.busy = true;
+    try {
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i];
+        c.inFlushList = false;
+        if (c.state === 'Closed') continue;
+        // The held "every second segment" ACK (one lone segment keeps waiting for a second one or
+        // the delayed-ACK timer, as without deferral) and a window update held by afterRead.
+        if (c.ackPending >= 2 || c.windowUpdateDeferred) c.ackNow = true;
+        c.windowUpdateDeferred = false;
+        c.burstHeld = false;
+        transmit(this, c, now);
+        this.schedule(c);
+      }
+    } finally {
+      list.length = 0;
+      this.flushSpare = list;
+      this.busy = false;
+    }
+    this.dispatch();
+  }
+
+  /** Connections waiting for {@link TcpLayer.flush} (0 when nothing is deferred). */
+  get flushPending(): number {
+    return this.flushList.length;
+  }
+
+  /**
    * The earliest time (ms) `poll` must run, or Infinity. May be earlier than strictly needed
    * (timers are re-armed lazily); a `poll` then simply finds nothing due.
    */
@@ -356,6 +412,22 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
   output(c: TcpConnection): void {
     transmit(this, c, this.now);
     this.schedule(c);
+  }
+
+  /** @internal */
+  deferAck(c: TcpConnection): boolean {
+    if (!this.deferAcks) return false;
+    if (!c.inFlushList) this.counters.deferredAcks++;
+    this.deferOutput(c);
+    return true;
+  }
+
+  /** @internal */
+  deferOutput(c: TcpConnection): void {
+    if (c.inFlushList) return;
+    c.inFlushList = true;
+    this.flushList.push(c);
+    if (this.flushList.length === 1) this.onflush!();
   }
 
   /** @internal */
@@ -459,6 +531,7 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
       this.maxRto,
       this.pool,
     );
+    c.abcLimit = this.abcLimit;
     const rb = opts.receiveBufferSize;
     let ws = 0;
     while (ws < 14 && rb / 2 ** ws > 0xffff) ws++;

@@ -65,6 +65,36 @@ export interface TcpLayerOptions extends TcpConnectionOptions {
   challengeAckLimit?: number;
   /** Ephemeral port range (inclusive). Default 49152..65535 (RFC 6335). */
   ephemeralPorts?: readonly [number, number];
+  /**
+   * Defer the "every second full segment" ACK (RFC 1122 §4.2.3.2) until the host calls
+   * {@link TcpLayer.flush} — at the end of its current I/O batch — so that one ACK covers every
+   * in-order segment of the batch (a stretch ACK, like Linux with GRO; RFC 9293 §3.8.6.3 lets a
+   * receiver ACK less often within the delayed-ACK limit, which still bounds it). ACKs that carry
+   * news stay immediate: out-of-order or duplicate data (SACK, fast retransmit), FIN, window
+   * updates. Needs `onflush`. Default false (every second segment is ACKed at once).
+   */
+  deferAcks?: boolean;
+  /**
+   * Most data segments one call sends per connection (an ACK, a write, a timer): the rest go from
+   * {@link TcpLayer.flush}, so the peer sees bursts it can interleave with its own work instead of
+   * a whole congestion window at once (which inflates the RTT it measures). Needs `onflush`.
+   * Default Infinity (no limit).
+   */
+  burstLimit?: number;
+  /**
+   * Appropriate Byte Counting limit L in segments (RFC 3465 §2.2): slow start grows cwnd by at most
+   * L·SMSS per ACK. Default 2 (the RFC's value). A peer that sends stretch ACKs (see `deferAcks`)
+   * covers many segments per ACK; with a burst limit bounding what the growth releases at once, a
+   * larger L lets slow start grow per segment delivered, as Linux does.
+   */
+  abcLimit?: number;
+  /**
+   * Called (from inside a layer call) when deferred work appeared: ACKs held by `deferAcks` or
+   * segments held by `burstLimit`. The host arranges ONE call of {@link TcpLayer.flush} soon after
+   * (e.g. `setImmediate`: after every datagram of the current I/O batch was received). Not called
+   * again until that flush ran.
+   */
+  onflush?: (() => void) | null;
 }
 
 /** Defaults for the numeric/boolean options. */
@@ -90,6 +120,10 @@ export const DEFAULTS = {
   verifyChecksum: true,
   challengeAckLimit: 1000,
   ephemeralPorts: [49152, 65535] as readonly [number, number],
+  deferAcks: false,
+  burstLimit: Number.POSITIVE_INFINITY,
+  abcLimit: 2,
+  onflush: null as (() => void) | null,
 };
 
 /** Why a connection failed, as Node error codes (architecture.md, "Two kinds of errors"). */
@@ -130,6 +164,10 @@ export class TcpCounters {
   undos = 0;
   activeOpens = 0;
   passiveOpens = 0;
+  /** "Every second segment" ACKs held for the host's flush (`deferAcks`). */
+  deferredAcks = 0;
+  /** Times a connection stopped at the burst limit (`burstLimit`). */
+  burstStops = 0;
   /** Segments dropped, by reason ('bad-checksum', 'truncated', 'paws', 'out-of-window', …). */
   readonly dropped: Record<string, number> = {};
 

@@ -34,6 +34,10 @@ export interface TxContext {
   readonly tx: Uint8Array;
   readonly sender: IpSender;
   readonly counters: TcpCounters;
+  /** Most segments one `transmit` call sends (Infinity: no limit). */
+  readonly burstLimit: number;
+  /** `c` stopped at the burst limit: send the rest from the host's next flush. */
+  deferOutput(c: TcpConnection): void;
 }
 
 const OPT_NOP = 1;
@@ -149,6 +153,7 @@ function emit(
     c.lastAckSent = c.rcvNxt;
     c.ackNow = false;
     c.ackPending = 0;
+    c.windowUpdateDeferred = false;
     c.delackAt = Number.POSITIVE_INFINITY;
   }
   if (c.inRecovery) c.prrOut += len; // RFC 6937 prr_out
@@ -295,7 +300,17 @@ export function transmit(ctx: TxContext, c: TcpConnection, now: number, forceSma
   const sb = c.sb;
   const mss = c.mss;
   let sent = false;
+  // Segments left in this call's burst (TxContext.burstLimit): the rest goes from the next flush.
+  // A connection already held at the limit sends nothing more before that flush (a write from a
+  // callback of the same batch must not start a second burst).
+  let budget = c.burstHeld ? 0 : ctx.burstLimit;
   for (;;) {
+    if (budget <= 0) {
+      if (!c.burstHeld) ctx.counters.burstStops++;
+      c.burstHeld = true;
+      ctx.deferOutput(c);
+      break;
+    }
     const pipe = c.pipe();
     const cwnd = c.cc.cwnd + c.extraSend;
     // 1. Retransmit what is deemed lost (RFC 6675 NextSeg rule 1).
@@ -306,6 +321,7 @@ export function transmit(ctx: TxContext, c: TcpConnection, now: number, forceSma
           c.forceRetransmit = false;
           retransmitRecord(ctx, c, i, now);
           sent = true;
+          budget--;
           continue;
         }
         break;
@@ -353,6 +369,7 @@ export function transmit(ctx: TxContext, c: TcpConnection, now: number, forceSma
     c.sndNxt = end;
     c.bytesSent += len;
     sent = true;
+    budget--;
   }
   if (c.ackNow) sendAck(ctx, c, now);
   // Timers: RTO while data is outstanding (RFC 6298 §5.1), persist when the window stalls us.

@@ -18,6 +18,8 @@ export class Cubic implements CongestionControl {
   readonly name = 'cubic';
   cwnd: number;
   ssthresh = Number.MAX_SAFE_INTEGER;
+  /** ABC limit L in segments (RFC 3465 §2.2). */
+  abcLimit = 2;
   /** W_max in segments. */
   private wMax = 0;
   /** Previous W_max (fast convergence). */
@@ -38,7 +40,7 @@ export class Cubic implements CongestionControl {
   onAck(acked: number, now: number, srtt: number, mss: number, appLimited: boolean): void {
     if (appLimited) return;
     if (this.cwnd < this.ssthresh) {
-      this.cwnd += Math.min(acked, 2 * mss);
+      this.cwnd += Math.min(acked, this.abcLimit * mss);
       return;
     }
     const cwndSeg = this.cwnd / mss;

@@ -12,6 +12,8 @@ export class NewReno implements CongestionControl {
   readonly name = 'newreno';
   cwnd: number;
   ssthresh = Number.MAX_SAFE_INTEGER;
+  /** ABC limit L in segments (RFC 3465 §2.2). */
+  abcLimit = 2;
   private acc = 0;
 
   constructor(mss: number) {
@@ -21,7 +23,7 @@ export class NewReno implements CongestionControl {
   onAck(acked: number, _now: number, _srtt: number, mss: number, appLimited: boolean): void {
     if (appLimited) return; // RFC 7661 spirit: do not grow a window the sender is not using
     if (this.cwnd < this.ssthresh) {
-      this.cwnd += Math.min(acked, 2 * mss);
+      this.cwnd += Math.min(acked, this.abcLimit * mss);
       return;
     }
     this.acc += acked;

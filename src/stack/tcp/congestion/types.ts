@@ -14,6 +14,8 @@ export interface CongestionControl {
   cwnd: number;
   /** Slow-start threshold (bytes). */
   ssthresh: number;
+  /** Appropriate Byte Counting limit L in segments (RFC 3465 §2.2): most cwnd growth per ACK in slow start. */
+  abcLimit: number;
   /** New data was cumulatively or selectively acknowledged outside recovery. */
   onAck(acked: number, now: number, srtt: number, mss: number, appLimited: boolean): void;
   /** Entering fast recovery (RFC 6675 §5 / RFC 6582): `inflight` is the FlightSize at that moment. */
