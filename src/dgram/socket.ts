@@ -508,16 +508,10 @@ export class Socket extends EventEmitter {
 
   /** Joins `groupAddress` for datagrams from `sourceAddress` only (RFC 4607 SSM, filtered in this socket). */
   addSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void {
-    this.healthCheck();
-    if (typeof sourceAddress !== 'string')
-      throw invalidArgType('sourceAddress', 'of type string', sourceAddress);
-    if (typeof groupAddress !== 'string')
-      throw invalidArgType('groupAddress', 'of type string', groupAddress);
-    const group = this.groupArg(groupAddress, interfaceAddress, 'addSourceSpecificMembership');
-    const source = this.parseFamily(sourceAddress);
-    if (!source || isMulticast(source)) throw systemError('EINVAL', 'addSourceSpecificMembership');
-    if (this.sourceSpecific.some((m) => ipEqual(m.source, source) && ipEqual(m.group, group)))
-      throw systemError('EADDRINUSE', 'addSourceSpecificMembership');
+    const syscall = 'addSourceSpecificMembership';
+    const { group, source, index } = this.ssmArgs(sourceAddress, groupAddress, interfaceAddress, syscall);
+    if (!source || isMulticast(source)) throw systemError('EINVAL', syscall);
+    if (index >= 0) throw systemError('EADDRINUSE', syscall);
     this.handle.addMembership(group);
     this.sourceSpecific.push({ source, group });
     this.binding.kick();
@@ -525,20 +519,25 @@ export class Socket extends EventEmitter {
 
   /** Leaves a source-specific membership. */
   dropSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void {
-    this.healthCheck();
-    if (typeof sourceAddress !== 'string')
-      throw invalidArgType('sourceAddress', 'of type string', sourceAddress);
-    if (typeof groupAddress !== 'string')
-      throw invalidArgType('groupAddress', 'of type string', groupAddress);
-    const group = this.groupArg(groupAddress, interfaceAddress, 'dropSourceSpecificMembership');
-    const source = this.parseFamily(sourceAddress);
-    const i = source
-      ? this.sourceSpecific.findIndex((m) => ipEqual(m.source, source) && ipEqual(m.group, group))
-      : -1;
-    if (i < 0) throw systemError('EADDRNOTAVAIL', 'dropSourceSpecificMembership');
-    this.sourceSpecific.splice(i, 1);
+    const syscall = 'dropSourceSpecificMembership';
+    const { group, index } = this.ssmArgs(sourceAddress, groupAddress, interfaceAddress, syscall);
+    if (index < 0) throw systemError('EADDRNOTAVAIL', syscall);
+    this.sourceSpecific.splice(index, 1);
     this.handle.dropMembership(group);
     this.binding.kick();
+  }
+
+  /** The checked arguments of the source-specific calls, and where that (source, group) is in our list (-1: not). */
+  private ssmArgs(sourceText: string, groupText: string, iface: string | undefined, syscall: string) {
+    this.healthCheck();
+    if (typeof sourceText !== 'string') throw invalidArgType('sourceAddress', 'of type string', sourceText);
+    if (typeof groupText !== 'string') throw invalidArgType('groupAddress', 'of type string', groupText);
+    const group = this.groupArg(groupText, iface, syscall);
+    const source = this.parseFamily(sourceText);
+    const index = source
+      ? this.sourceSpecific.findIndex((m) => ipEqual(m.source, source) && ipEqual(m.group, group))
+      : -1;
+    return { group, source, index };
   }
 
   /** SO_RCVBUF as Linux reports it (twice the value set). */
