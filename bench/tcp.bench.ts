@@ -10,6 +10,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { TCP_BATCHING } from '../src/api/network.ts';
 import { Stack } from '../src/stack/stack.ts';
 import type { TcpConnection } from '../src/stack/tcp/connection.ts';
 import { TcpLayer } from '../src/stack/tcp/layer.ts';
@@ -142,35 +143,66 @@ function bestOf(label: string, total: number, opts: Partial<TcpLayerOptions>, ru
   console.log(`${''.padEnd(48)} runs: ${all.map((g) => g.toFixed(2)).join(' ')} Gbit/s`);
 }
 
-/** The same transfer through two full Stacks (Ethernet, ARP, IPv4 and TCP): frames on the wire. */
-function throughputStacks(total: number, opts: Partial<TcpLayerOptions>): number {
+/**
+ * The same transfer through two full Stacks (Ethernet, ARP, IPv4 and TCP): frames on the wire.
+ * With `batched`, the layers defer ACKs and bursts (deferAcks/burstLimit, as src/api/network.ts
+ * sets them) and each one is flushed after every batch of input: the frames queued when the batch
+ * began, like the datagrams one libuv poll phase delivers.
+ */
+function throughputStacks(total: number, opts: Partial<TcpLayerOptions>, batched = false): number {
   const rng = new SeededRandom(2);
   const random = (n: number) => rng.bytes(n);
   let q: { to: number; f: Uint8Array }[] = [];
   let head = 0;
-  const mk = (other: number, mac: number, addr: string) => {
+  const wanted = [false, false];
+  const mk = (me: number, other: number, mac: number, addr: string) => {
     const s = new Stack({
       mac: new Uint8Array([2, 0, 0, 0, 0, mac]),
       onFrame: (f) => q.push({ to: other, f }),
       addresses: [{ address: addr, prefixLength: 24 }],
       random,
     });
-    const tcp = new TcpLayer(s.ip, { random, sendBufferSize: 1 << 20, receiveBufferSize: 1 << 20, ...opts });
+    const batching = batched
+      ? {
+          ...TCP_BATCHING,
+          onflush: () => {
+            wanted[me] = true;
+          },
+        }
+      : {};
+    const tcp = new TcpLayer(s.ip, {
+      random,
+      sendBufferSize: 1 << 20,
+      receiveBufferSize: 1 << 20,
+      ...batching,
+      ...opts,
+    });
     s.registerTransport(6, tcp);
     return { s, tcp };
   };
-  const x = [mk(1, 1, '10.2.0.1'), mk(0, 2, '10.2.0.2')];
+  const x = [mk(0, 1, 1, '10.2.0.1'), mk(1, 0, 2, '10.2.0.2')];
+  let frames = 0;
   const run = (until: () => boolean) => {
     for (;;) {
       if (until()) return;
       const now = performance.now();
       if (head < q.length) {
-        const e = q[head++];
-        x[e.to].s.receiveFrame(e.f, now);
+        // One batch: what is queued now (frames sent while it is processed wait for the next).
+        const end = q.length;
+        while (head < end) {
+          const e = q[head++];
+          frames++;
+          x[e.to].s.receiveFrame(e.f, now);
+        }
         if (head > 4096) {
           q = q.slice(head);
           head = 0;
         }
+        for (let i = 0; i < 2; i++)
+          if (wanted[i]) {
+            wanted[i] = false;
+            x[i].tcp.flush(now);
+          }
         continue;
       }
       for (const y of x) if (y.s.nextDeadline() <= now) y.s.poll(now);
@@ -198,10 +230,14 @@ function throughputStacks(total: number, opts: Partial<TcpLayerOptions>): number
   c.ondrain = pump;
   run(() => c.state === 'Established');
   const cpu0 = process.cpuUsage();
+  const frames0 = frames;
   run(() => received >= total);
   const cpu = process.cpuUsage(cpu0);
+  lastFramesPerSegment = (frames - frames0) / (total / c.stats().mss);
   return (total * 8) / ((cpu.user + cpu.system) * 1000);
 }
+/** Frames on the wire (both directions) per data segment in the last throughputStacks run. */
+let lastFramesPerSegment = 0;
 
 function idleMemory(n: number): void {
   const { w, a, b } = pair();
@@ -295,6 +331,19 @@ throughputStacks(32 << 20, { timestamps: false });
   const runs = [0, 1, 2].map(() => throughputStacks(big, { timestamps: false }));
   report('two full Stacks (Ethernet+ARP+IPv4+TCP), MSS 2760, best of 3', Math.max(...runs), 'Gbit/s', '>= 2');
   console.log(`${''.padEnd(48)} runs: ${runs.map((g) => g.toFixed(2)).join(' ')} Gbit/s (CPU time)`);
+  report('  frames per data segment (data + ACKs)', lastFramesPerSegment, 'frames');
+}
+{
+  // As on a joined network (src/api/network.ts TCP_BATCHING): ACKs per batch, bursts of 16.
+  throughputStacks(32 << 20, {}, true);
+  const runs = [0, 1, 2].map(() => throughputStacks(big, {}, true));
+  report('two full Stacks, TS+SACK, batched ACKs (api settings), best of 3', Math.max(...runs), 'Gbit/s');
+  console.log(`${''.padEnd(48)} runs: ${runs.map((g) => g.toFixed(2)).join(' ')} Gbit/s (CPU time)`);
+  report('  frames per data segment (data + ACKs)', lastFramesPerSegment, 'frames');
+  const plain = [0, 1, 2].map(() => throughputStacks(big, {}));
+  report('two full Stacks, TS+SACK, ACK every 2nd segment, best of 3', Math.max(...plain), 'Gbit/s');
+  console.log(`${''.padEnd(48)} runs: ${plain.map((g) => g.toFixed(2)).join(' ')} Gbit/s (CPU time)`);
+  report('  frames per data segment (data + ACKs)', lastFramesPerSegment, 'frames');
 }
 idleMemory(10_000);
 scaling();
