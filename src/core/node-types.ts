@@ -61,7 +61,11 @@ export type NodeEvent =
 
 /** The host side of a node: datagram output and events. Must not call back into the node synchronously. */
 export interface NodeIo {
-  /** Sends one datagram from local socket `socket` to `to`; `ttl` only for RENDEZVOUS junk (§6.6). */
+  /**
+   * Sends one datagram from local socket `socket` to `to`; `ttl` only for RENDEZVOUS junk (§6.6).
+   * The node never rewrites `data` after the call (it is a fresh region of the node's slab), so the
+   * host may keep or queue it by reference.
+   */
   send(socket: number, to: InetAddress, data: Uint8Array, ttl?: number): void;
   /** Receives an event. */
   event(e: NodeEvent): void;
