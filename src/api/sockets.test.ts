@@ -466,15 +466,35 @@ describe('node.dgram / node.bsd / node.net on a node with two networks choose th
     assert.equal(err.code, 'ENETUNREACH');
   });
 
-  it('leaving a network: a wildcard dgram socket keeps the other one', { timeout: T }, async () => {
+  it('leaving a network: wildcard dgram and bsd sockets keep the other one; its connections fail', {
+    timeout: T,
+  }, async () => {
     const sb = b.dgram.createSocket('udp4');
     await new Promise<void>((r) => sb.bind(5457, () => r()));
     sb.on('message', (msg, rinfo) => sb.send(msg, rinfo.port, rinfo.address));
+    // A bsd connection into b over net2, and b's wildcard listener.
+    const A = a.bsd;
+    const B = b.bsd;
+    const lfd = B.socket(K.AF_INET, K.SOCK_STREAM);
+    assert.equal(B.bind(lfd, '0.0.0.0', 7173), 0);
+    assert.equal(B.listen(lfd, 4), 0);
+    const c2 = A.socket(K.AF_INET, K.SOCK_STREAM);
+    const acc2 = B.accept(lfd);
+    assert.equal(await A.connect(c2, bIp[1], 7173), 0);
+    const s2 = await acc2;
+    assert.ok(s2 >= 0);
     assert.equal(b.leave(NET2), true);
+    assert.equal(await B.recv(s2, new Uint8Array(4)), -K.ENETDOWN, "b's net2 connection is gone");
     const sa = a.dgram.createSocket('udp4');
     const echo = new Promise<string>((r) => sa.once('message', (m) => r(m.toString())));
     sa.send('still', 5457, bIp[0]);
     assert.equal(await echo, 'still');
+    const c1 = A.socket(K.AF_INET, K.SOCK_STREAM);
+    const acc1 = B.accept(lfd);
+    assert.equal(await A.connect(c1, bIp[0], 7173), 0, 'the listener still listens on net1');
+    assert.ok((await acc1) >= 0);
+    for (const fd of [c1, c2]) A.close(fd);
+    B.closeAll();
     sa.close();
     sb.close();
   });
