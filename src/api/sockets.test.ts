@@ -464,6 +464,18 @@ describe('node.dgram / node.bsd / node.net on a node with two networks choose th
       c.on('error', resolve);
     });
     assert.equal(err.code, 'ENETUNREACH');
+    // A server bound to b's net2 address listens there only.
+    const server = b.net.createServer((s) => s.end('net2'));
+    await new Promise<void>((r) => server.listen(7174, bIp[1], () => r()));
+    const outcome = (host: string) =>
+      new Promise<string>((resolve) => {
+        const c = a.net.connect(7174, host);
+        c.on('data', (d) => resolve(d.toString()));
+        c.on('error', (e: Error & { code?: string }) => resolve(String(e.code)));
+      });
+    assert.equal(await outcome(bIp[1]), 'net2');
+    assert.equal(await outcome(bIp[0]), 'ECONNREFUSED');
+    await new Promise<void>((r) => server.close(() => r()));
   });
 
   it('leaving a network: wildcard dgram and bsd sockets keep the other one; its connections fail', {

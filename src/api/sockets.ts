@@ -33,7 +33,7 @@ import {
 import type { MultiUdp } from '../dgram/udp-endpoint.ts';
 import { ZtError } from '../errors.ts';
 import type { StackConnectOptions, StackServer, StackServerOptions, StackSocket } from '../net/index.ts';
-import { chooseRoute } from '../net/route-choice.ts';
+import { chooseLocal, chooseRoute } from '../net/route-choice.ts';
 import { fromV4Mapped, isV4Mapped, parseIp } from '../stack/wire/ip-address.ts';
 import type { ZeroTierNetwork } from './network.ts';
 
@@ -94,7 +94,7 @@ export class MultiServer extends EventEmitter {
       });
     if (o.cb) this.once('listening', o.cb);
     const any = o.host === undefined || o.host === '' || o.host === '::' || o.host === '0.0.0.0';
-    const nets = this.networks().filter((n) => any || isLocal(n, o.host!));
+    const nets = any ? this.networks() : listenNetworks(this.networks(), o.host!);
     if (nets.length === 0) {
       const e = new ZtError('ERR_ZT_NOT_JOINED', `listen: no joined network${any ? '' : ` has ${o.host}`}`);
       process.nextTick(() => this.emit('error', e));
@@ -187,10 +187,11 @@ export class MultiServer extends EventEmitter {
   }
 }
 
-/** True when `host` (an IP literal) is one of `n`'s addresses. */
-function isLocal(n: ZeroTierNetwork, host: string): boolean {
-  const ip = isIP(host) ? parseIp(host.split('%')[0]) : null;
-  return ip !== null && n.stack.ip.isLocal(ip);
+/** The networks a listener on `host` (an IP literal) uses: the one that has the address (route-choice.ts). */
+function listenNetworks(nets: ZeroTierNetwork[], host: string): ZeroTierNetwork[] {
+  const ip = parseIp(host.split('%')[0]);
+  const owner = ip ? chooseLocal(nets, isV4Mapped(ip) ? fromV4Mapped(ip) : ip) : null;
+  return owner === 'all' ? nets : owner ? [owner] : [];
 }
 
 /** The `net` module of a node. */
