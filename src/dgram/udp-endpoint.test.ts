@@ -101,3 +101,24 @@ test('MultiUdp: options reach every stack socket; connect hears one network; dro
   assert.equal(A.stack.udp.socketsOn(m.localPort).length, 0, 'unbound on A');
   assert.equal(B.stack.udp.socketsOn(m.localPort).length, 1, 'still bound on B');
 });
+
+test('MultiUdp: a network joined after bind is added when a send routes there, with the groups joined', () => {
+  const { A, B } = twoStacks();
+  let list: StackRef[] = [A];
+  const m = new MultiUdp(() => list, 4);
+  assert.equal(m.bind(), true);
+  const group = ip('239.1.2.3');
+  m.addMembership(group);
+  assert.equal(m.send(new Uint8Array(1), ip('11.0.0.5'), 9), 'no-route', 'B is not joined yet');
+  list = [A, B];
+  assert.equal(m.send(new Uint8Array(1), ip('11.0.0.5'), 9), true);
+  assert.equal(m.stackCount, 2);
+  const onB = B.stack.udp.socketsOn(m.localPort)[0];
+  assert.ok(onB, 'bound on B at the same port');
+  assert.deepEqual(onB.memberships.map(formatIp), ['239.1.2.3']);
+  assert.equal(m.dropMembership(ip('239.9.9.9')), false);
+  assert.equal(m.dropMembership(group), true);
+  assert.equal(onB.memberships.length, 0);
+  assert.equal(A.stack.udp.socketsOn(m.localPort)[0].memberships.length, 0);
+  m.close();
+});

@@ -24,6 +24,7 @@ import {
   fromV4Mapped,
   IPV4_ANY,
   IPV6_ANY,
+  ipEqual,
   isMulticast,
   isUnspecified,
   isV4Mapped,
@@ -82,6 +83,8 @@ export class MultiUdp implements UdpEndpoint {
   /** Bound to one unicast address: its stack only (no growth to networks joined later). */
   private pinned = false;
   private connectedOn: UdpSocket | null = null;
+  /** Groups joined (once per join), so that a network added later joins them too. */
+  private readonly groups: IpAddress[] = [];
   private readonly opts: UdpOptions = {
     broadcast: false,
     ttl: 64,
@@ -202,16 +205,19 @@ export class MultiUdp implements UdpEndpoint {
     return s.send(data, address, port);
   }
 
-  /** Joins `group` on every network this endpoint is bound on. */
+  /** Joins `group` on every network this endpoint is bound on (and on those it adds later). */
   addMembership(group: IpAddress): void {
     for (const s of this.socks.values()) s.addMembership(group);
+    this.groups.push(group.slice());
   }
 
   /** Leaves `group` on every network; false when it was not joined. */
   dropMembership(group: IpAddress): boolean {
-    let any = false;
-    for (const s of this.socks.values()) if (s.dropMembership(group)) any = true;
-    return any;
+    const i = this.groups.findIndex((g) => ipEqual(g, group));
+    if (i < 0) return false;
+    this.groups.splice(i, 1);
+    for (const s of this.socks.values()) s.dropMembership(group);
+    return true;
   }
 
   /** Closes every stack socket. */
@@ -277,6 +283,7 @@ export class MultiUdp implements UdpEndpoint {
       s.close();
       return r;
     }
+    for (const g of this.groups) s.addMembership(g);
     this.socks.set(ref.stack, s);
     return s;
   }
