@@ -46,6 +46,11 @@ function rssSplit() {
 async function mem(stage) {
   await sleep(50);
   globalThis.gc?.();
+  // V8 returns freed pages to the OS from a background task after the GC: give it time, else rss
+  // still counts pages the heap no longer uses.
+  await sleep(300);
+  globalThis.gc?.();
+  await sleep(300);
   const m = process.memoryUsage();
   const space = (name) =>
     v8.getHeapSpaceStatistics().find((x) => x.space_name === name)?.physical_space_size ?? 0;
