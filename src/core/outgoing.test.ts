@@ -10,7 +10,7 @@ import { World, WorldType } from '../protocol/world.ts';
 import { cryptoVectors } from '../testing/vectors.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
 import { Node } from './node.ts';
-import { assembleHello, assemblePacket } from './outgoing.ts';
+import { allocOutgoing, assembleHello, assemblePacket } from './outgoing.ts';
 
 const vec = cryptoVectors;
 const v = vec.values;
@@ -87,4 +87,28 @@ test('a node answers the reference HELLO with an OK(HELLO) (cipher 1 to a new pe
   assert.equal(d.value.body.protocolVersion, 12);
   assert.deepEqual(d.value.body.source, from);
   assert.equal(node.peers()[0].version, '1.14.1');
+});
+
+test('allocOutgoing hands out fresh, zeroed, non-overlapping regions (packets are never rewritten)', () => {
+  const got: Uint8Array[] = [];
+  // Enough to span several 64 KiB slabs, with odd sizes.
+  for (let i = 0; i < 200; i++) {
+    const r = allocOutgoing(1 + ((i * 977) % 3000));
+    assert.ok(
+      r.every((b) => b === 0),
+      'fresh region is zero',
+    );
+    r.fill(i + 1);
+    got.push(r);
+  }
+  // Nothing handed out later wrote over an earlier region.
+  got.forEach((r, i) =>
+    assert.ok(
+      r.every((b) => b === ((i + 1) & 0xff)),
+      `region ${i} intact`,
+    ),
+  );
+  const big = allocOutgoing(40000); // larger than a quarter slab: its own buffer
+  assert.equal(big.length, 40000);
+  assert.equal(big.byteOffset, 0);
 });
