@@ -454,6 +454,12 @@ describe('node.dgram / node.bsd / node.net on a node with two networks choose th
       assert.equal(from.address, aIp[i]);
     }
     assert.equal(await A.sendto(ua, new Uint8Array(1), 0, '192.0.2.1', 9), -K.ENETUNREACH);
+    // IP_MULTICAST_IF picks a network by its address.
+    assert.equal(A.setsockopt(ua, K.IPPROTO_IP, K.IP_MULTICAST_IF, aIp[1]), 0);
+    assert.equal(A.setsockopt(ua, K.IPPROTO_IP, K.IP_MULTICAST_IF, '192.0.2.9'), -K.EADDRNOTAVAIL);
+    const mcOut = udpOut();
+    assert.equal(await A.sendto(ua, new Uint8Array(1), 0, '239.1.2.3', 9), 1);
+    assert.deepEqual(udpOut(), [mcOut[0], mcOut[1] + 1], 'multicast left through net2');
     A.close(ua);
     B.close(ub);
   });

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { MultiUdp } from '../dgram/udp-endpoint.ts';
 import { parseIp, toV4Mapped } from '../stack/wire/ip-address.ts';
 import * as K from './constants.ts';
 import type { Entry, Linger } from './entry.ts';
@@ -228,9 +229,22 @@ function setIpOption(e: Entry, level: number, name: number, value: SockOptValue,
       if (!Number.isInteger(int)) return K.EINVAL;
       if (u) u.multicastLoopback = int !== 0;
       return 0;
-    case K.IP_MULTICAST_IF:
+    case K.IP_MULTICAST_IF: {
+      // One network: any choice is it. Several (node.bsd): the network that has the address (struct in_addr
+      // as text, or an ip_mreq's imr_interface).
+      if (v6 || !(u instanceof MultiUdp)) return 0;
+      const text =
+        typeof value === 'string'
+          ? value
+          : typeof value === 'object' && value !== null
+            ? (value as MembershipRequest).imr_interface
+            : undefined;
+      const ip = typeof text === 'string' ? parseIp(text) : null;
+      if (ip?.length !== 4) return K.EINVAL;
+      return u.setMulticastInterface(ip) ? 0 : K.EADDRNOTAVAIL;
+    }
     case K.IPV6_MULTICAST_IF:
-      return 0; // one interface: any choice is it
+      return 0; // an interface index: each network is one interface, and the index is not modelled
     case K.IP_ADD_MEMBERSHIP:
     case K.IP_DROP_MEMBERSHIP:
     case K.IPV6_JOIN_GROUP:

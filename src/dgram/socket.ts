@@ -21,11 +21,9 @@ import type { UdpRemoteInfo } from '../stack/udp.ts';
 import { udpErrno } from '../stack/udp.ts';
 import {
   formatIp,
-  fromV4Mapped,
   ipEqual,
   isMulticast,
   isUnspecified,
-  isV4Mapped,
   parseIp,
   toV4Mapped,
 } from '../stack/wire/ip-address.ts';
@@ -476,8 +474,7 @@ export class Socket extends EventEmitter {
       throw systemError('EINVAL', 'setMulticastInterface');
     if (!isUnspecified(ip) && !this.isOurs(ip)) throw systemError('EADDRNOTAVAIL', 'setMulticastInterface');
     // Several networks: multicast leaves through the one that has this address (the first when any).
-    if (this.handle instanceof MultiUdp)
-      this.handle.multicastInterface = isUnspecified(ip) ? null : isV4Mapped(ip) ? fromV4Mapped(ip) : ip;
+    if (this.handle instanceof MultiUdp) this.handle.setMulticastInterface(ip);
   }
 
   /** Joins `multicastAddress` (IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP); `interfaceAddress` must be ours. */

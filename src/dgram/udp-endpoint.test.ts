@@ -122,3 +122,24 @@ test('MultiUdp: a network joined after bind is added when a send routes there, w
   assert.equal(A.stack.udp.socketsOn(m.localPort)[0].memberships.length, 0);
   m.close();
 });
+
+test('MultiUdp: multicast leaves through the first network, or the one of IP_MULTICAST_IF', () => {
+  const { A, B } = twoStacks();
+  const m = new MultiUdp(() => [A, B], 4);
+  assert.equal(m.bind(), true);
+  const out = () => [A, B].map((r) => r.stack.counters().udp.out);
+  const group = ip('239.1.2.3');
+  let before = out();
+  assert.equal(m.send(new Uint8Array(1), group, 9), true);
+  assert.deepEqual(out(), [before[0] + 1, before[1]]);
+  assert.equal(m.setMulticastInterface(ip('11.0.0.1')), true);
+  before = out();
+  assert.equal(m.send(new Uint8Array(1), group, 9), true);
+  assert.deepEqual(out(), [before[0], before[1] + 1]);
+  assert.equal(m.setMulticastInterface(ip('12.0.0.1')), false, 'no network has it');
+  assert.equal(m.setMulticastInterface(IPV4_ANY), true);
+  before = out();
+  assert.equal(m.send(new Uint8Array(1), group, 9), true);
+  assert.deepEqual(out(), [before[0] + 1, before[1]], 'the wildcard: the first network again');
+  m.close();
+});

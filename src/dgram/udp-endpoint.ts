@@ -77,7 +77,7 @@ export class MultiUdp implements UdpEndpoint {
   onError: ((kind: IcmpErrorKind) => void) | null = null;
   closed = false;
   /** IP_MULTICAST_IF: the address whose network multicast leaves through (null: the first network). */
-  multicastInterface: IpAddress | null = null;
+  private multicastInterface: IpAddress | null = null;
   /** The stack sockets, by stack, in the order they were opened. */
   private readonly socks = new Map<Stack, UdpSocket>();
   /** Bound to one unicast address: its stack only (no growth to networks joined later). */
@@ -227,6 +227,17 @@ export class MultiUdp implements UdpEndpoint {
     for (const s of this.socks.values()) s.close();
     this.socks.clear();
     this.connectedOn = null;
+  }
+
+  /**
+   * IP_MULTICAST_IF: multicast leaves through the network that has `addr` (null or the wildcard: the first
+   * network). False, and no change, when no network has it (EADDRNOTAVAIL).
+   */
+  setMulticastInterface(addr: IpAddress | null): boolean {
+    const a = addr && !isUnspecified(addr) ? native(addr) : null;
+    if (a && chooseLocal(this.stacks(), a) === null) return false;
+    this.multicastInterface = a;
+    return true;
   }
 
   /** A network was left: its socket goes (a peer connected through it is forgotten). */
