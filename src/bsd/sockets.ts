@@ -1,6 +1,7 @@
 /**
- * BSD-style socket calls over one stack (`node.bsd` in the public API; libzt's `zts_bsd_*`, libzt-notes.md
- * §1d): numeric file descriptors, results `>= 0` on success and `-errno` on failure (Linux values from
+ * BSD-style socket calls over one stack, or over every joined network of a node (`node.bsd` in the public API;
+ * libzt's `zts_bsd_*`, libzt-notes.md §1d; the network is chosen by route, src/net/route-choice.ts): numeric
+ * file descriptors, results `>= 0` on success and `-errno` on failure (Linux values from
  * `constants.ts`), plus `errno` holding the last failure like libzt's `zts_errno` (per instance, never global).
  *
  * Calls that can block (`accept`, `connect`, `send`, `recv`, `sendto`, `recvfrom`, `poll`) return Promises. On a
@@ -82,7 +83,7 @@ function keep(set: Set<number>, fd: number, ready: boolean): number {
 const EPHEMERAL_LOW = 49152;
 const EPHEMERAL_COUNT = 65536 - EPHEMERAL_LOW;
 
-/** The BSD socket calls of one stack (see the module comment). */
+/** The BSD socket calls of one stack or a set of stacks (see the module comment). */
 export class BsdSockets {
   /** The errno of the last failed call (0 before any), like libzt's `zts_errno`. */
   errno = 0;
