@@ -171,10 +171,10 @@ function throughputStacks(total: number, opts: Partial<TcpLayerOptions>, batched
         }
       : {};
     const tcp = new TcpLayer(s.ip, {
+      ...batching,
       random,
       sendBufferSize: 1 << 20,
-      receiveBufferSize: 1 << 20,
-      ...batching,
+      receiveBufferSize: 1 << 20, // the same window with and without batching
       ...opts,
     });
     s.registerTransport(6, tcp);

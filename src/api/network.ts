@@ -45,11 +45,20 @@ export interface NetworkSnapshot {
 }
 
 /**
- * TCP batching on a joined network (measured with two processes over loopback UDP, see BENCHMARKS.md):
- * ACKs coalesced per I/O batch, at most 16 segments per connection per call (the rest after the
- * batch), and slow start counting every segment a stretch ACK covers (RFC 3465 L = 16).
+ * TCP on a joined network (measured with two processes over loopback UDP, /tmp-style bulk runs in
+ * the P2 report): ACKs coalesced per I/O batch (24k segments drew 16k ACKs before, ~1.5k after), at
+ * most 16 segments per connection per call (the rest after the batch), slow start counting every
+ * segment a stretch ACK covers (RFC 3465 L = 16), and a 512 KiB receive window: the receiving
+ * process, not the wire, is the bottleneck, and a 4 MiB window let CUBIC queue more datagrams than
+ * the UDP socket buffer holds (75–290 retransmissions per 48 MiB, srtt 12–40 ms; 512 KiB: 0–1).
+ * 512 KiB still carries 80 Mbit/s at 50 ms RTT, more than one connection's CPU budget today.
  */
-export const TCP_BATCHING = { deferAcks: true, burstLimit: 16, abcLimit: 16 } as const;
+export const TCP_BATCHING = {
+  deferAcks: true,
+  burstLimit: 16,
+  abcLimit: 16,
+  receiveBufferSize: 512 << 10,
+} as const;
 
 /** The binding object the socket modules take (structurally net's, dgram's and bsd's). */
 interface SocketBinding {
