@@ -43,7 +43,7 @@ import {
 import { Counters, type DropReason } from './counters.ts';
 import { ExpectingReplies } from './expecting-replies.ts';
 import type { NodeEvent, NodeIo, NodeOptions, PeerInfo, SendOptions, Vl2Handler } from './node-types.ts';
-import { allocOutgoing, assembleHello, assemblePacket } from './outgoing.ts';
+import { allocOutgoing, assembleHello, assemblePacketArgs } from './outgoing.ts';
 import { type Path, pathKey } from './path.ts';
 import { Peer } from './peer.ts';
 import { decodePeerCache, encodePeerCache } from './peer-cache.ts';
@@ -52,6 +52,9 @@ import { pingTick } from './ping.ts';
 import { SourceRateGate, TokenBucket } from './rate-limit.ts';
 import { Switch } from './switch.ts';
 import { moonKey, Topology } from './topology.ts';
+
+/** Default send options, shared (a `= {}` default would allocate an object per packet). */
+const NO_OPTS: SendOptions = Object.freeze({});
 
 /** Bytes of randomness drawn at a time for packet IDs (128 IDs). */
 const PACKET_ID_POOL = 1024;
@@ -336,7 +339,7 @@ export class Node {
     verb: number,
     payload: Uint8Array,
     now: number,
-    opts: SendOptions = {},
+    opts: SendOptions = NO_OPTS,
   ): boolean {
     this.lastNow = now;
     if (address === this.address) return false;
@@ -397,7 +400,13 @@ export class Node {
   }
 
   /** @internal Assembles, armors and routes one packet. */
-  sendRouted(peer: Peer, verb: number, payload: Uint8Array, now: number, opts: SendOptions = {}): boolean {
+  sendRouted(
+    peer: Peer,
+    verb: number,
+    payload: Uint8Array,
+    now: number,
+    opts: SendOptions = NO_OPTS,
+  ): boolean {
     const path = this.route(peer, now);
     if (!path) {
       this.counters.drop('no-route');
@@ -415,23 +424,21 @@ export class Node {
     verb: number,
     payload: Uint8Array,
     now: number,
-    opts: SendOptions = {},
+    opts: SendOptions = NO_OPTS,
     path?: Path,
     cipher: 0 | 1 | 3 = peer.cipher,
   ): void {
     // The path MTU decides the fragmented flag, which is authenticated: it must be known before
     // armoring (§3.3 steps 1-2).
     const mtu = this.physicalMtu.mtuFor(to);
-    const pkt = assemblePacket(
-      {
-        packetId: this.packetId(),
-        destination: peer.address,
-        source: this.address,
-        verb,
-        payload,
-        compress: opts.compress,
-        mtu,
-      },
+    const pkt = assemblePacketArgs(
+      this.packetId(),
+      peer.address,
+      this.address,
+      verb,
+      payload,
+      opts.compress === true,
+      mtu,
       peer.key,
       cipher,
     );

@@ -10,7 +10,14 @@ import { DEFAULT_PHYS_MTU, maxPacketLengthForMtu, needsFragmentation } from '../
 import type { Identity } from '../protocol/identity.ts';
 import type { InetAddress } from '../protocol/inet-address.ts';
 import { compressPayload } from '../protocol/lz4.ts';
-import { FLAG_FRAGMENTED, PACKET_MAX_LENGTH, PKT_PAYLOAD, writePacketHeader } from '../protocol/packet.ts';
+import {
+  FLAG_FRAGMENTED,
+  PACKET_MAX_LENGTH,
+  PKT_PAYLOAD,
+  VERB_FLAG_COMPRESSED,
+  writePacketHeader,
+  writePacketHeaderRaw,
+} from '../protocol/packet.ts';
 import { encodeHello, type HelloMoon } from '../protocol/verbs/hello.ts';
 import { Verb } from '../protocol/verbs/verb.ts';
 import { Writer } from '../util/result.ts';
@@ -61,10 +68,39 @@ export interface PacketSpec {
  *   API misuse, callers size their payloads.
  */
 export function assemblePacket(spec: PacketSpec, key: SymmetricKey, cipher: 0 | 1 | 3): Uint8Array {
-  let body = spec.payload;
+  return assemblePacketArgs(
+    spec.packetId,
+    spec.destination,
+    spec.source,
+    spec.verb,
+    spec.payload,
+    spec.compress === true,
+    spec.mtu ?? DEFAULT_PHYS_MTU,
+    key,
+    cipher,
+  );
+}
+
+/**
+ * {@link assemblePacket} with positional arguments: the node's per-packet send path builds no
+ * spec or header object (each is an allocation per packet).
+ * @throws RangeError as {@link assemblePacket}.
+ */
+export function assemblePacketArgs(
+  packetId: Uint8Array,
+  destination: number,
+  source: number,
+  verb: number,
+  payload: Uint8Array,
+  compress: boolean,
+  mtu: number,
+  key: SymmetricKey,
+  cipher: 0 | 1 | 3,
+): Uint8Array {
+  let body = payload;
   let compressed = false;
-  if (spec.compress) {
-    const c = compressPayload(spec.payload);
+  if (compress) {
+    const c = compressPayload(payload);
     if (c !== null) {
       body = c;
       compressed = true;
@@ -72,18 +108,19 @@ export function assemblePacket(spec: PacketSpec, key: SymmetricKey, cipher: 0 | 
   }
   const len = PKT_PAYLOAD + body.length;
   // Receivers take at most 7 datagrams per packet (§3.3): at MTU 1432 that is 9928 bytes.
-  if (len > Math.min(PACKET_MAX_LENGTH, maxPacketLengthForMtu(spec.mtu ?? DEFAULT_PHYS_MTU)))
+  if (len > Math.min(PACKET_MAX_LENGTH, maxPacketLengthForMtu(mtu)))
     throw new RangeError('assemblePacket: packet too long for 7 fragments at this MTU');
   const pkt = allocOutgoing(len);
-  const frag = needsFragmentation(len, spec.mtu ?? DEFAULT_PHYS_MTU);
-  writePacketHeader(pkt, {
-    packetId: spec.packetId,
-    destination: spec.destination,
-    source: spec.source,
-    verb: spec.verb,
-    compressed,
-    flags: frag ? FLAG_FRAGMENTED : 0,
-  });
+  // The fragmented flag is authenticated: set before armoring (§3.3 steps 1-2).
+  const flags = needsFragmentation(len, mtu) ? FLAG_FRAGMENTED : 0;
+  writePacketHeaderRaw(
+    pkt,
+    packetId,
+    destination,
+    source,
+    flags,
+    verb | (compressed ? VERB_FLAG_COMPRESSED : 0),
+  );
   pkt.set(body, PKT_PAYLOAD);
   armor(pkt, key, cipher);
   return pkt;

@@ -13,6 +13,7 @@ import {
   packetHops,
   setPacketHops,
   writePacketHeader,
+  writePacketHeaderRaw,
 } from './packet.ts';
 
 const V = cryptoVectors.values as Record<string, string>;
@@ -147,4 +148,28 @@ test('writePacketHeader validates its arguments', () => {
       verb: 0,
     }),
   );
+});
+
+test('writePacketHeaderRaw writes what writePacketHeader writes, with the same checks', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 8, maxLength: 8 }),
+      fc.integer({ min: 0, max: 2 ** 40 - 1 }),
+      fc.integer({ min: 0, max: 2 ** 40 - 1 }),
+      fc.integer({ min: 0, max: 255 }),
+      fc.integer({ min: 0, max: 31 }),
+      fc.boolean(),
+      (id, dest, src, flags, verb, compressed) => {
+        const a = new Uint8Array(40).fill(0xee);
+        const b = new Uint8Array(40).fill(0xee);
+        writePacketHeader(a, { packetId: id, destination: dest, source: src, verb, compressed, flags });
+        writePacketHeaderRaw(b, id, dest, src, flags, verb | (compressed ? 0x80 : 0));
+        assert.deepEqual(b, a);
+      },
+    ),
+  );
+  const id = new Uint8Array(8);
+  assert.throws(() => writePacketHeaderRaw(new Uint8Array(27), id, 0, 0, 0, 0), RangeError);
+  assert.throws(() => writePacketHeaderRaw(new Uint8Array(28), id, 0, 0, 0, 32), RangeError);
+  assert.throws(() => writePacketHeaderRaw(new Uint8Array(28), new Uint8Array(7), 0, 0, 0, 0), RangeError);
 });

@@ -252,9 +252,45 @@ export function writePacketHeader(buf: Uint8Array, h: PacketHeaderFields): void 
     if (h.packetId.length !== 8) throw new RangeError('writePacketHeader: packetId must be 8 bytes');
     buf.set(h.packetId, PKT_ID);
   }
-  writeU40(buf, PKT_DEST, h.destination);
-  writeU40(buf, PKT_SOURCE, h.source);
-  buf[PKT_FLAGS] = (h.flags ?? 0) & FLAGS_AUTH_MASK;
-  buf.fill(0, PKT_MAC, PKT_MAC + 8);
-  buf[PKT_VERB] = h.verb | (h.compressed ? VERB_FLAG_COMPRESSED : 0);
+  writeHeaderRest(
+    buf,
+    h.destination,
+    h.source,
+    h.flags ?? 0,
+    h.verb | (h.compressed ? VERB_FLAG_COMPRESSED : 0),
+  );
+}
+
+/**
+ * {@link writePacketHeader} with positional arguments, for the per-packet send path (no fields
+ * object): `packetId` 8 bytes, `verbByte` = verb | 0x80 if compressed. Same checks.
+ */
+export function writePacketHeaderRaw(
+  buf: Uint8Array,
+  packetId: Uint8Array,
+  destination: number,
+  source: number,
+  flags: number,
+  verbByte: number,
+): void {
+  if (buf.length < PACKET_MIN_LENGTH) throw new RangeError('writePacketHeader: buffer shorter than 28 bytes');
+  if (!Number.isInteger(verbByte) || (verbByte & ~VERB_FLAG_COMPRESSED) > VERB_MASK || verbByte < 0)
+    throw new RangeError('writePacketHeader: bad verb');
+  if (packetId.length !== 8) throw new RangeError('writePacketHeader: packetId must be 8 bytes');
+  for (let i = 0; i < 8; i++) buf[PKT_ID + i] = packetId[i];
+  writeHeaderRest(buf, destination, source, flags, verbByte);
+}
+
+function writeHeaderRest(
+  buf: Uint8Array,
+  destination: number,
+  source: number,
+  flags: number,
+  verbByte: number,
+): void {
+  writeU40(buf, PKT_DEST, destination);
+  writeU40(buf, PKT_SOURCE, source);
+  buf[PKT_FLAGS] = flags & FLAGS_AUTH_MASK;
+  for (let i = 0; i < 8; i++) buf[PKT_MAC + i] = 0;
+  buf[PKT_VERB] = verbByte;
 }
