@@ -102,12 +102,11 @@ test('allocOutgoing hands out fresh, zeroed, non-overlapping regions (packets ar
     got.push(r);
   }
   // Nothing handed out later wrote over an earlier region.
-  got.forEach((r, i) =>
+  for (let i = 0; i < got.length; i++)
     assert.ok(
-      r.every((b) => b === ((i + 1) & 0xff)),
+      got[i].every((b) => b === ((i + 1) & 0xff)),
       `region ${i} intact`,
-    ),
-  );
+    );
   const big = allocOutgoing(40000); // larger than a quarter slab: its own buffer
   assert.equal(big.length, 40000);
   assert.equal(big.byteOffset, 0);
