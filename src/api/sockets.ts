@@ -33,8 +33,8 @@ import {
 import type { MultiUdp } from '../dgram/udp-endpoint.ts';
 import { ZtError } from '../errors.ts';
 import type { StackConnectOptions, StackServer, StackServerOptions, StackSocket } from '../net/index.ts';
-import { chooseLocal, chooseRoute } from '../net/route-choice.ts';
-import { fromV4Mapped, isV4Mapped, parseIp } from '../stack/wire/ip-address.ts';
+import { chooseLocal, chooseRoute, nativeAddress } from '../net/route-choice.ts';
+import { parseIp } from '../stack/wire/ip-address.ts';
 import type { ZeroTierNetwork } from './network.ts';
 
 /** Listen arguments normalized (Node's `listen` overloads). */
@@ -190,7 +190,7 @@ export class MultiServer extends EventEmitter {
 /** The networks a listener on `host` (an IP literal) uses: the one that has the address (route-choice.ts). */
 function listenNetworks(nets: ZeroTierNetwork[], host: string): ZeroTierNetwork[] {
   const ip = parseIp(host.split('%')[0]);
-  const owner = ip ? chooseLocal(nets, isV4Mapped(ip) ? fromV4Mapped(ip) : ip) : null;
+  const owner = ip ? chooseLocal(nets, nativeAddress(ip)) : null;
   return owner === 'all' ? nets : owner ? [owner] : [];
 }
 
@@ -271,7 +271,7 @@ export class NodeSockets {
     if (nets.length === 0) throw new ZtError('ERR_ZT_NOT_JOINED', `${what}: no joined network`);
     const ip = host ? parseIp(host.split('%')[0]) : null;
     if (!ip) return nets[0];
-    return chooseRoute(nets, isV4Mapped(ip) ? fromV4Mapped(ip) : ip) ?? nets[0];
+    return chooseRoute(nets, nativeAddress(ip)) ?? nets[0];
   }
 
   private track(s: StackSocket, n: ZeroTierNetwork): StackSocket {

@@ -22,13 +22,12 @@
 
 import { stacksOf } from '../dgram/binding.ts';
 import { MultiUdp, openUdp } from '../dgram/udp-endpoint.ts';
-import { chooseLocal, chooseRoute } from '../net/route-choice.ts';
+import { chooseLocal, chooseRoute, nativeAddress } from '../net/route-choice.ts';
 import type { Stack } from '../stack/stack.ts';
 import type { TcpConnection } from '../stack/tcp/index.ts';
 import { udpErrno } from '../stack/udp.ts';
 import {
   formatIp,
-  fromV4Mapped,
   IPV4_ANY,
   IPV6_ANY,
   ipEqual,
@@ -134,7 +133,7 @@ export class BsdSockets {
       e.localPort = e.udp.localPort;
       return 0;
     }
-    const native = this.native(ip);
+    const native = nativeAddress(ip);
     if (!isUnspecified(native) && !this.isLocal(native)) return this.fail(K.EADDRNOTAVAIL);
     const local = isUnspecified(ip) ? null : ip;
     if (port === 0) {
@@ -168,14 +167,14 @@ export class BsdSockets {
       e.autoPort = true;
     }
     // Bound to the wildcard: every joined network; to an address: its network (route-choice.ts).
-    const owner = chooseLocal(this.stacks(), e.localAddr ? this.native(e.localAddr) : null);
+    const owner = chooseLocal(this.stacks(), e.localAddr ? nativeAddress(e.localAddr) : null);
     const on = owner === 'all' ? this.stacks() : owner ? [owner] : [];
     if (on.length === 0) return this.fail(e.localAddr ? K.EADDRNOTAVAIL : K.ENETDOWN);
     // A port we picked may be taken outside this layer (a `net` server on the same stack): pick another.
     for (let attempt = 0; ; attempt++) {
       try {
         e.listener = new ListenerSet(on, e.localPort, {
-          address: e.localAddr ? this.native(e.localAddr) : null,
+          address: e.localAddr ? nativeAddress(e.localAddr) : null,
           backlog: n,
           ...this.tcpOptions(e),
         });
@@ -249,18 +248,18 @@ export class BsdSockets {
     if (e.conn && e.connected) return this.fail(K.EISCONN);
     if (port === 0) return this.fail(K.ECONNREFUSED);
     if (e.domain === K.AF_INET6 && e.v6only && isV4Mapped(ip)) return this.fail(K.ENETUNREACH);
-    const remote = this.native(ip);
+    const remote = nativeAddress(ip);
     if (isUnspecified(remote)) return this.fail(K.ECONNREFUSED);
     // The network whose routes cover the destination (a bound address: its own network), as Linux answers
     // ENETUNREACH at once rather than sending a SYN nowhere (route-choice.ts).
-    const owner = e.localAddr ? chooseLocal(this.stacks(), this.native(e.localAddr)) : null;
+    const owner = e.localAddr ? chooseLocal(this.stacks(), nativeAddress(e.localAddr)) : null;
     const ref = chooseRoute(owner && owner !== 'all' ? [owner] : this.stacks(), remote);
     if (!ref) return this.fail(K.ENETUNREACH);
     this.syncTime();
     let c: TcpConnection;
     try {
       c = ref.tcp.connect(remote, port, {
-        ...(e.localAddr ? { localAddress: this.native(e.localAddr) } : {}),
+        ...(e.localAddr ? { localAddress: nativeAddress(e.localAddr) } : {}),
         ...(e.localPort ? { localPort: e.localPort } : {}),
         ...this.tcpOptions(e),
       });
@@ -875,12 +874,6 @@ export class BsdSockets {
     return ip.length === 4 ? toV4Mapped(ip) : ip;
   }
 
-  /** The stack's form of an address: v4-mapped becomes IPv4 (the TCP layer speaks native families). */
-  private native(ip: Uint8Array): Uint8Array {
-    if (isV4Mapped(ip)) return fromV4Mapped(ip);
-    return ip;
-  }
-
   /** The socket's form of a stack address: IPv4 on an AF_INET6 socket is v4-mapped. */
   private toFamily(e: Entry, ip: Uint8Array): Uint8Array {
     return e.domain === K.AF_INET6 && ip.length === 4 ? toV4Mapped(ip) : ip;
@@ -900,10 +893,10 @@ export class BsdSockets {
 
   /** True when another stream socket of this layer holds `port` on an overlapping address. */
   private tcpConflict(e: Entry, local: Uint8Array | null, port: number): boolean {
-    const mine = local ? this.native(local) : null;
+    const mine = local ? nativeAddress(local) : null;
     for (const o of this.fds.values()) {
       if (o === e || o.type !== K.SOCK_STREAM || o.localPort !== port || o.closed) continue;
-      const theirs = o.localAddr ? this.native(o.localAddr) : null;
+      const theirs = o.localAddr ? nativeAddress(o.localAddr) : null;
       const sameFamilyOrDual =
         o.domain === e.domain ||
         (e.domain === K.AF_INET6 && !e.v6only && (!mine || mine.length === 4)) ||

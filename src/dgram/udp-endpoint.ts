@@ -16,19 +16,11 @@
  */
 
 import type { StackRef } from '../net/route-choice.ts';
-import { chooseLocal, chooseRoute } from '../net/route-choice.ts';
+import { chooseLocal, chooseRoute, nativeAddress as native } from '../net/route-choice.ts';
 import type { Stack } from '../stack/stack.ts';
 import type { IcmpErrorKind, IpAddress } from '../stack/types.ts';
 import type { UdpBindError, UdpRemoteInfo, UdpSendError, UdpSocket } from '../stack/udp.ts';
-import {
-  fromV4Mapped,
-  IPV4_ANY,
-  IPV6_ANY,
-  ipEqual,
-  isMulticast,
-  isUnspecified,
-  isV4Mapped,
-} from '../stack/wire/ip-address.ts';
+import { IPV4_ANY, IPV6_ANY, ipEqual, isMulticast, isUnspecified } from '../stack/wire/ip-address.ts';
 import type { StackSetBinding } from './binding.ts';
 
 /** What the socket layers use of a UDP endpoint (a structural subset of {@link UdpSocket}). */
@@ -298,9 +290,4 @@ export class MultiUdp implements UdpEndpoint {
     this.socks.set(ref.stack, s);
     return s;
   }
-}
-
-/** The stack's form of an address: `::ffff:a.b.c.d` is IPv4. */
-function native(a: IpAddress): IpAddress {
-  return isV4Mapped(a) ? fromV4Mapped(a) : a;
 }

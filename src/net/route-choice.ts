@@ -16,11 +16,24 @@
 
 import type { Stack } from '../stack/stack.ts';
 import type { IpAddress } from '../stack/types.ts';
-import { ipKey, isLinkLocalV6, isMulticast, isUnspecified, prefixMatch } from '../stack/wire/ip-address.ts';
+import {
+  fromV4Mapped,
+  ipKey,
+  isLinkLocalV6,
+  isMulticast,
+  isUnspecified,
+  isV4Mapped,
+  prefixMatch,
+} from '../stack/wire/ip-address.ts';
 
 /** One stack a socket module can use (a joined network's binding is one). */
 export interface StackRef {
   readonly stack: Stack;
+}
+
+/** The stack's form of an address (the one the functions here take): `::ffff:a.b.c.d` becomes IPv4. */
+export function nativeAddress(a: IpAddress): IpAddress {
+  return isV4Mapped(a) ? fromV4Mapped(a) : a;
 }
 
 /** True for 127/8 and ::1 (valid only inside a host, RFC 1122 §3.2.1.3(g), RFC 4291 §2.5.3). */
