@@ -39,8 +39,13 @@ const PHASE1_BLOCKS = IDENTITY_HASH_MEMORY / 64;
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1)
   throw new Error('identity-hash: a little-endian host is required');
 
-let memory32: Uint32Array | null = null;
-let memory8: Uint8Array | null = null;
+/**
+ * The 2 MiB scratch M, held weakly: identities are validated in bursts (a new peer, generation's
+ * retries), so it is reused while calls come fast, and a garbage collection in an idle process
+ * gives it back instead of pinning 2 MiB for the life of every node. (A fresh array per call would
+ * pile up several of them before the collector catches up during generation.)
+ */
+let memory: WeakRef<Uint32Array> | null = null;
 const digest32 = new Uint32Array(16);
 const digest8 = new Uint8Array(digest32.buffer);
 /** Keystream blocks produced per bulk call in phase 2 (divides the 131072 blocks phase 2 uses). */
@@ -58,12 +63,12 @@ export function identityHash(
 ): Uint8Array {
   if (pub64.length !== 64) throw new RangeError('identityHash: public key must be 64 bytes');
   if (out.length < IDENTITY_HASH_LEN) throw new RangeError('identityHash: out must hold 64 bytes');
-  if (memory32 === null) {
-    memory32 = new Uint32Array(M_WORDS32);
-    memory8 = new Uint8Array(memory32.buffer);
+  let m32 = memory?.deref();
+  if (m32 === undefined) {
+    m32 = new Uint32Array(M_WORDS32);
+    memory = new WeakRef(m32);
   }
-  const m32 = memory32;
-  const m8 = memory8!;
+  const m8 = new Uint8Array(m32.buffer);
   const d32 = digest32;
   const d8 = digest8;
 
