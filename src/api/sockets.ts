@@ -16,11 +16,12 @@
  */
 
 import { EventEmitter } from 'node:events';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
+import { createRequire } from 'node:module';
 import { isIP, type Socket } from 'node:net';
-import tls from 'node:tls';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type tls from 'node:tls';
+import type { Agent, fetch as undiciFetch } from 'undici';
 import type { TcpStackRef } from '../bsd/binding.ts';
 import { BsdSockets } from '../bsd/sockets.ts';
 import type { StackSetBinding } from '../dgram/binding.ts';
@@ -32,10 +33,20 @@ import {
 } from '../dgram/index.ts';
 import type { MultiUdp } from '../dgram/udp-endpoint.ts';
 import { ZtError } from '../errors.ts';
+import { loadUndici } from '../http/undici.ts';
 import type { StackConnectOptions, StackServer, StackServerOptions, StackSocket } from '../net/index.ts';
 import { chooseLocal, chooseRoute, nativeAddress } from '../net/route-choice.ts';
 import { parseIp } from '../stack/wire/ip-address.ts';
 import type { ZeroTierNetwork } from './network.ts';
+
+/**
+ * node:http, node:https and node:tls load on first use: a node that never serves or fetches over
+ * HTTP should not pay for them (issue 6's idle-RSS target; undici likewise, src/http/undici.ts).
+ */
+const requireBuiltin = createRequire(import.meta.url);
+const lazyHttp = () => requireBuiltin('node:http') as typeof http;
+const lazyHttps = () => requireBuiltin('node:https') as typeof https;
+const lazyTls = () => requireBuiltin('node:tls') as typeof tls;
 
 /** Listen arguments normalized (Node's `listen` overloads). */
 interface ListenArgs {
@@ -320,8 +331,8 @@ export class NodeSockets {
       ): http.Server {
         const server =
           typeof options === 'function' || options === undefined
-            ? http.createServer(options as http.RequestListener | undefined)
-            : http.createServer(options, handler);
+            ? lazyHttp().createServer(options as http.RequestListener | undefined)
+            : lazyHttp().createServer(options, handler);
         return self.wrapHttpServer(server);
       },
       get agent(): http.Agent {
@@ -333,12 +344,12 @@ export class NodeSockets {
   /** `node.https`. */
   get https(): NodeHttps {
     return {
-      createServer: (options, handler) => this.wrapHttpServer(https.createServer(options, handler)),
+      createServer: (options, handler) => this.wrapHttpServer(lazyHttps().createServer(options, handler)),
       createAgent: (options = {}) => {
-        const agent = new https.Agent({ keepAlive: true, ...options });
+        const agent = new (lazyHttps().Agent)({ keepAlive: true, ...options });
         // biome-ignore lint/suspicious/noExplicitAny: https.Agent's createConnection is untyped here
         (agent as any).createConnection = (o: tls.ConnectionOptions & { host?: string; port?: number }) =>
-          tls.connect({
+          lazyTls().connect({
             ...o,
             socket: this.net.connect({ host: o.host ?? 'localhost', port: Number(o.port ?? 443) }),
           });
@@ -352,7 +363,7 @@ export class NodeSockets {
    * a private CA, `rejectUnauthorized: false` for a self-signed test server).
    */
   createDispatcher(tlsOptions: tls.ConnectionOptions = {}): Agent {
-    const agent: Agent = new Agent({
+    const agent: Agent = new (loadUndici().Agent)({
       connect: (o, cb) => {
         let done = false;
         const finish = (err: Error | null, s?: Socket) => {
@@ -371,7 +382,7 @@ export class NodeSockets {
             raw.once('error', (e) => finish(e));
             return;
           }
-          const t = tls.connect({
+          const t = lazyTls().connect({
             ...tlsOptions,
             socket: raw,
             servername: o.servername || tlsOptions.servername || (isIP(host) ? undefined : host),
@@ -423,7 +434,7 @@ export class NodeSockets {
   /** `node.http.agent`. */
   get agent(): http.Agent {
     if (!this.agentRef) {
-      const agent = new http.Agent({ keepAlive: true });
+      const agent = new (lazyHttp().Agent)({ keepAlive: true });
       // biome-ignore lint/suspicious/noExplicitAny: http.Agent's createConnection is untyped here
       (agent as any).createConnection = (o: { host?: string; port?: number | string }, cb?: () => void) =>
         this.net.connect({ host: o.host ?? 'localhost', port: Number(o.port ?? 80) }, cb);
@@ -440,7 +451,7 @@ export class NodeSockets {
 
   /** `node.fetch(url, init)`: undici's fetch with {@link NodeSockets.dispatcher}. */
   readonly fetch = (url: string | URL, init: Parameters<typeof undiciFetch>[1] = {}) =>
-    undiciFetch(url, { ...init, dispatcher: this.dispatcher });
+    loadUndici().fetch(url, { ...init, dispatcher: this.dispatcher });
 
   /** `node.dgram`: sockets over every joined network. */
   readonly dgram: NodeDgram = {
