@@ -6,16 +6,20 @@
  *   (fixtures/lab-tools.py) on a and c, `node.net` on b; best of LAB_BENCH_REPS (default 2);
  * - round trip: `ping` from a (ICMP, 20 × 0.2 s), `node.ping` from b, and one-byte TCP echo
  *   round trips (median of 200);
- * - our node's RSS idle with one network and after the transfers (it runs under tsx, whose loader
- *   thread is included: an upper bound for the compiled package).
+ * - our node's RSS idle with one network and after the transfers.
+ *
+ * Our node runs as users run it: compiled by tsc (the fixture and the sources it imports, comments
+ * removed, as `npm run build` does) on plain `node`, not transpiled on the fly by tsx (whose loader
+ * thread adds ≈ 30 MB and whose keepNames helpers add calls in hot paths).
  *
  * Needs root, `ip`, python3 and ZT1 (zerotier-one); prints why and exits 0 otherwise.
  * Run: `ZT1=/tmp/zt1-src/zerotier-one npm run bench lab`
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   type Lab,
   type LabProcess,
@@ -45,11 +49,48 @@ function icmpRtt(host: string, ip: string): number {
   return Number(m[1]);
 }
 
-/** RSS of `node --expose-gc --import tsx` running an empty script: the loader's share of our node's RSS. */
-function tsxBaselineRss(dir: string): number {
-  const f = join(dir, 'empty.mts');
-  writeFileSync(f, 'globalThis.gc?.(); console.log(process.memoryUsage().rss);\n');
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', f], { encoding: 'utf8' });
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Compiles test/interop/fixtures/lab-node.ts and what it imports with the repository's tsc and
+ * compiler options (as `npm run build`: comments removed, no declarations) and returns the path of
+ * the compiled fixture. The output goes under node_modules/.cache so that the compiled code
+ * resolves the project's dependencies (undici) as the sources do.
+ */
+function compileFixture(): string {
+  const dir = join(ROOT, 'node_modules/.cache/ztsdk-lab-bench');
+  mkdirSync(dir, { recursive: true });
+  const tsconfig = join(dir, 'tsconfig.json');
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: join(ROOT, 'tsconfig.json'),
+      compilerOptions: {
+        rootDir: ROOT,
+        outDir: join(dir, 'js'),
+        typeRoots: [join(ROOT, 'node_modules/@types')],
+        noEmit: false,
+        declaration: false,
+        sourceMap: false,
+        removeComments: true,
+      },
+      include: [],
+      files: [join(ROOT, 'test/interop/fixtures/lab-node.ts')],
+    }),
+  );
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', tsconfig], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
+  return join(dir, 'js/test/interop/fixtures/lab-node.js');
+}
+
+/** RSS of plain `node --expose-gc` running an empty script: the runtime's own share of our node's RSS. */
+function nodeBaselineRss(): number {
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', '-e', 'globalThis.gc(); console.log(process.memoryUsage().rss)'],
+    { encoding: 'utf8' },
+  );
   return Number(r.stdout.trim());
 }
 
@@ -69,7 +110,8 @@ async function main(): Promise<void> {
     const A = env.LAB_A_ZTIP!;
     const B = env.LAB_B_ZTIP!;
     const C = env.LAB_C_ZTIP!;
-    node = await startOurNode(join(work, 'b'), env, false);
+    const fixture = compileFixture();
+    node = await startOurNode(join(work, 'b'), env, false, fixture);
     lab('authorize', node.address, B);
     await node.call('join', {}, 90_000);
     for (const h of ['a', 'c']) labRun(h, ['ip', 'neigh', 'flush', 'all']);
@@ -142,9 +184,9 @@ async function main(): Promise<void> {
     report('TCP 1-byte echo our node -> a, median of 200', Number(tcpOurs.median), 'ms');
     report('TCP 1-byte echo reference c -> a (anchor), median', Number(tcpRef.median), 'ms');
     const mib = (x: unknown) => Number(x) / 1024 / 1024;
-    report('our node RSS, idle with one network (tsx loader incl.)', mib(idle.rss), 'MiB', '<= 60 MB');
+    report('our node RSS, idle with one network (compiled, plain node)', mib(idle.rss), 'MiB', '<= 60 MB');
     report('our node RSS after the transfers', mib(busy.rss), 'MiB');
-    report('  baseline: node + tsx loader, an empty .ts script', mib(tsxBaselineRss(work)), 'MiB');
+    report('  baseline: plain node, an empty script', mib(nodeBaselineRss()), 'MiB');
   } finally {
     await node?.stop();
     for (const t of tools) await t.kill();
