@@ -67,7 +67,7 @@ test('deferAcks: one ACK per batch instead of one per two segments, same bytes d
 test('deferAcks keeps immediate ACKs for out-of-order data: loss and reordering still recover', () => {
   const { p } = flushingPair(
     { delay: 5, loss: 0.02, reorder: 0.05, reorderDelay: 2, seed: 9 },
-    { deferAcks: true, burstLimit: 8, abcLimit: 16 },
+    { deferAcks: true, deferReads: true, burstLimit: 8, abcLimit: 16 },
   );
   run(p, 2 << 20);
   assert.ok(p.a.counters.retransmits > 0, 'losses were repaired');
@@ -108,8 +108,50 @@ test('burstLimit: no call sends more than the limit; the rest goes from flushes'
   assert.ok(maxBurst >= 4, `largest burst ${maxBurst}: the limit was used`);
 });
 
-test('deferAcks/burstLimit without onflush, or a bad limit, is a TypeError/RangeError', () => {
+test('deferAcks/deferReads/burstLimit without onflush, or a bad limit, is a TypeError/RangeError', () => {
   assert.throws(() => tcpPair({}, { deferAcks: true }), TypeError);
+  assert.throws(() => tcpPair({}, { deferReads: true }), TypeError);
   assert.throws(() => tcpPair({}, { burstLimit: 0, onflush: () => {} }), RangeError);
   assert.throws(() => tcpPair({}, { abcLimit: 0 }), RangeError);
+});
+
+test('deferReads: a batch of segments reaches ondata as one chunk; data still precedes end', () => {
+  const calls = (p: TcpPair): { chunks: number; bytes: number; ended: boolean; order: string[] } => {
+    const r = { chunks: 0, bytes: 0, ended: false, order: [] as string[] };
+    const l = p.b.listen(80);
+    l.onconnection = (c) => {
+      c.ondata = (d) => {
+        r.chunks++;
+        r.bytes += d.length;
+        if (r.order.at(-1) !== 'data') r.order.push('data');
+      };
+      c.onend = () => {
+        r.ended = true;
+        r.order.push('end');
+        c.close();
+      };
+    };
+    const c = p.a.connect(p.net.b.address, 80);
+    const data = new Uint8Array(1 << 20);
+    let off = 0;
+    const pump = () => {
+      while (off < data.length) {
+        const n = c.write(data, off, data.length);
+        off += n;
+        if (n === 0) return;
+      }
+      c.shutdown();
+    };
+    c.onconnect = pump;
+    c.ondrain = pump;
+    assert.ok(p.net.run(() => r.ended, 60_000));
+    return r;
+  };
+  const plain = calls(tcpPair({ delay: 1, seed: 4 }));
+  const { p } = flushingPair({ delay: 1, seed: 4 }, { deferAcks: true, deferReads: true });
+  const held = calls(p);
+  assert.equal(plain.bytes, 1 << 20);
+  assert.equal(held.bytes, 1 << 20);
+  assert.deepEqual(held.order, ['data', 'end']);
+  assert.ok(held.chunks * 3 < plain.chunks, `${held.chunks} chunks held vs ${plain.chunks} plain`);
 });

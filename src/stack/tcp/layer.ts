@@ -41,7 +41,7 @@ import {
   writeTcpHeader,
 } from '../wire/tcp.ts';
 import { BufferPool } from './buffer-pool.ts';
-import { TcpConnection, type TcpHost } from './connection.ts';
+import { EV_DATA, TcpConnection, type TcpHost } from './connection.ts';
 import { fireEvents } from './events.ts';
 import { applySynOptions, type RxContext, SegmentIn, segmentArrives } from './input.ts';
 import { IsnGenerator } from './isn.ts';
@@ -92,6 +92,9 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
   private flushList: TcpConnection[] = [];
   private flushSpare: TcpConnection[] = [];
   private readonly deferAcks: boolean;
+  private readonly deferReads: boolean;
+  /** The dispatch at the end of `receive`: with deferReads, data-only events wait for the flush. */
+  private inputDispatch = false;
   private readonly onflush: (() => void) | null;
   private readonly abcLimit: number;
   /** @internal */ readonly burstLimit: number;
@@ -122,8 +125,9 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
     this.challengeLimit = o.challengeAckLimit;
     this.ephemeral = o.ephemeralPorts;
     this.onflush = o.onflush ?? null;
-    if ((o.deferAcks || o.burstLimit !== Number.POSITIVE_INFINITY) && !this.onflush)
-      throw new TypeError('TcpLayer: deferAcks and burstLimit need options.onflush');
+    if ((o.deferAcks || o.deferReads || o.burstLimit !== Number.POSITIVE_INFINITY) && !this.onflush)
+      throw new TypeError('TcpLayer: deferAcks, deferReads and burstLimit need options.onflush');
+    this.deferReads = o.deferReads;
     if (!(o.burstLimit >= 1)) throw new RangeError(`TcpLayer: bad burstLimit ${o.burstLimit}`);
     if (!(o.abcLimit >= 1)) throw new RangeError(`TcpLayer: bad abcLimit ${o.abcLimit}`);
     this.deferAcks = o.deferAcks;
@@ -244,6 +248,7 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
     } finally {
       this.busy = false;
     }
+    if (!this.dispatching) this.inputDispatch = this.deferReads;
     this.dispatch();
   }
 
@@ -371,6 +376,15 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
     const list = this.flushList;
     if (list.length === 0) return;
     this.flushList = this.flushSpare;
+    // Data held by deferReads first: the ACKs below then advertise the window the reads reopened.
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      if (c.pendingEvents !== 0 && !c.inNotifyList) {
+        c.inNotifyList = true;
+        this.notifyList.push(c);
+      }
+    }
+    this.dispatch();
     this.busy = true;
     try {
       for (let i = 0; i < list.length; i++) {
@@ -498,11 +512,19 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
   /** Delivers queued events (see connection.ts on re-entrancy). */
   private dispatch(): void {
     if (this.dispatching) return;
+    const holdData = this.inputDispatch;
+    this.inputDispatch = false;
     this.dispatching = true;
     try {
       for (let i = 0; i < this.notifyList.length; i++) {
         const c = this.notifyList[i];
         c.inNotifyList = false;
+        // deferReads: new data alone waits for the batch's flush (any other event fires now, and
+        // fireEvents delivers the data before it).
+        if (holdData && c.pendingEvents === EV_DATA) {
+          this.deferOutput(c);
+          continue;
+        }
         fireEvents(c, this.now, this.delayedAck, this);
       }
     } finally {

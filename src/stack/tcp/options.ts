@@ -75,6 +75,14 @@ export interface TcpLayerOptions extends TcpConnectionOptions {
    */
   deferAcks?: boolean;
   /**
+   * Deliver received data once per I/O batch: data that arrives in a `receive` is handed to
+   * `ondata`/`onreadable` from {@link TcpLayer.flush} instead of at the end of that `receive`, so a
+   * batch of segments reaches the application as one chunk (one stream push instead of one per
+   * segment). Other events (connect, end, errors, close) are not held, and data always comes before
+   * them. Needs `onflush`. Default false.
+   */
+  deferReads?: boolean;
+  /**
    * Most data segments one call sends per connection (an ACK, a write, a timer): the rest go from
    * {@link TcpLayer.flush}, so the peer sees bursts it can interleave with its own work instead of
    * a whole congestion window at once (which inflates the RTT it measures). Needs `onflush`.
@@ -121,6 +129,7 @@ export const DEFAULTS = {
   challengeAckLimit: 1000,
   ephemeralPorts: [49152, 65535] as readonly [number, number],
   deferAcks: false,
+  deferReads: false,
   burstLimit: Number.POSITIVE_INFINITY,
   abcLimit: 2,
   onflush: null as (() => void) | null,
