@@ -155,3 +155,29 @@ test('deferReads: a batch of segments reaches ondata as one chunk; data still pr
   assert.deepEqual(held.order, ['data', 'end']);
   assert.ok(held.chunks * 3 < plain.chunks, `${held.chunks} chunks held vs ${plain.chunks} plain`);
 });
+
+test('deferReads: a segment with PSH (a request) is delivered at once, not at the flush', () => {
+  const { p } = flushingPair({ delay: 1, seed: 6 }, { deferAcks: true, deferReads: true, noDelay: true });
+  let inFlush = false;
+  const flush = p.b.flush.bind(p.b);
+  p.b.flush = (now?: number) => {
+    inFlush = true;
+    flush(now);
+    inFlush = false;
+  };
+  const where: boolean[] = [];
+  const l = p.b.listen(80);
+  l.onconnection = (c) => {
+    c.ondata = () => {
+      where.push(inFlush);
+    };
+  };
+  const c = p.a.connect(p.net.b.address, 80);
+  assert.ok(p.net.run(() => c.state === 'Established', 1000));
+  for (let i = 0; i < 5; i++) {
+    c.write(new Uint8Array(100));
+    const want = i + 1;
+    assert.ok(p.net.run(() => where.length >= want, p.net.now + 1000));
+  }
+  assert.deepEqual(where, [false, false, false, false, false], 'requests are not held for the flush');
+});

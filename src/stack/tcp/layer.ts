@@ -24,6 +24,7 @@ import {
   checkTcp,
   FIN,
   IP_PROTO_TCP,
+  PSH,
   parseTcpOptions,
   RST,
   SYN,
@@ -248,7 +249,9 @@ export class TcpLayer implements TransportProtocol, TcpHost, RxContext {
     } finally {
       this.busy = false;
     }
-    if (!this.dispatching) this.inputDispatch = this.deferReads;
+    // A segment with PSH ends what the peer had to send (a request, the end of a write): deliver it
+    // now, as latency matters there; bulk data between pushes waits for the batch's flush.
+    if (!this.dispatching) this.inputDispatch = this.deferReads && (this.seg.flags & PSH) === 0;
     this.dispatch();
   }
 

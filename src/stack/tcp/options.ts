@@ -75,11 +75,12 @@ export interface TcpLayerOptions extends TcpConnectionOptions {
    */
   deferAcks?: boolean;
   /**
-   * Deliver received data once per I/O batch: data that arrives in a `receive` is handed to
+   * Deliver received bulk data once per I/O batch: data that arrives in a `receive` is handed to
    * `ondata`/`onreadable` from {@link TcpLayer.flush} instead of at the end of that `receive`, so a
    * batch of segments reaches the application as one chunk (one stream push instead of one per
-   * segment). Other events (connect, end, errors, close) are not held, and data always comes before
-   * them. Needs `onflush`. Default false.
+   * segment). A segment with PSH (the end of the peer's write: a request, a reply) is delivered at
+   * once, so round trips do not wait. Other events (connect, end, errors, close) are not held, and
+   * data always comes before them. Needs `onflush`. Default false.
    */
   deferReads?: boolean;
   /**
