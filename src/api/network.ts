@@ -4,10 +4,10 @@
  * (architecture.md layers: core/vl2 → link → stack → sockets). The node's one timer (its
  * {@link PollableHost}, the runner) polls the stack.
  *
- * Per I/O batch, not per packet: an inbound frame only defers one piece of work to the end of the
- * batch (`host.defer`), which flushes TCP — one stretch ACK per connection for all the segments the
- * batch carried, and the next burst of senders held at the burst limit (tcp `deferAcks`,
- * `burstLimit`) — and re-arms the timer once.
+ * Per I/O batch, not per packet: TCP defers its batch work to the end of the batch (`onflush` →
+ * `host.defer`), where it flushes — one stretch ACK per connection for all the segments the batch
+ * carried, the batch's bulk data as one chunk, and the next burst of senders held at the burst limit
+ * (tcp `deferAcks`, `deferReads`, `burstLimit`) — and the runner re-arms its timer once.
  *
  * Per-network socket modules (`net`, `dgram`, `bsd`) are created on first use and bound to this
  * network's stack only; `node.net` & co. choose among networks by route.
@@ -120,11 +120,13 @@ export class ZeroTierNetwork {
     this.stack.setTime(now());
     tcp.poll(now());
     const stack = this.stack;
-    // bindStack drives a structural stack: this one defers the batch work after every inbound frame.
+    // bindStack drives a structural stack: this one kicks the host after every inbound frame (a frame
+    // can move the stack's deadline). Inside the runner's datagram handling a kick costs a compare:
+    // the runner re-arms once at the end of the batch; TCP asks for its flush itself (onflush).
     const kicking: BindableStack = {
       receiveFrame: (frame, t) => {
         stack.receiveFrame(frame, t);
-        host.defer(afterBatch);
+        host.kick();
       },
       addAddress: (a, p) => stack.addAddress(a, p),
       removeAddress: (a) => stack.removeAddress(a),
