@@ -529,24 +529,13 @@ export class NodeRunner extends EventEmitter<NodeRunnerEvents> implements Pollab
       this.depth--;
       if (this.depth === 0) {
         this.flushEvents();
-        this.armSoon();
+        // At once, not deferred to the end of the batch: measured, a setImmediate per datagram
+        // cost more round-trip time (2-process ping medians 0.58–0.70 ms with it, 0.30–0.60 ms
+        // without, same run) than the re-arm it saves (~3 % of a bulk sender).
+        this.arm();
       }
     }
   }
-
-  /**
-   * Re-arms the timer once per I/O batch rather than per datagram (computing the earliest deadline
-   * of the node and every pollable is not free): on a clock with `immediate`, at the end of the
-   * batch (`runDeferred` arms after its work); otherwise (fake clocks) at once, so that a test
-   * clock never sees a second scheduled callback.
-   */
-  private armSoon(): void {
-    if (this.clock.immediate && this.running) this.defer(this.rearm);
-    else this.arm();
-  }
-
-  /** Deferred work whose only job is the re-arm that `runDeferred` does after every batch. */
-  private readonly rearm = (): void => {};
 
   private onDatagram(socket: number, data: Uint8Array, from: UdpAddress): void {
     const node = this.nodeRef;
