@@ -7,7 +7,7 @@
  * Per I/O batch, not per packet: TCP defers its batch work to the end of the batch (`onflush` →
  * `host.defer`), where it flushes — one stretch ACK per connection for all the segments the batch
  * carried, the batch's bulk data as one chunk, and the next burst of senders held at the burst limit
- * (tcp `deferAcks`, `deferReads`, `burstLimit`) — and the runner re-arms its timer once.
+ * (tcp `deferAcks`, `deferReads`, `burstLimit`) — and the runner re-arms its timer after it.
  *
  * Per-network socket modules (`net`, `dgram`, `bsd`) are created on first use and bound to this
  * network's stack only; `node.net` & co. choose among networks by route.
@@ -122,7 +122,7 @@ export class ZeroTierNetwork {
     const stack = this.stack;
     // bindStack drives a structural stack: this one kicks the host after every inbound frame (a frame
     // can move the stack's deadline). Inside the runner's datagram handling a kick costs a compare:
-    // the runner re-arms once at the end of the batch; TCP asks for its flush itself (onflush).
+    // the runner re-arms when that datagram is done; TCP asks for its flush itself (onflush).
     const kicking: BindableStack = {
       receiveFrame: (frame, t) => {
         stack.receiveFrame(frame, t);
