@@ -20,6 +20,7 @@ import { createDgram, type DgramModule } from '../dgram/index.ts';
 import type { EthernetPort, PortAddress } from '../link/ethernet-port.ts';
 import { type BindableStack, bindStack } from '../link/stack-binding.ts';
 import { createNet, type NetModule } from '../net/index.ts';
+import { routePrefix as routePrefixOf } from '../net/route-choice.ts';
 import { macToBytes } from '../protocol/address.ts';
 import type { PollableHost } from '../runtime/node-runner.ts';
 import { Stack } from '../stack/stack.ts';
@@ -209,19 +210,7 @@ export class ZeroTierNetwork {
     } catch {
       return -1;
     }
-    let best = -1;
-    const table = this.stack.iface.table;
-    for (const a of table.addresses())
-      if (
-        a.address.length === ip.length &&
-        a.prefixLength > best &&
-        prefixMatch(a.address, ip, a.prefixLength)
-      )
-        best = a.prefixLength;
-    for (const r of table.routeList())
-      if (r.prefix.length === ip.length && r.prefixLength > best && prefixMatch(r.prefix, ip, r.prefixLength))
-        best = r.prefixLength;
-    return best;
+    return routePrefixOf(this.stack, ip);
   }
 
   /** @internal Detaches the stack from the port and the runner's timer (leave/stop). */
@@ -233,13 +222,4 @@ export class ZeroTierNetwork {
     this.unbind = null;
     this.host.deletePollable(this.stack);
   }
-}
-
-function prefixMatch(a: Uint8Array, b: Uint8Array, len: number): boolean {
-  const full = len >> 3;
-  for (let i = 0; i < full; i++) if (a[i] !== b[i]) return false;
-  const rem = len & 7;
-  if (rem === 0) return true;
-  const mask = (0xff << (8 - rem)) & 0xff;
-  return (a[full] & mask) === (b[full] & mask);
 }

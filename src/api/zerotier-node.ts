@@ -357,7 +357,7 @@ export class ZeroTierNode extends EventEmitter<ZeroTierNodeEvents> {
     return this.sockets.dispatcher;
   }
 
-  /** BSD-style calls (numeric fds, errno results) on the first joined network's stack. */
+  /** BSD-style calls (numeric fds, errno results) over every joined network, chosen by route. */
   get bsd(): NodeSockets['bsd'] {
     return this.sockets.bsd;
   }
