@@ -18,7 +18,7 @@ import { BsdSockets } from '../bsd/sockets.ts';
 import type { Network, NetworkInfo, RouteInfo } from '../core/vl2/network.ts';
 import { createDgram, type DgramModule } from '../dgram/index.ts';
 import type { EthernetPort, PortAddress } from '../link/ethernet-port.ts';
-import { type BindableStack, bindStack } from '../link/stack-binding.ts';
+import { afterEachFrame, bindStack } from '../link/stack-binding.ts';
 import { createNet, type NetModule } from '../net/index.ts';
 import { routePrefix as routePrefixOf } from '../net/route-choice.ts';
 import { macToBytes } from '../protocol/address.ts';
@@ -124,24 +124,7 @@ export class ZeroTierNetwork {
     // bindStack drives a structural stack: this one kicks the host after every inbound frame (a frame
     // can move the stack's deadline). Inside the runner's datagram handling a kick costs a compare:
     // the runner re-arms when that datagram is done; TCP asks for its flush itself (onflush).
-    const kicking: BindableStack = {
-      receiveFrame: (frame, t) => {
-        stack.receiveFrame(frame, t);
-        host.kick();
-      },
-      addAddress: (a, p) => stack.addAddress(a, p),
-      removeAddress: (a) => stack.removeAddress(a),
-      addRoute: (p, l, via) => stack.addRoute(p, l, via),
-      removeRoute: (p, l) => stack.removeRoute(p, l),
-      iface: stack.iface,
-      multicastSubscriptions: () => stack.multicastSubscriptions(),
-      get onMulticastChange() {
-        return stack.onMulticastChange;
-      },
-      set onMulticastChange(h) {
-        stack.onMulticastChange = h;
-      },
-    };
+    const kicking = afterEachFrame(stack, () => host.kick());
     this.unbind = bindStack(port, kicking, now);
     this.binding = { stack, tcp, now, kick: () => host.kick() };
     host.addPollable(this.stack, now);

@@ -19,7 +19,7 @@ import { randomFillSync } from 'node:crypto';
 import type { NetworkInfo, Vl2Event } from '../core/vl2/network.ts';
 import { Vl2 } from '../core/vl2/vl2.ts';
 import type { EthernetPort } from '../link/ethernet-port.ts';
-import { type BindableStack, bindStack } from '../link/stack-binding.ts';
+import { afterEachFrame, bindStack } from '../link/stack-binding.ts';
 import { formatNetworkId, parseNetworkId } from '../protocol/address.ts';
 import type { NodeRunner } from '../runtime/node-runner.ts';
 import type { StateStore } from '../runtime/store.ts';
@@ -123,7 +123,11 @@ export async function joinNetworks(
     if (o.stack) {
       const port = net.port;
       const stack = new Stack({ mac: port.mac, mtu: port.mtu, random, onFrame: (f) => port.send(f) });
-      bindStack(port, kickingStack(stack, runner), () => Date.now());
+      bindStack(
+        port,
+        afterEachFrame(stack, () => runner.kick()),
+        () => Date.now(),
+      );
       stacks.push(stack);
       runner.addPollable(stack);
     }
@@ -136,28 +140,6 @@ export async function joinNetworks(
       runner.deletePollable(vl2);
       for (const s of stacks) runner.deletePollable(s);
       while (writes.size > 0) await Promise.all([...writes]);
-    },
-  };
-}
-
-/** `stack` as bindStack drives it, kicking the runner's timer after each inbound frame. */
-function kickingStack(stack: Stack, runner: NodeRunner): BindableStack {
-  return {
-    receiveFrame: (frame, t) => {
-      stack.receiveFrame(frame, t);
-      runner.kick();
-    },
-    addAddress: (a, p) => stack.addAddress(a, p),
-    removeAddress: (a) => stack.removeAddress(a),
-    addRoute: (p, l, via) => stack.addRoute(p, l, via),
-    removeRoute: (p, l) => stack.removeRoute(p, l),
-    iface: stack.iface,
-    multicastSubscriptions: () => stack.multicastSubscriptions(),
-    get onMulticastChange() {
-      return stack.onMulticastChange;
-    },
-    set onMulticastChange(h) {
-      stack.onMulticastChange = h;
     },
   };
 }

@@ -89,3 +89,29 @@ export function bindStack(port: EthernetPort, stack: BindableStack, now: () => n
     if (stack.onMulticastChange === syncGroups) stack.onMulticastChange = null;
   };
 }
+
+/**
+ * `stack` with `after()` called after every inbound frame: a frame can move the stack's deadlines
+ * (delayed ACKs, retransmission timers), so whoever owns the timer wants to hear of it. Everything
+ * else passes straight through (the multicast hook stays the stack's own property).
+ */
+export function afterEachFrame(stack: BindableStack, after: () => void): BindableStack {
+  return {
+    receiveFrame: (frame, t) => {
+      stack.receiveFrame(frame, t);
+      after();
+    },
+    addAddress: (a, p) => stack.addAddress(a, p),
+    removeAddress: (a) => stack.removeAddress(a),
+    addRoute: (p, l, via) => stack.addRoute(p, l, via),
+    removeRoute: (p, l) => stack.removeRoute(p, l),
+    iface: stack.iface,
+    multicastSubscriptions: stack.multicastSubscriptions && (() => stack.multicastSubscriptions!()),
+    get onMulticastChange() {
+      return stack.onMulticastChange;
+    },
+    set onMulticastChange(h) {
+      stack.onMulticastChange = h;
+    },
+  };
+}
