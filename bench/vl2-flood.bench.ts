@@ -1,16 +1,3 @@
-/**
- * A frame flood through two in-process VL2 networks: node A's Ethernet port sends a full-size TCP
- * frame (2800-byte payload, the default ZeroTier MTU, §8.2), A's VL2 classifies and filters it and
- * encodes the FRAME; the "wire" hands that payload straight to B's VL2 (VL1 armor, fragmenting and
- * UDP are stubbed out — vl1.bench.ts measures those), which decodes it, runs the membership gate
- * (§9.8), the inbound rules and delivers it to B's port. The figure is the VL2 cost of one frame,
- * send plus receive, in steady state (after a warm-up). Public (ad-hoc) network, and a private
- * network where each side checks the other's COM.
- *
- * Run: `npm run bench vl2-flood`; profile with
- * `node --cpu-prof --cpu-prof-dir=/tmp/<you>/prof --import tsx bench/vl2-flood.bench.ts`.
- */
-import { readFileSync } from 'node:fs';
 import { Node } from '../src/core/node.ts';
 import type { Vl2Packet } from '../src/core/node-types.ts';
 import { ipv4 } from '../src/core/vl2/test-frames.ts';
@@ -18,22 +5,14 @@ import { Vl2 } from '../src/core/vl2/vl2.ts';
 import { macForAddress, macToBytes } from '../src/protocol/address.ts';
 import { CertificateOfMembership } from '../src/protocol/credentials/index.ts';
 import { defaultPlanet } from '../src/protocol/default-planet.ts';
-import { Identity } from '../src/protocol/identity.ts';
+import type { Identity } from '../src/protocol/identity.ts';
 import { emptyNetworkConfig, encodeNetworkConfig } from '../src/protocol/netconf.ts';
+import { FIXTURE_PEER, VECTOR_A, VECTOR_B } from './identities.ts';
 import { report, timePerCall } from './measure.ts';
 
-const cv = JSON.parse(readFileSync(new URL('../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'));
-const fixtures = JSON.parse(
-  readFileSync(new URL('../test/vl1/fixtures/identities.json', import.meta.url), 'utf8'),
-);
-const id = (s: string) => {
-  const d = Identity.fromString(s);
-  if (!d.ok) throw new Error(d.reason);
-  return d.value;
-};
-const A_ID = id(cv.identities.A);
-const CTRL = id(cv.identities.B);
-const B_ID = id(fixtures.identities[3]);
+const A_ID = VECTOR_A;
+const CTRL = VECTOR_B;
+const B_ID = FIXTURE_PEER;
 
 let seq = 0;
 const random = (k: number) => {

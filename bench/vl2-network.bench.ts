@@ -1,37 +1,19 @@
-/**
- * Per-frame cost of the VL2 manager (src/core/vl2/vl2.ts, network-frames.ts) above the pure pieces
- * measured in vl2.bench.ts: a received FRAME through decode, the membership gate, the inbound rules
- * and the Ethernet port; a frame sent by the port through classification, outbound rules,
- * credential-push check and FRAME encoding (the node's send is stubbed out, so VL1 armor is not
- * counted — see vl1.bench.ts for that). Public (ad-hoc) network, and a private network where the
- * gate checks the sender's COM against ours (§9.8).
- * Run: `npm run bench vl2-network`.
- */
-import { readFileSync } from 'node:fs';
 import { Node } from '../src/core/node.ts';
 import { udp4 } from '../src/core/vl2/test-frames.ts';
 import { Vl2 } from '../src/core/vl2/vl2.ts';
 import { formatNetworkId, macForAddress, macToBytes } from '../src/protocol/address.ts';
 import { CertificateOfMembership } from '../src/protocol/credentials/index.ts';
 import { defaultPlanet } from '../src/protocol/default-planet.ts';
-import { Identity } from '../src/protocol/identity.ts';
+import type { Identity } from '../src/protocol/identity.ts';
 import { emptyNetworkConfig, encodeNetworkConfig } from '../src/protocol/netconf.ts';
 import { encodeFrame, Verb } from '../src/protocol/verbs/index.ts';
 import { Writer } from '../src/util/result.ts';
+import { FIXTURE_PEER, VECTOR_A, VECTOR_B } from './identities.ts';
 import { report, timePerCall } from './measure.ts';
 
-const cv = JSON.parse(readFileSync(new URL('../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'));
-const fixtures = JSON.parse(
-  readFileSync(new URL('../test/vl1/fixtures/identities.json', import.meta.url), 'utf8'),
-);
-const id = (s: string) => {
-  const d = Identity.fromString(s);
-  if (!d.ok) throw new Error(d.reason);
-  return d.value;
-};
-const ME = id(cv.identities.A);
-const CTRL = id(cv.identities.B);
-const PEER = id(fixtures.identities[3]);
+const ME = VECTOR_A;
+const CTRL = VECTOR_B;
+const PEER = FIXTURE_PEER;
 
 let n = 0;
 const random = (k: number) => Uint8Array.from({ length: k }, () => (n++ * 131) & 0xff);
