@@ -86,6 +86,8 @@ export class StackSocket extends Socket {
   private _ztWantRead = false;
   /** The peer's FIN has been pushed to the stream (all received data delivered). */
   private _ztEndPushed = false;
+  /** The peer's FIN, held for a paused `'readable'` consumer until it reads and finds nothing (see `onend`). */
+  private _ztEndHeld = false;
   /** TCP reported the connection closed. */
   private _ztClosed = false;
   private _ztPending: { data: Uint8Array; off: number; cb: (err?: Error | null) => void } | null = null;
@@ -238,11 +240,21 @@ export class StackSocket extends Socket {
     if (this._ztNoDelay) conn.setNoDelay(true);
     conn.ondata = (chunk) => this._ztOnData(chunk);
     conn.onend = () => {
-      this._ztEndPushed = true;
-      this.push(null);
-      this.read(0);
-      // The connection may have closed (TIME-WAIT) while the last data still waited for the reader.
-      if (this._ztClosed) this._ztOnClose();
+      // A consumer in paused mode that reads on 'readable' (undici's HTTP/1 client) may have taken
+      // every byte and paused its parser for backpressure; 'end' at that moment makes undici 7
+      // throw from its 'end' handler (nodejs/undici#5360, fixed only in undici 8, which needs Node
+      // 22). TCP often hands the last data and the FIN over together, so the EOF waits until that
+      // consumer reads and finds the buffer empty (its parser then runs): wake it with 'readable'.
+      if (this.readableFlowing !== true && this.listenerCount('readable') > 0) {
+        this._ztEndHeld = true;
+        // Not from inside this call: onend can run within the consumer's own read() (a paused
+        // connection resumed by _read delivers its last data and the FIN synchronously).
+        process.nextTick(() => {
+          if (this._ztEndHeld && !this.destroyed) this.emit('readable');
+        });
+        return;
+      }
+      this._ztPushEnd();
     };
     conn.ondrain = () => this._ztFlush();
     conn.onerror = (code) => this._ztOnError(code);
@@ -284,6 +296,29 @@ export class StackSocket extends Socket {
       this._ztWantRead = false;
       this._conn?.pause();
     }
+  }
+
+  /** Ends the readable side (the peer's FIN) and finishes a close that waited for it. */
+  private _ztPushEnd(): void {
+    this._ztEndPushed = true;
+    this.push(null);
+    this.read(0);
+    // The connection may have closed (TIME-WAIT) while the last data still waited for the reader.
+    if (this._ztClosed) this._ztOnClose();
+  }
+
+  /**
+   * A read that finds nothing buffered releases a held FIN (see `onend`), on the next tick: the
+   * reader (undici's parser resuming) must finish its own call before 'end' can reach it.
+   */
+  override read(size?: number): ReturnType<Socket['read']> {
+    if (this._ztEndHeld && size === undefined && this.readableLength === 0) {
+      this._ztEndHeld = false;
+      process.nextTick(() => {
+        if (!this.destroyed && !this._ztEndPushed) this._ztPushEnd();
+      });
+    }
+    return super.read(size);
   }
 
   /** @internal Node's Readable asks for more: let the connection deliver again (window reopens). */
