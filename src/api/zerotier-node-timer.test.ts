@@ -10,34 +10,12 @@ import { c25519Public } from '../crypto/c25519.ts';
 import { Identity } from '../protocol/identity.ts';
 import { parseInetAddress } from '../protocol/inet-address.ts';
 import { World, WorldType } from '../protocol/world.ts';
-import type { RunnerClock } from '../runtime/node-runner.ts';
 import { MemoryStore } from '../runtime/store.ts';
-import type { FakeClock } from '../testing/clock.ts';
+import { CountingClock } from '../testing/clock.ts';
 import { UdpNetwork } from '../testing/udp-network.ts';
 import { ZeroTierNode } from './zerotier-node.ts';
 
 const osRandom = (n: number) => randomFillSync(new Uint8Array(n));
-
-/** The fake clock as the node's clock, counting outstanding timers. */
-class CountingClock implements RunnerClock {
-  outstanding = new Set<number>();
-  constructor(private readonly clock: FakeClock) {}
-  now(): number {
-    return this.clock.now();
-  }
-  schedule(atMs: number, fn: () => void): number {
-    const id = this.clock.schedule(atMs, () => {
-      this.outstanding.delete(id);
-      fn();
-    });
-    this.outstanding.add(id);
-    return id;
-  }
-  cancel(id: number): void {
-    this.clock.cancel(id);
-    this.outstanding.delete(id);
-  }
-}
 
 it('after start and join there is exactly one armed timer; stop leaves none', async () => {
   const net = new UdpNetwork({ seed: 11 });

@@ -10,36 +10,13 @@ import { c25519Public } from '../crypto/c25519.ts';
 import { Identity } from '../protocol/identity.ts';
 import { parseInetAddress } from '../protocol/inet-address.ts';
 import { World, WorldType } from '../protocol/world.ts';
-import type { FakeClock } from '../testing/clock.ts';
+import { CountingClock } from '../testing/clock.ts';
 import { UdpNetwork } from '../testing/udp-network.ts';
-import { NodeRunner, POLLABLE_MAX_DELAY, type Pollable, type RunnerClock } from './node-runner.ts';
+import { NodeRunner, POLLABLE_MAX_DELAY, type Pollable } from './node-runner.ts';
 import { MemoryStore } from './store.ts';
 
 const osRandom = (n: number) => randomFillSync(new Uint8Array(n));
 const rootId = Identity.generate(osRandom);
-
-/** The shared fake clock as one runner's clock, counting its outstanding timers. */
-class CountingClock implements RunnerClock {
-  outstanding = new Set<number>();
-  maxOutstanding = 0;
-  constructor(private readonly clock: FakeClock) {}
-  now(): number {
-    return this.clock.now();
-  }
-  schedule(atMs: number, fn: () => void): number {
-    const id = this.clock.schedule(atMs, () => {
-      this.outstanding.delete(id);
-      fn();
-    });
-    this.outstanding.add(id);
-    this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding.size);
-    return id;
-  }
-  cancel(id: number): void {
-    this.clock.cancel(id);
-    this.outstanding.delete(id);
-  }
-}
 
 /** A pollable with a settable deadline that records its polls (in its own timebase). */
 class Item implements Pollable {

@@ -309,3 +309,36 @@ export class ReArmableTimer {
     this.at = undefined;
   }
 }
+
+/**
+ * A {@link FakeClock} seen through a runner's clock interface (`now` / `schedule` / `cancel`, the
+ * shape of `RunnerClock` in src/runtime/node-runner.ts) that counts the timers it has outstanding:
+ * tests of "one timer per node" read {@link CountingClock.outstanding} and the high-water mark.
+ */
+export class CountingClock {
+  /** Timers scheduled and neither fired nor cancelled. */
+  readonly outstanding = new Set<TimerId>();
+  /** The most timers ever outstanding at once. */
+  maxOutstanding = 0;
+
+  constructor(private readonly clock: FakeClock) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  schedule(atMs: number, fn: () => void): TimerId {
+    const id = this.clock.schedule(atMs, () => {
+      this.outstanding.delete(id);
+      fn();
+    });
+    this.outstanding.add(id);
+    this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding.size);
+    return id;
+  }
+
+  cancel(id: TimerId): void {
+    this.clock.cancel(id);
+    this.outstanding.delete(id);
+  }
+}
