@@ -4,11 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { c25519Public } from '../crypto/c25519.ts';
 import { Identity } from '../protocol/identity.ts';
 import { parseInetAddress } from '../protocol/inet-address.ts';
-import { World, WorldType } from '../protocol/world.ts';
 import { FileStore, MemoryStore } from '../runtime/store.ts';
+import { onePlanet } from '../testing/planet.ts';
 import { resolvePlanet, resolveStorage } from './options.ts';
 
 const random = (n: number) => randomFillSync(new Uint8Array(n));
@@ -25,19 +24,7 @@ describe('ZeroTierNode options', () => {
   });
 
   it('planet: a World, its bytes, or a file path; bad bytes are a TypeError', async () => {
-    const key = random(64);
-    const w = World.create({
-      type: WorldType.PLANET,
-      id: 77n,
-      timestamp: 1,
-      roots: [
-        {
-          identity: Identity.generate(random).publicOnly(),
-          stableEndpoints: [parseInetAddress('127.0.0.1/9993')!],
-        },
-      ],
-      signingKey: { publicKey: c25519Public(key), privateKey: key },
-    });
+    const w = onePlanet({ id: 77n, root: Identity.generate(random), endpoint: '127.0.0.1/9993', random });
     assert.equal(await resolvePlanet(undefined), undefined);
     assert.equal(await resolvePlanet(w), w);
     assert.equal((await resolvePlanet(w.toBytes()))?.id, 77n);
@@ -58,19 +45,7 @@ describe('ZeroTierNode options', () => {
 describe('ZeroTierNode.start physicalMtu', () => {
   it('reaches the node (longest prefix wins, loopback default overridable); a bad CIDR is a TypeError', async () => {
     const { ZeroTierNode } = await import('./zerotier-node.ts');
-    const key = random(64);
-    const planet = World.create({
-      type: WorldType.PLANET,
-      id: 78n,
-      timestamp: 1,
-      roots: [
-        {
-          identity: Identity.generate(random).publicOnly(),
-          stableEndpoints: [parseInetAddress('127.0.0.1/9')!],
-        },
-      ],
-      signingKey: { publicKey: c25519Public(key), privateKey: key },
-    });
+    const planet = onePlanet({ id: 78n, root: Identity.generate(random), endpoint: '127.0.0.1/9', random });
     // One identity for both starts (generating identities is the slow part).
     const secret = new TextEncoder().encode(Identity.generate(random).toString(true));
     const store = () => new MemoryStore([['identity.secret', secret]]);

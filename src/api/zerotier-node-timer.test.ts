@@ -6,12 +6,10 @@
 import assert from 'node:assert/strict';
 import { randomFillSync } from 'node:crypto';
 import { it } from 'node:test';
-import { c25519Public } from '../crypto/c25519.ts';
 import { Identity } from '../protocol/identity.ts';
-import { parseInetAddress } from '../protocol/inet-address.ts';
-import { World, WorldType } from '../protocol/world.ts';
 import { MemoryStore } from '../runtime/store.ts';
 import { CountingClock } from '../testing/clock.ts';
+import { onePlanet } from '../testing/planet.ts';
 import { UdpNetwork } from '../testing/udp-network.ts';
 import { ZeroTierNode } from './zerotier-node.ts';
 
@@ -21,16 +19,12 @@ it('after start and join there is exactly one armed timer; stop leaves none', as
   const net = new UdpNetwork({ seed: 11 });
   const clock = net.clock;
   clock.advance(1_700_000_000_000);
-  const key = osRandom(64);
-  const planet = World.create({
-    type: WorldType.PLANET,
+  // A root nobody runs: the node keeps trying it on its timer, which is all this test needs.
+  const planet = onePlanet({
     id: 5n,
-    timestamp: 1,
-    // A root nobody runs: the node keeps trying it on its timer, which is all this test needs.
-    roots: [
-      { identity: Identity.generate(osRandom), stableEndpoints: [parseInetAddress('192.0.2.1/9993')!] },
-    ],
-    signingKey: { publicKey: c25519Public(key), privateKey: key },
+    root: Identity.generate(osRandom),
+    endpoint: '192.0.2.1/9993',
+    random: osRandom,
   });
   const rc = new CountingClock(clock);
   const node = await ZeroTierNode.start({

@@ -6,11 +6,9 @@
 import assert from 'node:assert/strict';
 import { randomFillSync } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { c25519Public } from '../crypto/c25519.ts';
 import { Identity } from '../protocol/identity.ts';
-import { parseInetAddress } from '../protocol/inet-address.ts';
-import { World, WorldType } from '../protocol/world.ts';
 import { CountingClock } from '../testing/clock.ts';
+import { onePlanet } from '../testing/planet.ts';
 import { UdpNetwork } from '../testing/udp-network.ts';
 import { NodeRunner, POLLABLE_MAX_DELAY, type Pollable } from './node-runner.ts';
 import { MemoryStore } from './store.ts';
@@ -38,14 +36,7 @@ async function startRunner() {
   const net = new UdpNetwork({ seed: 3 });
   const clock = net.clock;
   clock.advance(1_700_000_000_000);
-  const key = osRandom(64);
-  const planet = World.create({
-    type: WorldType.PLANET,
-    id: 77n,
-    timestamp: 1,
-    roots: [{ identity: rootId, stableEndpoints: [parseInetAddress('192.0.2.1/9993')!] }],
-    signingKey: { publicKey: c25519Public(key), privateKey: key },
-  });
+  const planet = onePlanet({ id: 77n, root: rootId, endpoint: '192.0.2.1/9993', random: osRandom });
   const rc = new CountingClock(clock);
   const runner = new NodeRunner({
     store: new MemoryStore(),
