@@ -102,7 +102,14 @@ test('20 MB each way byte-exact with backpressure (write() false + drain, slow r
   let serverBad = 0;
   let sawFalse = false;
   // allowHalfOpen: each side ends only when it has sent everything (else an early FIN would end it).
+  let serverEnded!: () => void;
+  const serverDone = new Promise<void>((r) => {
+    serverEnded = r;
+  });
   const server = B.createServer({ allowHalfOpen: true }, (s) => {
+    // The server reads everything only by its own 'end': the client may close first (its FIN is
+    // acknowledged once it arrives, while the server's stream may still hold bytes to deliver).
+    s.once('end', () => serverEnded());
     // Slow reader at first: paused for a while, so the client must see write() === false.
     s.pause();
     setTimeout(() => s.resume(), 300);
@@ -128,6 +135,7 @@ test('20 MB each way byte-exact with backpressure (write() false + drain, slow r
     }),
   );
   await once(c, 'close');
+  await serverDone;
   assert.equal(clientGot, size);
   assert.equal(clientBad, 0);
   assert.equal(serverGot, size);
