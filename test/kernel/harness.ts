@@ -86,6 +86,8 @@ export interface KernelPeer {
   exec(argv: string[], opts?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
   /** Starts `argv` inside the namespace; killed by `close()`. */
   spawn(argv: string[]): ChildProcess;
+  /** Resolves once a TCP socket listens on `port` inside the namespace (a started socat binds asynchronously). */
+  waitListening(port: number, timeoutMs?: number): Promise<void>;
   /** Kills everything started, deletes the namespace (and with it the TAP). Idempotent. */
   close(): Promise<void>;
 }
@@ -312,6 +314,15 @@ async function createOnce(opts: KernelPeerOptions): Promise<KernelPeer> {
       const p = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
       procs.push(p);
       return p;
+    },
+    async waitListening(port, timeoutMs = 20_000) {
+      const t0 = Date.now();
+      while (Date.now() - t0 < timeoutMs) {
+        const r = await run('ip', ['netns', 'exec', ns, 'ss', '-Hltn', `sport = :${port}`]);
+        if (r.stdout.trim() !== '') return;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      throw new Error(`nothing listens on TCP ${port} in ${ns}`);
     },
     async close() {
       if (!live.has(entry)) return;

@@ -90,7 +90,7 @@ describe('kernel peer: TCP over IPv6 and a smaller Linux MTU', { skip: skip ?? f
 
   it('we connect to a Linux IPv6 echo server (socat) and get our bytes back', async () => {
     const echo = peer.spawn(['socat', `TCP6-LISTEN:7007,bind=[${LINUX6}],reuseaddr,fork`, 'EXEC:cat']);
-    await sleep(300);
+    await peer.waitListening(7007);
     const data = randomBytes(100_000);
     const back: Buffer[] = [];
     let got = 0;

@@ -73,16 +73,8 @@ describe('kernel peer: Linux TCP ⇄ our TCP', { skip: skip ?? false }, () => {
     }
     deliver(f);
   };
-  /** Waits until Linux listens on `port` (socat starts asynchronously; a fixed sleep would be flaky). */
-  const waitListening = async (port: number) => {
-    const t0 = Date.now();
-    while (Date.now() - t0 < 20_000) {
-      const r = await peer.exec(['ss', '-Hltn', `sport = :${port}`]);
-      if (r.stdout.trim() !== '') return;
-      await sleep(50);
-    }
-    throw new Error(`nothing listens on ${port} in the namespace`);
-  };
+  const waitListening = (port: number) => peer.waitListening(port);
+
   /** Brings our layer's clock to the driver's before an API call (sans-I/O: API calls use the last `now`). */
   const sync = () => tcp.poll(driver.now());
 
