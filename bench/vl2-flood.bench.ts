@@ -7,12 +7,12 @@ import { CertificateOfMembership } from '../src/protocol/credentials/index.ts';
 import { defaultPlanet } from '../src/protocol/default-planet.ts';
 import type { Identity } from '../src/protocol/identity.ts';
 import { emptyNetworkConfig, encodeNetworkConfig } from '../src/protocol/netconf.ts';
-import { FIXTURE_PEER, VECTOR_A, VECTOR_B } from './identities.ts';
+import { VECTOR_A, VECTOR_B, vl1FixtureIdentity } from '../src/testing/vectors.ts';
 import { report, timePerCall } from './measure.ts';
 
 const A_ID = VECTOR_A;
 const CTRL = VECTOR_B;
-const B_ID = FIXTURE_PEER;
+const B_ID = vl1FixtureIdentity(3);
 
 let seq = 0;
 const random = (k: number) => {

@@ -7,13 +7,13 @@ import { defaultPlanet } from '../src/protocol/default-planet.ts';
 import type { Identity } from '../src/protocol/identity.ts';
 import { emptyNetworkConfig, encodeNetworkConfig } from '../src/protocol/netconf.ts';
 import { encodeFrame, Verb } from '../src/protocol/verbs/index.ts';
+import { VECTOR_A, VECTOR_B, vl1FixtureIdentity } from '../src/testing/vectors.ts';
 import { Writer } from '../src/util/result.ts';
-import { FIXTURE_PEER, VECTOR_A, VECTOR_B } from './identities.ts';
 import { report, timePerCall } from './measure.ts';
 
 const ME = VECTOR_A;
 const CTRL = VECTOR_B;
-const PEER = FIXTURE_PEER;
+const PEER = vl1FixtureIdentity(3);
 
 let n = 0;
 const random = (k: number) => Uint8Array.from({ length: k }, () => (n++ * 131) & 0xff);

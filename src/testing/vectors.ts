@@ -31,3 +31,16 @@ export const VECTOR_A: Identity = vectorIdentity(cryptoVectors.identities.A);
 export const VECTOR_B: Identity = vectorIdentity(cryptoVectors.identities.B);
 /** The network id the credential vectors use: A's network 1. */
 export const VECTOR_NWID = 0x2d1d262d72000001n;
+
+/** The identities of `test/vl1/fixtures/identities.json` (with private keys), decoded on first use. */
+let vl1Fixtures: Identity[] | undefined;
+/** Identity `i` of the VL1 fixtures (in-process networks and the VL2 benches use them as peers). */
+export function vl1FixtureIdentity(i: number): Identity {
+  vl1Fixtures ??= (
+    JSON.parse(readFileSync(new URL('../../test/vl1/fixtures/identities.json', import.meta.url), 'utf8'))
+      .identities as string[]
+  ).map(vectorIdentity);
+  const id = vl1Fixtures[i];
+  if (!id) throw new RangeError(`no VL1 fixture identity ${i}`);
+  return id;
+}

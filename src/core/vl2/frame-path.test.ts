@@ -3,32 +3,21 @@
 // sent from the reused buffer are byte-exact frame after frame, the COM gate's cached verdict
 // follows COM changes, and VL1 hears "trust established" at most once a second per member.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { macForAddress, macToBytes } from '../../protocol/address.ts';
 import { CertificateOfMembership } from '../../protocol/credentials/index.ts';
 import { defaultPlanet } from '../../protocol/default-planet.ts';
-import { Identity } from '../../protocol/identity.ts';
+import type { Identity } from '../../protocol/identity.ts';
 import { emptyNetworkConfig, encodeNetworkConfig } from '../../protocol/netconf.ts';
 import { Verb } from '../../protocol/verbs/index.ts';
+import { VECTOR_A, VECTOR_B, vl1FixtureIdentity } from '../../testing/vectors.ts';
 import { Node } from '../node.ts';
 import type { Vl2Packet } from '../node-types.ts';
 import { Vl2 } from './vl2.ts';
 
-const cv = JSON.parse(
-  readFileSync(new URL('../../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-);
-const fixtures = JSON.parse(
-  readFileSync(new URL('../../../test/vl1/fixtures/identities.json', import.meta.url), 'utf8'),
-);
-const id = (s: string) => {
-  const d = Identity.fromString(s);
-  assert.ok(d.ok);
-  return d.value;
-};
-const ME = id(cv.identities.A);
-const CTRL = id(cv.identities.B);
-const PEER = id(fixtures.identities[3]);
+const ME = VECTOR_A;
+const CTRL = VECTOR_B;
+const PEER = vl1FixtureIdentity(3);
 
 function setup() {
   let n = 0;

@@ -3,7 +3,6 @@
 // config requests to a non-controller get ERROR UNSUPPORTED_OPERATION (§6.12); membership
 // credential rules (§8.7): older, foreign, unsigned and revoked credentials are refused.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { macToBytes } from '../../protocol/address.ts';
@@ -14,23 +13,15 @@ import {
   Tag,
 } from '../../protocol/credentials/index.ts';
 import { defaultPlanet } from '../../protocol/default-planet.ts';
-import { Identity } from '../../protocol/identity.ts';
 import { emptyNetworkConfig, encodeNetworkConfig, NetworkType } from '../../protocol/netconf.ts';
 import { Verb } from '../../protocol/verbs/index.ts';
+import { VECTOR_A, VECTOR_B } from '../../testing/vectors.ts';
 import { Node } from '../node.ts';
 import { Membership } from './membership.ts';
 import { Vl2 } from './vl2.ts';
 
-const cv = JSON.parse(
-  readFileSync(new URL('../../../test/vectors/crypto-vectors.json', import.meta.url), 'utf8'),
-);
-const id = (s: string) => {
-  const d = Identity.fromString(s);
-  assert.ok(d.ok);
-  return d.value;
-};
-const ME = id(cv.identities.A);
-const CTRL = id(cv.identities.B);
+const ME = VECTOR_A;
+const CTRL = VECTOR_B;
 const NWID = (BigInt(CTRL.address) << 24n) | 7n;
 
 function setup() {
