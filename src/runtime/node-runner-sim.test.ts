@@ -12,45 +12,16 @@ import { c25519Public } from '../crypto/c25519.ts';
 import { Identity } from '../protocol/identity.ts';
 import { parseInetAddress } from '../protocol/inet-address.ts';
 import { World, WorldType } from '../protocol/world.ts';
-import type { FakeClock } from '../testing/clock.ts';
+import { CountingClock } from '../testing/clock.ts';
 import { SeededRandom } from '../testing/random.ts';
 import { UdpNetwork } from '../testing/udp-network.ts';
-import { NodeRunner, type RunnerClock } from './node-runner.ts';
+import { NodeRunner } from './node-runner.ts';
 import { MemoryStore } from './store.ts';
 
 const osRandom = (n: number) => randomFillSync(new Uint8Array(n));
 const enc = new TextEncoder();
 // Identities are the slow part; make them once.
 const ids = [Identity.generate(osRandom), Identity.generate(osRandom), Identity.generate(osRandom)];
-
-/** A view of the shared fake clock that counts one runner's outstanding timers. */
-class CountingClock implements RunnerClock {
-  outstanding = new Set<number>();
-  maxOutstanding = 0;
-  fired = 0;
-  constructor(private readonly clock: FakeClock) {}
-  now(): number {
-    return this.clock.now();
-  }
-  schedule(atMs: number, fn: () => void): number {
-    const id = this.clock.schedule(
-      atMs,
-      () => {
-        this.outstanding.delete(id);
-        this.fired++;
-        fn();
-      },
-      'runner',
-    );
-    this.outstanding.add(id);
-    this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding.size);
-    return id;
-  }
-  cancel(id: number): void {
-    this.clock.cancel(id);
-    this.outstanding.delete(id);
-  }
-}
 
 function seeded(seed: number) {
   const r = new SeededRandom(seed);
@@ -82,7 +53,7 @@ describe('NodeRunner on the simulated network with a fake clock', () => {
       roots: [{ identity: ids[0], stableEndpoints: [parseInetAddress('192.0.2.1/9993')!] }],
       signingKey: { publicKey: c25519Public(key), privateKey: key },
     });
-    const clocks = hosts.map(() => new CountingClock(clock));
+    const clocks = hosts.map(() => new CountingClock(clock, 'runner'));
     const runners = hosts.map(
       (h, i) =>
         new NodeRunner({

@@ -320,18 +320,29 @@ export class CountingClock {
   readonly outstanding = new Set<TimerId>();
   /** The most timers ever outstanding at once. */
   maxOutstanding = 0;
+  /** Timers that have fired. */
+  fired = 0;
 
-  constructor(private readonly clock: FakeClock) {}
+  /** `label` tags this clock's timers in the fake clock's event log. */
+  constructor(
+    private readonly clock: FakeClock,
+    private readonly label?: string,
+  ) {}
 
   now(): number {
     return this.clock.now();
   }
 
   schedule(atMs: number, fn: () => void): TimerId {
-    const id = this.clock.schedule(atMs, () => {
-      this.outstanding.delete(id);
-      fn();
-    });
+    const id = this.clock.schedule(
+      atMs,
+      () => {
+        this.outstanding.delete(id);
+        this.fired++;
+        fn();
+      },
+      this.label,
+    );
     this.outstanding.add(id);
     this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding.size);
     return id;
